@@ -1,0 +1,1 @@
+//! NetFn App (0x06) commands.

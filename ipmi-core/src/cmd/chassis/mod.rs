@@ -1,0 +1,1 @@
+//! NetFn Chassis (0x00) commands.

@@ -1,0 +1,13 @@
+//! RMCP/ASF, IPMI 1.5 and IPMI 2.0 (RMCP+) sessions, and the sans-IO BMC endpoint.
+//!
+//! `no_std`, allocation-free and free of I/O: the shell passes the time, a random source and each
+//! datagram in, and gets at most one datagram out.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod crypto;
+pub mod wire;
