@@ -1,0 +1,14 @@
+//! Board-independent BMC firmware: the BMC task (rmcp endpoint on an embassy-net UDP socket),
+//! the chassis trait each board implements, the build-time configuration and the logging shim.
+#![no_std]
+#![warn(missing_docs)]
+
+#[macro_use]
+pub mod fmt;
+
+pub mod bmc;
+pub mod chassis;
+pub mod config;
+pub mod net;
+
+pub use chassis::{Chassis, RamChassis};
