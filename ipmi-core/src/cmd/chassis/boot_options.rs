@@ -105,6 +105,13 @@ open_enum! {
     }
 }
 
+impl Default for SetInProgress {
+    /// Set complete: nothing in progress.
+    fn default() -> Self {
+        SetInProgress::SetComplete
+    }
+}
+
 /// Parameter 4: boot info acknowledge (write mask, then acknowledge data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
