@@ -11,6 +11,18 @@
 //! answers them with C1 if they reach it.
 use crate::{CompletionCode, Instant, NetFn, Privilege};
 
+mod app;
+mod chassis;
+mod identity;
+#[cfg(test)]
+mod tests;
+mod users;
+
+pub use crate::cmd::chassis::boot_options::BootFlags;
+pub use crate::cmd::chassis::control::ControlOp;
+pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
+pub use users::{PasswordTest, UserAccess, UserStore};
+
 /// What the dispatcher needs to know about a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -52,7 +64,10 @@ pub struct Reply {
 impl Reply {
     /// A response of only a completion code.
     pub const fn code(completion_code: CompletionCode) -> Self {
-        Reply { completion_code, len: 0 }
+        Reply {
+            completion_code,
+            len: 0,
+        }
     }
 }
 
@@ -64,40 +79,6 @@ pub enum Outcome {
     Reply(Reply),
     /// The platform must act first; call [`Bmc::complete`] with its result.
     Defer(Action),
-}
-
-/// Chassis Control operations (Chassis Control data byte 1, bits 3:0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum ControlOp {
-    /// 0: power down (hard off).
-    PowerDown,
-    /// 1: power up.
-    PowerUp,
-    /// 2: power cycle (off, then on).
-    PowerCycle,
-    /// 3: hard reset.
-    HardReset,
-    /// 4: pulse diagnostic interrupt.
-    PulseDiagnosticInterrupt,
-    /// 5: soft shutdown via ACPI.
-    SoftShutdown,
-}
-
-/// The boot flags of System Boot Options parameter 5, decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct BootFlags {
-    /// data1 bit 7: the flags are valid.
-    pub valid: bool,
-    /// data1 bit 6: apply to all future boots (else the next one only).
-    pub persistent: bool,
-    /// data1 bit 5: EFI boot (else legacy PC compatible).
-    pub efi: bool,
-    /// data2 bits 5:2: boot device selector (0 none, 1 PXE, 2 disk, 5 CD/DVD, 6 BIOS setup, ...).
-    pub device: u8,
-    /// The five data bytes exactly as set, so Get returns exactly what was set.
-    pub raw: [u8; 5],
 }
 
 /// Platform work the shell must do before the response can be built.
@@ -138,4 +119,189 @@ pub enum ActionResult {
     },
     /// The platform failed; answer with this completion code (C0 busy, C3 time-out, D5, FF).
     Failed(CompletionCode),
+}
+
+/// The privilege a command needs, or `None` when this dispatcher does not serve it (answered
+/// with C1). [`Privilege::Highest`] (code 0) means "no session needed" (Get System GUID).
+///
+/// The levels follow OpenIPMI's table (see IPMI-FACTS.md): User reads, Operator acts on the
+/// chassis and reads users, Administrator changes users and channel access.
+pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
+    use crate::types::{AppCmd as A, ChassisCmd as C};
+    use Privilege::{Administrator, Highest, Operator, User};
+    match netfn {
+        NetFn::Chassis => match C::from(cmd) {
+            C::GetChassisCapabilities | C::GetChassisStatus => Some(User),
+            C::GetSystemRestartCause | C::GetPohCounter => Some(User),
+            C::ChassisControl | C::ChassisReset | C::ChassisIdentify => Some(Operator),
+            C::SetPowerRestorePolicy => Some(Operator),
+            C::SetSystemBootOptions | C::GetSystemBootOptions => Some(Operator),
+            C::Unknown(_) => None,
+        },
+        NetFn::App => match A::from(cmd) {
+            A::GetSystemGuid => Some(Highest),
+            A::GetDeviceId | A::GetSelfTestResults | A::GetDeviceGuid => Some(User),
+            A::GetChannelAccess | A::GetChannelInfo => Some(User),
+            A::GetUserAccess | A::GetUserName => Some(Operator),
+            A::SetChannelAccess | A::SetUserAccess | A::SetUserName => Some(Administrator),
+            A::SetUserPassword => Some(Administrator),
+            // Session commands belong to rmcp::server.
+            A::GetChannelAuthCapabilities
+            | A::GetSessionChallenge
+            | A::ActivateSession
+            | A::SetSessionPrivilegeLevel
+            | A::CloseSession
+            | A::GetSessionInfo
+            | A::GetChannelCipherSuites
+            | A::Unknown(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// The BMC command dispatcher and the chassis state it keeps between requests (boot options and
+/// their timers, restore policy, identify, restart cause, power-on hours).
+///
+/// One `Bmc` per virtual BMC. It holds no references and never blocks: [`Bmc::handle`] answers
+/// or defers, [`Bmc::complete`] finishes a deferred request, [`Bmc::poll`] runs the timers.
+#[derive(Debug, Clone)]
+pub struct Bmc {
+    identity: DeviceIdentity,
+    channel: ChannelConfig,
+    chassis: chassis::ChassisState,
+}
+
+impl Bmc {
+    /// A BMC with this identity and LAN channel, boot flags clear, restore policy always-off.
+    pub fn new(identity: DeviceIdentity, channel: ChannelConfig) -> Self {
+        Bmc {
+            identity,
+            channel,
+            chassis: chassis::ChassisState::default(),
+        }
+    }
+
+    /// The identity Get Device ID and the GUID commands report.
+    pub fn identity(&self) -> &DeviceIdentity {
+        &self.identity
+    }
+
+    /// The LAN channel configuration (its privilege limit caps every session).
+    pub fn channel(&self) -> &ChannelConfig {
+        &self.channel
+    }
+
+    /// The boot flags (parameter 5) as they stand now.
+    pub fn boot_flags(&self) -> BootFlags {
+        self.chassis.boot.flags
+    }
+
+    /// The power restore policy (the shell applies it when AC power returns).
+    pub fn power_restore_policy(
+        &self,
+    ) -> crate::cmd::chassis::power_restore_policy::PowerRestorePolicy {
+        self.chassis.restore_policy
+    }
+
+    /// Restores boot flags saved by the shell (e.g. across a daemon restart). No 60 s timer
+    /// starts: the flags count as already applied, so only a boot consumes one-shot flags.
+    pub fn restore_boot_flags(&mut self, flags: BootFlags) {
+        self.chassis.boot.flags = flags;
+    }
+
+    /// Restores a saved power restore policy ([`PowerRestorePolicy::NoChange`] is ignored).
+    ///
+    /// [`PowerRestorePolicy::NoChange`]: crate::cmd::chassis::power_restore_policy::PowerRestorePolicy::NoChange
+    pub fn restore_power_restore_policy(
+        &mut self,
+        policy: crate::cmd::chassis::power_restore_policy::PowerRestorePolicy,
+    ) {
+        if policy != crate::cmd::chassis::power_restore_policy::PowerRestorePolicy::NoChange {
+            self.chassis.restore_policy = policy;
+        }
+    }
+
+    /// Handles one request. `out` receives the response data after the completion code; it
+    /// needs at most 32 bytes. Every request gets an answer: unknown NetFns and commands get C1.
+    pub fn handle(
+        &mut self,
+        ctx: &Context,
+        req: &Request<'_>,
+        users: &mut dyn UserStore,
+        out: &mut [u8],
+    ) -> Outcome {
+        self.poll(ctx.now);
+        match self.dispatch(ctx, req, users, out) {
+            Ok(outcome) => outcome,
+            Err(cc) => Outcome::Reply(Reply::code(cc)),
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        ctx: &Context,
+        req: &Request<'_>,
+        users: &mut dyn UserStore,
+        out: &mut [u8],
+    ) -> Result<Outcome, CompletionCode> {
+        let needed =
+            required_privilege(req.netfn, req.cmd).ok_or(CompletionCode::InvalidCommand)?;
+        if req.lun != 0 {
+            return Err(CompletionCode::InvalidForLun);
+        }
+        if needed != Privilege::Highest && !ctx.privilege.allows(needed) {
+            return Err(CompletionCode::InsufficientPrivilege);
+        }
+        match req.netfn {
+            NetFn::Chassis => self.chassis_command(ctx, req, out),
+            _ => self.app_command(ctx, req, users, out).map(Outcome::Reply),
+        }
+    }
+
+    /// Builds the response to a deferred request once the platform did `action` with `result`.
+    /// `out` receives the response data after the completion code.
+    pub fn complete(
+        &mut self,
+        now: Instant,
+        action: &Action,
+        result: ActionResult,
+        out: &mut [u8],
+    ) -> Reply {
+        self.poll(now);
+        if let ActionResult::Failed(cc) = result {
+            // A failure is never "normal": a platform that says Failed(Normal) gets FF.
+            return Reply::code(if cc == CompletionCode::Normal {
+                CompletionCode::Unspecified
+            } else {
+                cc
+            });
+        }
+        match self
+            .chassis
+            .complete(now, self.channel.number, action, result, out)
+        {
+            Ok(len) => Reply {
+                completion_code: CompletionCode::Normal,
+                len,
+            },
+            Err(cc) => Reply::code(cc),
+        }
+    }
+
+    /// Runs the timers: the 60 s boot-flag-valid time-out, a stale set-in-progress lock, the
+    /// end of a timed identify. [`Bmc::handle`] and [`Bmc::complete`] call it too, so a shell
+    /// that never polls still sees correct answers; polling makes state changes prompt.
+    pub fn poll(&mut self, now: Instant) {
+        self.chassis.poll(now);
+    }
+}
+
+/// Emits `body` into `out` and returns its length, mapping a short buffer to FF.
+fn emit<'a, B: crate::cmd::Body<'a>>(body: &B, out: &mut [u8]) -> Result<usize, CompletionCode> {
+    body.emit(out).map_err(crate::Error::completion_code)
+}
+
+/// Parses a request body, mapping a bad length to C7 and a bad field to CC.
+fn parse<'a, B: crate::cmd::Body<'a>>(data: &'a [u8]) -> Result<B, CompletionCode> {
+    B::parse(data).map_err(crate::Error::completion_code)
 }
