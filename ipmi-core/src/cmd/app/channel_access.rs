@@ -175,9 +175,18 @@ mod tests {
     use super::*;
     use crate::cmd::Body;
 
-    // No capture covers these commands. ipmitool `channel info 1` sends `01 80` (volatile) and
-    // `01 40` (non-volatile); a typical LAN channel answers `12 04` (per-message auth disabled,
-    // always available, ADMINISTRATOR limit) or `02 04`.
+    // ipmitool `channel info 1` and `lan set 1 access on` against ipmi_sim
+    // (testdata/ipmi_sim-app-commands.txt): Get `01 80` / `01 40` -> `02 04` (ipmitool printed
+    // alerting, per-message auth and user level auth "enabled", access mode "always available").
+    #[test]
+    fn ipmi_sim_get() {
+        let r = check_exact!(GetChannelAccessResponse, &[0x02, 0x04]);
+        assert!(!r.alerting_disabled && !r.per_message_auth_disabled);
+        assert!(!r.user_level_auth_disabled);
+        assert_eq!(r.access_mode, ChannelAccessMode::AlwaysAvailable);
+        assert_eq!(r.privilege_limit, Privilege::Administrator);
+    }
+
     #[test]
     fn get() {
         let r = check_exact!(GetChannelAccessRequest, &[0x01, 0x80]);
@@ -198,11 +207,19 @@ mod tests {
 
     #[test]
     fn set() {
-        // `ipmitool lan set 1 access on`: volatile + non-volatile writes of "always available"
-        // with the privilege limit left alone.
-        let r = check_exact!(SetChannelAccessRequest, &[0x01, 0x82, 0x00]);
-        assert_eq!(r.access_selector, ChannelAccessSelector::Volatile);
+        // `ipmitool lan set 1 access on` (captured): the non-volatile then the volatile settings,
+        // "always available", privilege limit rewritten with the value read before.
+        let r = check_exact!(SetChannelAccessRequest, &[0x01, 0x42, 0x44]);
+        assert_eq!(r.channel, 1);
+        assert_eq!(r.access_selector, ChannelAccessSelector::NonVolatile);
         assert_eq!(r.access_mode, ChannelAccessMode::AlwaysAvailable);
+        assert!(!r.alerting_disabled && !r.per_message_auth_disabled);
+        assert_eq!(r.privilege_selector, ChannelAccessSelector::NonVolatile);
+        assert_eq!(r.privilege_limit, Privilege::Administrator);
+        let r = check_exact!(SetChannelAccessRequest, &[0x01, 0x82, 0x84]);
+        assert_eq!(r.access_selector, ChannelAccessSelector::Volatile);
+        assert_eq!(r.privilege_selector, ChannelAccessSelector::Volatile);
+        let r = check_exact!(SetChannelAccessRequest, &[0x01, 0x82, 0x00]);
         assert_eq!(r.privilege_selector, ChannelAccessSelector::DontChange);
         let r = check_exact!(SetChannelAccessRequest, &[0x01, 0x00, 0x44]);
         assert_eq!(r.access_selector, ChannelAccessSelector::DontChange);

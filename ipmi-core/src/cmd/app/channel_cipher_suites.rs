@@ -292,6 +292,24 @@ mod tests {
         hex::<30>(LIST)
     }
 
+    // ipmi_sim's first and last chunks for ipmitool `channel getciphers ipmi 1`
+    // (testdata/ipmi_sim-app-commands.txt; captures.rs reassembles the whole list).
+    #[test]
+    fn ipmi_sim_chunks() {
+        let r = check_exact!(GetChannelCipherSuitesRequest, &[0x01, 0x00, 0x80]);
+        assert_eq!((r.channel, r.payload_type, r.list_index), (1, 0, 0));
+        let r = check_exact!(GetChannelCipherSuitesRequest, &[0x01, 0x01, 0x84]);
+        assert_eq!((r.payload_type, r.list_index), (1, 4));
+        let first = hex::<17>("01c000004080c001014080c002014180c0");
+        let r = check_exact!(GetChannelCipherSuitesResponse, &first);
+        assert_eq!(r.channel, 1);
+        assert!(!r.is_last());
+        let last = hex::<12>("0181c00d024382c00e024383");
+        let r = check_exact!(GetChannelCipherSuitesResponse, &last);
+        assert_eq!(r.record_data.len(), 11);
+        assert!(r.is_last());
+    }
+
     #[test]
     fn requests() {
         let r = check_exact!(GetChannelCipherSuitesRequest, &[0x0e, 0x00, 0x80]);

@@ -182,12 +182,30 @@ mod tests {
     use crate::cmd::app::testutil::hex;
     use crate::cmd::Body;
 
-    // No capture covers this command. The response is what the specification's LAN example
-    // gives (and ipmitool prints as "802.3 LAN", "IPMB-1.0", "multi-session", "7154").
-    const LAN1: &str = "01040181f21b000000" /* channel 1, 1 active session */;
+    // ipmi_sim's answers to ipmitool `channel info 1` and freeipmi `bmc-info --get-channel-info`
+    // (testdata/ipmi_sim-app-commands.txt); ipmitool printed "802.3 LAN", "IPMB-1.0",
+    // "multi-session", "Active Session Count: 1", "Protocol Vendor ID: 7154".
+    const LAN1: &str = "01040181f21b000000";
+    const IPMB0: &str = "00010100f21b000000";
+
+    #[test]
+    fn ipmb_channel() {
+        let r = check_exact!(GetChannelInfoRequest, &[0x00]);
+        assert_eq!(r.channel, 0);
+        assert!(!r.is_current_channel());
+        let r = check_exact!(GetChannelInfoResponse, &hex::<9>(IPMB0));
+        assert_eq!(r.channel, 0);
+        assert_eq!(r.medium_type, ChannelMedium::Ipmb);
+        assert_eq!(r.protocol_type, ChannelProtocol::IpmbV10);
+        assert_eq!(r.session_support, SessionSupport::SessionLess);
+        assert_eq!(r.active_sessions, 0);
+        assert_eq!(r.vendor_iana, IPMI_FORUM_IANA);
+    }
 
     #[test]
     fn lan_channel() {
+        let r = check_exact!(GetChannelInfoRequest, &[0x01]);
+        assert_eq!(r.channel, 1);
         let r = check_exact!(GetChannelInfoRequest, &[0x0E]);
         assert!(r.is_current_channel());
         let r = check_exact!(GetChannelInfoResponse, &hex::<9>(LAN1));

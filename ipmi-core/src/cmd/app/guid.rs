@@ -48,7 +48,9 @@ mod tests {
     use crate::cmd::app::testutil::hex;
     use crate::cmd::{Body, Command};
 
-    // The BMC GUID of every vector (README: GUIDc 00112233445566778899aabbccddeeff as wire bytes).
+    // ipmi_sim's Get System GUID reply to ipmitool `mc guid` and freeipmi `bmc-info
+    // --get-system-guid` (testdata/ipmi_sim-app-commands.txt); the same bytes are the RAKP2 GUIDc
+    // of every shared vector.
     const GUID: &str = "00112233445566778899aabbccddeeff";
 
     #[test]

@@ -59,6 +59,8 @@ macro_rules! app_command {
 #[cfg(test)]
 #[macro_use]
 mod testutil;
+#[cfg(test)]
+mod captures;
 
 pub mod activate_session;
 pub mod channel_access;

@@ -78,7 +78,8 @@ mod tests {
     use super::*;
     use crate::cmd::Body;
 
-    // No capture covers this command; bytes from the specification's examples.
+    // ipmi_sim answers this command with C1 (testdata/ipmi_sim-app-commands.txt, `mc selftest`),
+    // so there is no captured body; bytes from the specification.
     #[test]
     fn passed_and_failures() {
         let r = check_exact!(GetSelfTestResultsResponse, &[0x55, 0x00]);

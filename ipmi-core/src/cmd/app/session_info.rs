@@ -208,9 +208,34 @@ mod tests {
     use super::*;
     use crate::cmd::app::testutil::hex;
 
-    // No capture covers this command. The requests are the exact bytes ipmitool's
-    // `session info active|all|id 0x..|handle 0x..` builds; the responses follow the layout that
-    // ipmitool prints from (3 bytes: no session; 18 bytes: LAN data).
+    // Requests and the 3- and 6-byte replies: ipmitool `session info active|all|handle|id`
+    // against ipmi_sim (testdata/ipmi_sim-app-commands.txt). ipmi_sim sends no LAN data, so the
+    // 18-byte form below is built from the specification's layout (what ipmitool prints from).
+    #[test]
+    fn ipmi_sim_replies() {
+        let r = check_exact!(GetSessionInfoResponse, &hex::<6>("013f01020401"));
+        assert_eq!(r.session_handle, 1);
+        assert_eq!(r.possible_active_sessions, 63);
+        assert_eq!(r.active_sessions, 1);
+        let s = r.session.unwrap();
+        assert_eq!(s.user_id, 2);
+        assert_eq!(s.privilege, Privilege::Administrator);
+        assert_eq!(s.protocol_aux, SessionDetails::PROTOCOL_IPMI_V15);
+        assert_eq!(s.channel, 1);
+        assert_eq!(s.lan, None);
+        // `session info all` past the last session, and `session info id` of a closed session.
+        let r = check_exact!(GetSessionInfoResponse, &hex::<3>("003f01"));
+        assert_eq!(
+            (
+                r.session_handle,
+                r.possible_active_sessions,
+                r.active_sessions
+            ),
+            (0, 63, 1)
+        );
+        assert_eq!(r.session, None);
+    }
+
     #[test]
     fn requests() {
         let r = check_exact!(GetSessionInfoRequest, &[0x00]);

@@ -182,7 +182,35 @@ fixed_body!(GetUserAccessResponse, 4);
 mod tests {
     use super::*;
 
-    // No capture covers these commands; the bytes follow the specification's layout.
+    // Captured against ipmi_sim (testdata/ipmi_sim-app-commands.txt): freeipmi `ipmi-config
+    // --checkout --section=User2` (Get User Access 01 02 -> 3f 02 00 14, printed
+    // Lan_Enable_IPMI_Msgs Yes, Lan_Enable_Link_Auth No, Restricted_to_Callback No, Administrator)
+    // and ipmitool `user priv 3 3 1`, `channel setaccess 1 3 callin=off ipmi=on link=on privilege=3`.
+    #[test]
+    fn captured() {
+        let r = check_exact!(GetUserAccessRequest, &[0x01, 0x02]);
+        assert_eq!((r.channel, r.user_id), (1, 2));
+        let r = check_exact!(GetUserAccessResponse, &[0x3f, 0x02, 0x00, 0x14]);
+        assert_eq!(r.max_user_ids, 63);
+        assert_eq!(r.enable_status, UserEnableStatus::Unspecified);
+        assert_eq!(r.enabled_user_ids, 2);
+        assert_eq!(r.fixed_name_user_ids, 0);
+        assert!(r.ipmi_messaging_enabled && !r.link_auth_enabled && !r.callback_only);
+        assert_eq!(r.privilege_limit, Privilege::Administrator);
+        let r = check_exact!(GetUserAccessResponse, &[0x3f, 0x02, 0x00, 0x02]);
+        assert_eq!(r.privilege_limit, Privilege::User);
+        assert!(!r.ipmi_messaging_enabled);
+        let r = check_exact!(SetUserAccessRequest, &[0x01, 0x03, 0x03, 0x00]);
+        assert!(!r.change_bits);
+        assert_eq!((r.channel, r.user_id), (1, 3));
+        assert_eq!(r.privilege_limit, Privilege::Operator);
+        assert_eq!(r.session_limit, Some(0));
+        let r = check_exact!(SetUserAccessRequest, &[0xb1, 0x03, 0x03, 0x00]);
+        assert!(r.change_bits && r.link_auth_enabled && r.ipmi_messaging_enabled);
+        assert!(!r.callback_only);
+    }
+
+    // The bytes below follow the specification's layout.
     #[test]
     fn get() {
         // ipmitool `user list 1`: channel 1, user 2.

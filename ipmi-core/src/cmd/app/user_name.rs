@@ -93,10 +93,18 @@ mod tests {
     use crate::cmd::app::testutil::hex;
     use crate::cmd::Body;
 
-    // No capture covers these commands; "admin" as the vectors' user, NUL padded as in Get
-    // Session Challenge (v15-password-ipmitool-4cmds.txt).
+    // Captured against ipmi_sim (testdata/ipmi_sim-app-commands.txt): ipmitool `user set name 3
+    // bob`, and the Get User Name 02 reply to freeipmi `ipmi-config --checkout --section=User2`.
+    const SET_BOB: &str = "03626f6200000000000000000000000000";
     const SET_ADMIN: &str = "0261646d696e0000000000000000000000";
     const ADMIN: &str = "61646d696e0000000000000000000000";
+
+    #[test]
+    fn captured() {
+        let r = check_exact!(SetUserNameRequest, &hex::<17>(SET_BOB));
+        assert_eq!(r.user_id, 3);
+        assert_eq!(r.name.as_bytes(), b"bob");
+    }
 
     #[test]
     fn set_and_get() {
