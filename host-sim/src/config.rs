@@ -1,0 +1,576 @@
+//! Per-BMC configuration files (`HOME/bmcs/NAME.toml`) and run-time state files
+//! (`HOME/state/NAME.toml`), both human-readable TOML written atomically (temp file + rename).
+//!
+//! A bad file is reported by file name and line and never stops the other BMCs.
+
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use ipmi_core::Privilege;
+use serde::{Deserialize, Serialize};
+
+/// Cipher suites that ipmitool or freeipmi can speak (the xRC4 ones are never offered).
+pub const KNOWN_SUITES: [u8; 12] = [0, 1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17];
+/// Every known suite except 0, which is only enabled when listed.
+pub const DEFAULT_SUITES: [u8; 11] = [1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17];
+/// Default script time-out.
+pub const DEFAULT_SCRIPT_TIMEOUT_SECS: u64 = 30;
+
+/// What one BMC is: the contents of `bmcs/NAME.toml`. The name is the file name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BmcConfig {
+    /// Address to bind (IPv4 or IPv6 text; `::` for every address).
+    pub address: String,
+    /// UDP port to bind.
+    pub port: u16,
+    /// The one IPMI user's name (at most 16 bytes).
+    pub username: String,
+    /// The user's password (at most 20 bytes). Stored in clear: RAKP needs it.
+    pub password: String,
+    /// `memory`, or the path of a shipmi INI provider file (absolute).
+    pub provider: String,
+    /// K_g (BMC key), as given: text, or hex after `0x`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kg: Option<String>,
+    /// Enabled cipher suite ids.
+    #[serde(default = "default_suites")]
+    pub cipher_suites: Vec<u8>,
+    /// Channel privilege limit: callback, user, operator or administrator.
+    #[serde(default = "default_privilege")]
+    pub privilege_limit: String,
+    /// Seconds after which a provider script's process group is killed.
+    #[serde(default = "default_timeout")]
+    pub script_timeout_secs: u64,
+    /// System GUID (32 hex digits), fixed at `add` so that clients see a stable GUID.
+    pub system_guid: String,
+}
+
+fn default_suites() -> Vec<u8> {
+    DEFAULT_SUITES.to_vec()
+}
+fn default_privilege() -> String {
+    "administrator".into()
+}
+fn default_timeout() -> u64 {
+    DEFAULT_SCRIPT_TIMEOUT_SECS
+}
+
+/// A configuration checked and decoded into the values the endpoint needs.
+#[derive(Clone)]
+pub struct Resolved {
+    /// Where to bind.
+    pub bind: SocketAddr,
+    /// K_g bytes, if any.
+    pub kg: Option<Vec<u8>>,
+    /// Channel privilege limit.
+    pub privilege_limit: Privilege,
+    /// System GUID bytes.
+    pub guid: [u8; 16],
+}
+
+impl fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resolved")
+            .field("bind", &self.bind)
+            .field("kg", &self.kg.as_ref().map(|_| "***"))
+            .field("privilege_limit", &self.privilege_limit)
+            .finish()
+    }
+}
+
+/// A configuration mistake: which field, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The TOML key at fault.
+    pub field: &'static str,
+    /// What is wrong, in one line.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+fn ferr(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Checks a BMC name: it becomes a file name and a script argument, so it is kept to
+/// `[A-Za-z0-9._-]`, 1..=64 characters, not starting with `.` or `-`.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 64 {
+        return Err(format!(
+            "invalid BMC name {name:?}: must be 1 to 64 characters"
+        ));
+    }
+    if name.starts_with('.') || name.starts_with('-') {
+        return Err(format!(
+            "invalid BMC name {name:?}: must not start with '.' or '-'"
+        ));
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+    {
+        return Err(format!(
+            "invalid BMC name {name:?}: only letters, digits, '.', '_' and '-' are allowed"
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes K_g as freeipmi takes it: text, or hex after `0x` (at most 20 bytes).
+pub fn parse_kg(text: &str) -> Result<Vec<u8>, String> {
+    let bytes = if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        if hex.is_empty() || hex.len() % 2 != 0 {
+            return Err(format!(
+                "bad key {text:?}: hex after 0x needs an even number of digits"
+            ));
+        }
+        let mut out = Vec::with_capacity(hex.len() / 2);
+        for pair in hex.as_bytes().chunks(2) {
+            let s = std::str::from_utf8(pair).map_err(|_| format!("bad key {text:?}"))?;
+            out.push(
+                u8::from_str_radix(s, 16)
+                    .map_err(|_| format!("bad key {text:?}: {s:?} is not hex"))?,
+            );
+        }
+        out
+    } else {
+        text.as_bytes().to_vec()
+    };
+    if bytes.is_empty() {
+        return Err("bad key: K_g must not be empty".into());
+    }
+    if bytes.len() > 20 {
+        return Err(format!(
+            "bad key: K_g is {} bytes, at most 20 are allowed",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Parses a comma-separated cipher suite list such as `3,17`.
+pub fn parse_suites(text: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id: u8 = part
+            .parse()
+            .map_err(|_| format!("bad cipher suite {part:?}: not a number"))?;
+        if !KNOWN_SUITES.contains(&id) {
+            return Err(format!(
+                "bad cipher suite {id}: supported are 0-3, 6-8, 11, 12, 15-17"
+            ));
+        }
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    if out.is_empty() {
+        return Err("bad cipher suite list: empty".into());
+    }
+    Ok(out)
+}
+
+/// Parses a privilege level name (as ipmitool and freeipmi spell them).
+pub fn parse_privilege(text: &str) -> Result<Privilege, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "callback" => Ok(Privilege::Callback),
+        "user" => Ok(Privilege::User),
+        "operator" => Ok(Privilege::Operator),
+        "administrator" | "admin" => Ok(Privilege::Administrator),
+        _ => Err(format!(
+            "bad privilege level {text:?}: use user, operator or administrator"
+        )),
+    }
+}
+
+/// Parses 32 hex digits into a GUID.
+pub fn parse_guid(text: &str) -> Result<[u8; 16], String> {
+    let t: String = text.chars().filter(|c| *c != '-').collect();
+    if t.len() != 32 {
+        return Err(format!("bad GUID {text:?}: need 32 hex digits"));
+    }
+    let mut out = [0u8; 16];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&t[2 * i..2 * i + 2], 16)
+            .map_err(|_| format!("bad GUID {text:?}: not hex"))?;
+    }
+    Ok(out)
+}
+
+/// A fresh random GUID as 32 hex digits.
+pub fn random_guid() -> String {
+    let mut g = [0u8; 16];
+    // The OS RNG failing is not recoverable in any useful way; a zero GUID still works.
+    let _ = getrandom::fill(&mut g);
+    g[6] = (g[6] & 0x0f) | 0x40;
+    g[8] = (g[8] & 0x3f) | 0x80;
+    g.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl BmcConfig {
+    /// A configuration with the defaults of `host-sim add`.
+    pub fn with_defaults() -> Self {
+        BmcConfig {
+            address: "::".into(),
+            port: 623,
+            username: "admin".into(),
+            password: "password".into(),
+            provider: "memory".into(),
+            kg: None,
+            cipher_suites: default_suites(),
+            privilege_limit: default_privilege(),
+            script_timeout_secs: DEFAULT_SCRIPT_TIMEOUT_SECS,
+            system_guid: random_guid(),
+        }
+    }
+
+    /// Checks every field and decodes what the endpoint needs.
+    pub fn resolve(&self) -> Result<Resolved, FieldError> {
+        let ip: IpAddr = self.address.parse().map_err(|_| {
+            ferr(
+                "address",
+                format!(
+                    "bad address {:?}: not an IPv4 or IPv6 address",
+                    self.address
+                ),
+            )
+        })?;
+        if self.username.len() > 16 {
+            return Err(ferr("username", "user name is longer than 16 bytes"));
+        }
+        if self.password.len() > 20 {
+            return Err(ferr("password", "password is longer than 20 bytes"));
+        }
+        if self.provider.is_empty() {
+            return Err(ferr("provider", "empty provider"));
+        }
+        let kg = match &self.kg {
+            Some(k) => Some(parse_kg(k).map_err(|m| ferr("kg", m))?),
+            None => None,
+        };
+        if self.cipher_suites.is_empty() {
+            return Err(ferr("cipher_suites", "no cipher suite enabled"));
+        }
+        for s in &self.cipher_suites {
+            if !KNOWN_SUITES.contains(s) {
+                return Err(ferr(
+                    "cipher_suites",
+                    format!("unsupported cipher suite {s}"),
+                ));
+            }
+        }
+        let privilege_limit =
+            parse_privilege(&self.privilege_limit).map_err(|m| ferr("privilege_limit", m))?;
+        if self.script_timeout_secs == 0 || self.script_timeout_secs > 3600 {
+            return Err(ferr("script_timeout_secs", "must be 1 to 3600 seconds"));
+        }
+        let guid = parse_guid(&self.system_guid).map_err(|m| ferr("system_guid", m))?;
+        Ok(Resolved {
+            bind: SocketAddr::new(ip, self.port),
+            kg,
+            privilege_limit,
+            guid,
+        })
+    }
+
+    /// The file text (TOML with a comment header).
+    pub fn to_text(&self, name: &str) -> String {
+        let body = toml::to_string(self).unwrap_or_default();
+        format!(
+            "# host-sim BMC {name:?}. Edit while the daemon is stopped, or use `host-sim add`.\n\
+             # provider: \"memory\" or the path of a shipmi INI provider file.\n{body}"
+        )
+    }
+}
+
+/// A configuration file that could not be used, with where it went wrong.
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{} line {}: {}", self.path.display(), l, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+/// The line (1-based) on which `key = ...` appears in a TOML text.
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+/// The 1-based line of a byte offset.
+fn line_of_offset(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// Parses and checks a configuration text; errors carry the line.
+pub fn parse_config(path: &Path, text: &str) -> Result<(BmcConfig, Resolved), LoadError> {
+    let cfg: BmcConfig = toml::from_str(text).map_err(|e| LoadError {
+        path: path.to_path_buf(),
+        line: e.span().map(|s| line_of_offset(text, s.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    let resolved = cfg.resolve().map_err(|e| LoadError {
+        path: path.to_path_buf(),
+        line: line_of_key(text, e.field),
+        message: e.to_string(),
+    })?;
+    Ok((cfg, resolved))
+}
+
+/// The directory layout under HOME.
+#[derive(Debug, Clone)]
+pub struct Home {
+    /// The HOME directory itself.
+    pub root: PathBuf,
+}
+
+impl Home {
+    /// Chooses HOME: the explicit one, else `~/.host-sim` if it exists, else `/etc/host-sim` if it
+    /// exists (the system service's), else `~/.host-sim`.
+    pub fn choose(explicit: Option<PathBuf>) -> Home {
+        if let Some(p) = explicit {
+            return Home { root: p };
+        }
+        let user = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".host-sim"));
+        let system = PathBuf::from("/etc/host-sim");
+        let root = match user {
+            Some(u) if u.exists() => u,
+            Some(_) if system.exists() => system,
+            Some(u) => u,
+            None => system,
+        };
+        Home { root }
+    }
+
+    /// `HOME/bmcs`.
+    pub fn bmcs_dir(&self) -> PathBuf {
+        self.root.join("bmcs")
+    }
+    /// `HOME/state`.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join("state")
+    }
+    /// `HOME/control.sock`.
+    pub fn socket(&self) -> PathBuf {
+        self.root.join("control.sock")
+    }
+    /// The configuration file of a BMC.
+    pub fn config_path(&self, name: &str) -> PathBuf {
+        self.bmcs_dir().join(format!("{name}.toml"))
+    }
+    /// The state file of a BMC.
+    pub fn state_path(&self, name: &str) -> PathBuf {
+        self.state_dir().join(format!("{name}.toml"))
+    }
+
+    /// Creates HOME and its folders (mode 0700: the files hold passwords).
+    pub fn ensure(&self) -> std::io::Result<()> {
+        for d in [&self.root, &self.bmcs_dir(), &self.state_dir()] {
+            if !d.exists() {
+                fs::create_dir_all(d)?;
+                fs::set_permissions(d, fs::Permissions::from_mode(0o700))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Names of every configured BMC (from the file names), sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Ok(rd) = fs::read_dir(self.bmcs_dir()) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.extension().and_then(|s| s.to_str()) == Some("toml") {
+                    if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
+                        if validate_name(stem).is_ok() {
+                            out.push(stem.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Loads one BMC's configuration.
+    pub fn load(&self, name: &str) -> Result<(BmcConfig, Resolved), LoadError> {
+        let path = self.config_path(name);
+        let text = fs::read_to_string(&path).map_err(|e| LoadError {
+            path: path.clone(),
+            line: None,
+            message: e.to_string(),
+        })?;
+        parse_config(&path, &text)
+    }
+
+    /// Loads one BMC's state (defaults when absent or unreadable; a bad state file is logged).
+    pub fn load_state(&self, name: &str) -> State {
+        let path = self.state_path(name);
+        match fs::read_to_string(&path) {
+            Ok(t) => match toml::from_str(&t) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), "bad state file, using defaults: {}", e.message());
+                    State::default()
+                }
+            },
+            Err(_) => State::default(),
+        }
+    }
+
+    /// Saves one BMC's state atomically.
+    pub fn save_state(&self, name: &str, state: &State) -> std::io::Result<()> {
+        let text = format!(
+            "# host-sim run-time state of BMC {name:?}; written by the daemon.\n{}",
+            toml::to_string(state).unwrap_or_default()
+        );
+        write_atomic(&self.state_path(name), text.as_bytes())
+    }
+
+    /// Saves one BMC's configuration atomically.
+    pub fn save(&self, name: &str, cfg: &BmcConfig) -> std::io::Result<()> {
+        write_atomic(&self.config_path(name), cfg.to_text(name).as_bytes())
+    }
+
+    /// Removes a BMC's files.
+    pub fn remove(&self, name: &str) -> std::io::Result<()> {
+        fs::remove_file(self.config_path(name))?;
+        let _ = fs::remove_file(self.state_path(name));
+        Ok(())
+    }
+}
+
+/// Run-time state kept across daemon restarts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct State {
+    /// The BMC was running when the daemon last stopped: restore it.
+    #[serde(default)]
+    pub running: bool,
+    /// Power state of the `memory` provider.
+    #[serde(default)]
+    pub power_on: bool,
+    /// Boot flags parameter 5 data bytes (all five), when valid flags are set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_flags: Option<Vec<u8>>,
+}
+
+/// Writes a file atomically: a temp file in the same folder (mode 0600), fsync, rename.
+pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let file_name = path.file_name().and_then(|s| s.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{file_name}.tmp{}", std::process::id()));
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(data)?;
+    f.sync_all()?;
+    drop(f);
+    fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(validate_name("node-1.a_b").is_ok());
+        for bad in [
+            "",
+            "-x",
+            ".x",
+            "a b",
+            "a;b",
+            "a/b",
+            "$(x)",
+            "..",
+            &"a".repeat(65),
+        ] {
+            assert!(validate_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kg() {
+        assert_eq!(parse_kg("secret").unwrap(), b"secret");
+        assert_eq!(parse_kg("0x0102ff").unwrap(), vec![1, 2, 0xff]);
+        assert!(parse_kg("0x123").is_err());
+        assert!(parse_kg("0xzz").is_err());
+        assert!(parse_kg(&"a".repeat(21)).is_err());
+        assert!(parse_kg("").is_err());
+    }
+
+    #[test]
+    fn suites() {
+        assert_eq!(parse_suites("3, 17,3").unwrap(), vec![3, 17]);
+        assert!(parse_suites("4").is_err());
+        assert!(parse_suites("x").is_err());
+        assert!(parse_suites("").is_err());
+    }
+
+    #[test]
+    fn round_trip_and_line_errors() {
+        let cfg = BmcConfig::with_defaults();
+        let text = cfg.to_text("n1");
+        let (back, res) = parse_config(Path::new("n1.toml"), &text).unwrap();
+        assert_eq!(back, cfg);
+        assert_eq!(res.privilege_limit, Privilege::Administrator);
+
+        let bad = text.replace("port = 623", "port = \"x\"");
+        let e = parse_config(Path::new("n1.toml"), &bad).unwrap_err();
+        assert_eq!(e.line, line_of_key(&bad, "port"), "{e}");
+
+        let bad = format!("{text}kg = \"0x1\"\n");
+        let e = parse_config(Path::new("n1.toml"), &bad).unwrap_err();
+        assert_eq!(e.line, Some(bad.lines().count()), "{e}");
+        assert!(e.to_string().contains("n1.toml line"), "{e}");
+    }
+
+    #[test]
+    fn atomic_write() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.toml");
+        write_atomic(&p, b"a").unwrap();
+        write_atomic(&p, b"b").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"b");
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+}

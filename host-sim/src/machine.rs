@@ -1,0 +1,238 @@
+//! One machine behind a virtual BMC: performs the dispatcher's [`Action`]s with its provider.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use ipmi_core::bmc::{Action, ActionResult, BootFlags, ControlOp};
+use ipmi_core::CompletionCode;
+
+use crate::provider::{bootdev_name, parse_power, Provider, ScriptEnv, ScriptProvider, ScriptRun};
+
+/// A machine: its provider, its script time-out, and (for `memory`) its power state.
+#[derive(Debug)]
+pub struct Machine {
+    /// The BMC name (validated; given to scripts).
+    pub name: String,
+    /// What powers it.
+    pub provider: Provider,
+    /// Per-script time-out.
+    pub timeout: Duration,
+    /// Power state of the `memory` provider.
+    pub power_on: AtomicBool,
+    /// Serialises power and boot changes of this machine (status reads do not wait).
+    pub lock: tokio::sync::Mutex<()>,
+}
+
+fn failed(run: &ScriptRun) -> ActionResult {
+    if run.timed_out {
+        ActionResult::Failed(CompletionCode::NodeBusy)
+    } else {
+        ActionResult::Failed(CompletionCode::Unspecified)
+    }
+}
+
+const UNSUPPORTED: ActionResult = ActionResult::Failed(CompletionCode::InvalidCommand);
+
+impl Machine {
+    /// A machine with the given provider.
+    pub fn new(name: &str, provider: Provider, timeout: Duration, power_on: bool) -> Machine {
+        Machine {
+            name: name.to_string(),
+            provider,
+            timeout,
+            power_on: AtomicBool::new(power_on),
+            lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Does the action; never panics, always answers (a failure is a completion code).
+    pub async fn perform(&self, action: Action) -> ActionResult {
+        match &self.provider {
+            Provider::Memory => self.perform_memory(action),
+            Provider::Script(p) => self.perform_script(p, action).await,
+        }
+    }
+
+    fn perform_memory(&self, action: Action) -> ActionResult {
+        match action {
+            Action::PowerStatus => ActionResult::Power {
+                on: self.power_on.load(Ordering::Relaxed),
+            },
+            Action::Control { op, .. } => {
+                let on = match op {
+                    ControlOp::PowerDown | ControlOp::SoftShutdown => false,
+                    ControlOp::PowerUp | ControlOp::PowerCycle | ControlOp::HardReset => true,
+                    ControlOp::PulseDiagnosticInterrupt => self.power_on.load(Ordering::Relaxed),
+                };
+                self.power_on.store(on, Ordering::Relaxed);
+                tracing::info!(op = ?op, on, "memory provider power changed");
+                ActionResult::Done
+            }
+            Action::Identify { .. } | Action::SetBootFlags(_) => ActionResult::Done,
+        }
+    }
+
+    async fn script(
+        &self,
+        p: &ScriptProvider,
+        section: &str,
+        option: &str,
+        flags: Option<BootFlags>,
+    ) -> Option<ScriptRun> {
+        let t = if section == "POWER" {
+            p.power(option)
+        } else {
+            p.boot(option)
+        }?;
+        let bootdev = flags.map(|f| bootdev_name(f.device));
+        let env = ScriptEnv {
+            name: &self.name,
+            bootdev,
+            flags,
+        };
+        let what = format!("{} {}", section.to_ascii_lowercase(), option);
+        Some(p.run(&what, t, &env, self.timeout).await)
+    }
+
+    /// Reads the power state with `[POWER] status`.
+    async fn status(&self, p: &ScriptProvider) -> Result<Option<bool>, ActionResult> {
+        match self.script(p, "POWER", "status", None).await {
+            None => Ok(None),
+            Some(run) if run.ok() => match parse_power(&run.stdout) {
+                Some(on) => Ok(Some(on)),
+                None => {
+                    tracing::warn!(output = %run.stdout, "status script printed neither on nor off");
+                    Err(ActionResult::Failed(CompletionCode::Unspecified))
+                }
+            },
+            Some(run) => Err(failed(&run)),
+        }
+    }
+
+    /// Runs a `[POWER]` option; C1 when the provider has none.
+    async fn power(&self, p: &ScriptProvider, option: &str) -> ActionResult {
+        match self.script(p, "POWER", option, None).await {
+            None => {
+                tracing::warn!(option, "provider has no [POWER] {option}: answering C1");
+                UNSUPPORTED
+            }
+            Some(run) if run.ok() => ActionResult::Done,
+            Some(run) => failed(&run),
+        }
+    }
+
+    /// Runs `[BOOT] set` for flags that apply, when the provider has one.
+    async fn set_boot(
+        &self,
+        p: &ScriptProvider,
+        flags: Option<BootFlags>,
+    ) -> Result<(), ActionResult> {
+        let Some(f) = flags.filter(|f| f.valid) else {
+            return Ok(());
+        };
+        match self.script(p, "BOOT", "set", Some(f)).await {
+            None => Ok(()),
+            Some(run) if run.ok() => Ok(()),
+            Some(run) => Err(failed(&run)),
+        }
+    }
+
+    async fn perform_script(&self, p: &ScriptProvider, action: Action) -> ActionResult {
+        match action {
+            Action::PowerStatus => match self.status(p).await {
+                Ok(Some(on)) => ActionResult::Power { on },
+                Ok(None) => UNSUPPORTED,
+                Err(r) => r,
+            },
+            Action::Identify { seconds, force } => {
+                tracing::info!(seconds, force, "identify (no provider action)");
+                ActionResult::Done
+            }
+            Action::SetBootFlags(flags) => {
+                let _g = self.lock.lock().await;
+                match self.set_boot(p, Some(flags)).await {
+                    Ok(()) => ActionResult::Done,
+                    Err(r) => r,
+                }
+            }
+            Action::Control { op, boot } => {
+                let _g = self.lock.lock().await;
+                self.control(p, op, boot).await
+            }
+        }
+    }
+
+    async fn control(
+        &self,
+        p: &ScriptProvider,
+        op: ControlOp,
+        boot: Option<BootFlags>,
+    ) -> ActionResult {
+        match op {
+            ControlOp::PowerUp => {
+                match self.status(p).await {
+                    Ok(Some(true)) => {
+                        tracing::info!("power on: already on");
+                        return ActionResult::Done;
+                    }
+                    Ok(_) => {}
+                    Err(r) => return r,
+                }
+                if let Err(r) = self.set_boot(p, boot).await {
+                    return r;
+                }
+                self.power(p, "on").await
+            }
+            ControlOp::PowerDown => {
+                match self.status(p).await {
+                    Ok(Some(false)) => {
+                        tracing::info!("power off: already off");
+                        return ActionResult::Done;
+                    }
+                    Ok(_) => {}
+                    Err(r) => return r,
+                }
+                self.power(p, "off").await
+            }
+            ControlOp::PowerCycle => {
+                let was_on = match self.status(p).await {
+                    Ok(s) => s.unwrap_or(true),
+                    Err(r) => return r,
+                };
+                if was_on {
+                    let r = self.power(p, "off").await;
+                    if r != ActionResult::Done {
+                        return r;
+                    }
+                    // Wait (bounded by the script time-out) until the machine reports off.
+                    let deadline = Instant::now() + self.timeout;
+                    loop {
+                        match self.status(p).await {
+                            Ok(Some(false)) | Ok(None) => break,
+                            Ok(Some(true)) if Instant::now() < deadline => {
+                                tokio::time::sleep(Duration::from_millis(500)).await;
+                            }
+                            Ok(Some(true)) => {
+                                tracing::warn!("power cycle: still on after the time-out");
+                                return ActionResult::Failed(CompletionCode::NodeBusy);
+                            }
+                            Err(r) => return r,
+                        }
+                    }
+                }
+                if let Err(r) = self.set_boot(p, boot).await {
+                    return r;
+                }
+                self.power(p, "on").await
+            }
+            ControlOp::HardReset => {
+                if let Err(r) = self.set_boot(p, boot).await {
+                    return r;
+                }
+                self.power(p, "reset").await
+            }
+            ControlOp::PulseDiagnosticInterrupt => self.power(p, "diag").await,
+            ControlOp::SoftShutdown => self.power(p, "shutdown").await,
+        }
+    }
+}
