@@ -1,7 +1,5 @@
 //! NetFn Chassis (0x00) commands: power and reset control, status, identify, restart cause,
 //! power restore policy, boot options and the power-on-hours counter.
-use crate::cmd::Body;
-use crate::Error;
 
 /// Shared test checks for the chassis bodies.
 #[cfg(test)]
@@ -69,27 +67,9 @@ pub mod reset;
 pub mod restart_cause;
 pub mod status;
 
-/// The body of a request or response that carries no data (Get Chassis Status request, Chassis
-/// Control response, ...): only the empty slice parses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Empty;
-
-impl<'a> Body<'a> for Empty {
-    fn parse(data: &'a [u8]) -> Result<Self, Error> {
-        if data.is_empty() {
-            Ok(Empty)
-        } else {
-            Err(Error::TooLong)
-        }
-    }
-    fn buffer_len(&self) -> usize {
-        0
-    }
-    fn emit(&self, _out: &mut [u8]) -> Result<usize, Error> {
-        Ok(0)
-    }
-}
+/// The empty body (Get Chassis Status request, Chassis Control response, ...): the same type
+/// the App commands use, so a codec never has to tell two empty bodies apart.
+pub use crate::cmd::app::Empty;
 
 #[cfg(test)]
 mod tests {
