@@ -126,6 +126,22 @@ pub struct GetChannelAuthCapabilitiesResponse {
 }
 
 impl GetChannelAuthCapabilitiesResponse {
+    /// This answer as `request` should see it: a console that did not ask for IPMI v2.0
+    /// extended data (request byte 1 bit 7 clear, e.g. ipmiping, ipmitool's `0E` retry) gets byte 2
+    /// bit 7 and byte 4 cleared, as ipmi_sim answers; everything else is unchanged.
+    pub fn for_request(self, request: &GetChannelAuthCapabilitiesRequest) -> Self {
+        if request.get_ipmi_v20_extended_data {
+            self
+        } else {
+            GetChannelAuthCapabilitiesResponse {
+                ipmi_v20_extended_capabilities: false,
+                supports_ipmi_v20: false,
+                supports_ipmi_v15: false,
+                ..self
+            }
+        }
+    }
+
     fn decode(b: &[u8; 8]) -> Result<Self, Error> {
         Ok(GetChannelAuthCapabilitiesResponse {
             channel: b[0] & 0x0F,
@@ -242,6 +258,21 @@ mod tests {
         );
         assert!(!r.ipmi_v20_extended_capabilities);
         assert!(!r.supports_ipmi_v20 && !r.supports_ipmi_v15);
+    }
+
+    #[test]
+    fn answer_depends_on_the_v20_request_bit() {
+        // ipmi_sim answers `8e ..` with 01 97 04 03 .. and `0e ..` with 01 17 04 00 ..
+        // (cs00-ipmipower-stat.txt, v15-ipmiping.txt).
+        let full =
+            GetChannelAuthCapabilitiesResponse::parse(&hex::<8>("0197040300000000")).unwrap();
+        let v20 = GetChannelAuthCapabilitiesRequest::parse(&[0x8e, 0x03]).unwrap();
+        let v15 = GetChannelAuthCapabilitiesRequest::parse(&[0x0e, 0x02]).unwrap();
+        let mut out = [0u8; 8];
+        full.for_request(&v20).emit(&mut out).unwrap();
+        assert_eq!(out, hex::<8>("0197040300000000"));
+        full.for_request(&v15).emit(&mut out).unwrap();
+        assert_eq!(out, hex::<8>("0117040000000000"));
     }
 
     #[test]
