@@ -1,0 +1,401 @@
+//! The sans-IO BMC endpoint: one datagram in, at most one datagram out.
+//!
+//! [`Endpoint::handle`] takes the time, the peer, the datagram and a random source, and writes at
+//! most one reply. When a command needs the platform (power, chassis control, identify, boot
+//! flags) it returns [`Output::Pending`]; the shell does the work, as slowly as it must, and calls
+//! [`Endpoint::complete`]. Meanwhile the endpoint keeps serving every other session and
+//! handshake, and a retransmission of the pending request runs nothing twice.
+use core::net::SocketAddr;
+
+use ipmi_core::bmc::{Action, ActionResult, Bmc, Context, Outcome};
+use ipmi_core::{Instant, Privilege};
+
+mod commands;
+pub mod config;
+pub mod limiter;
+mod rmcpplus;
+mod session;
+mod table;
+mod users;
+mod v15;
+pub mod window;
+
+pub use config::{Config, ConfigError, User, DEFAULT_SUITES, KNOWN_SUITES};
+pub use limiter::LimiterConfig;
+
+use limiter::{Sources, UserGuard};
+use session::{Cached, Header, Pending, State};
+use table::Table;
+
+/// Bytes an output buffer needs for any reply this endpoint writes.
+pub const MAX_DATAGRAM: usize = 256;
+/// Largest IPMI LAN message (request or response) this endpoint handles inside a session.
+pub(crate) const MAX_MESSAGE: usize = 64;
+/// Source addresses whose handshakes are rationed separately.
+const SOURCES: usize = 32;
+
+/// A random source, passed in by the shell (hardware RNG, the OS, or a fuzzer's bytes).
+pub trait Random {
+    /// Fills `buf` with random bytes.
+    fn fill(&mut self, buf: &mut [u8]);
+}
+
+/// What [`Endpoint::handle`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Output {
+    /// Nothing to send (malformed, unauthenticated, replayed, or expired).
+    Drop,
+    /// Send the first `n` bytes of the output buffer back to the peer.
+    Reply(usize),
+    /// Perform `Action`, then call [`Endpoint::complete`] with the ticket.
+    Pending(Ticket, Action),
+}
+
+/// Names a pending request so its completion finds the right session (or none, if it closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Ticket {
+    index: u8,
+    session_id: u32,
+    serial: u16,
+}
+
+/// The BMC endpoint with room for `SESSIONS` sessions and `USERS` users.
+pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
+    config: Config<USERS>,
+    bmc: Bmc,
+    table: Table<SESSIONS>,
+    guards: [UserGuard; USERS],
+    sources: Sources<SOURCES>,
+}
+
+impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
+    /// An endpoint serving `config`.
+    pub fn new(config: Config<USERS>) -> Self {
+        let channel = ipmi_core::bmc::ChannelConfig {
+            privilege_limit: config.channel_privilege_limit,
+            ..ipmi_core::bmc::ChannelConfig::default()
+        };
+        let bmc = Bmc::new(config.identity, channel);
+        Endpoint {
+            config,
+            bmc,
+            table: Table::new(),
+            guards: [UserGuard::default(); USERS],
+            sources: Sources::default(),
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config<USERS> {
+        &self.config
+    }
+
+    /// The command dispatcher (boot flags, restore policy...), e.g. to save its state.
+    pub fn bmc(&self) -> &Bmc {
+        &self.bmc
+    }
+
+    /// The command dispatcher, e.g. to restore saved state.
+    pub fn bmc_mut(&mut self) -> &mut Bmc {
+        &mut self.bmc
+    }
+
+    /// Active sessions right now.
+    pub fn active_sessions(&self) -> usize {
+        self.table.active()
+    }
+
+    /// Runs timers: expires sessions and lets the dispatcher clear stale boot flags.
+    pub fn poll(&mut self, now: Instant) {
+        self.table.expire(
+            now,
+            self.config.handshake_timeout_ms,
+            self.config.session_timeout_ms,
+        );
+        self.bmc.poll(now);
+    }
+
+    /// Handles one datagram from `peer`; writes at most one reply into `out`.
+    pub fn handle(
+        &mut self,
+        now: Instant,
+        peer: SocketAddr,
+        datagram: &[u8],
+        rng: &mut dyn Random,
+        out: &mut [u8],
+    ) -> Output {
+        self.poll(now);
+        let Ok(parsed) = crate::wire::Datagram::parse(datagram) else {
+            return Output::Drop;
+        };
+        match parsed {
+            crate::wire::Datagram::Asf { rmcp, message } => rmcpplus::asf(rmcp, message, out),
+            crate::wire::Datagram::V15 { rmcp, session } => {
+                v15::handle(self, now, peer, rmcp, session, rng, out)
+            }
+            crate::wire::Datagram::V20 { rmcp, body } => {
+                rmcpplus::handle(self, now, peer, rmcp, body, rng, out)
+            }
+        }
+    }
+
+    /// Finishes a request that returned [`Output::Pending`]; returns the reply length, or
+    /// `None` when the session has gone meanwhile.
+    pub fn complete(
+        &mut self,
+        ticket: Ticket,
+        result: ActionResult,
+        now: Instant,
+        rng: &mut dyn Random,
+        out: &mut [u8],
+    ) -> Option<usize> {
+        let slot = self.table.at_mut(usize::from(ticket.index))?;
+        if slot.id != ticket.session_id {
+            return None;
+        }
+        let State::Active(active) = &mut slot.state else {
+            return None;
+        };
+        let pending = active.pending.take_if(|p| p.serial == ticket.serial)?;
+        slot.last = now;
+        let mut data = [0u8; MAX_MESSAGE];
+        let reply = self.bmc.complete(now, &pending.action, result, &mut data);
+        let mut msg = [0u8; MAX_MESSAGE];
+        let len = response_message(
+            &pending.header,
+            reply.completion_code,
+            &data[..reply.len],
+            &mut msg,
+        )?;
+        active.cached = Some(Cached {
+            fingerprint: pending.fingerprint,
+            response: heapless::Vec::from_slice(&msg[..len]).ok()?,
+        });
+        let id = slot.id;
+        self.seal_session(id, &msg[..len], rng, out)
+    }
+
+    /// Seals `msg` for the active session `id` in whichever framing it uses.
+    pub(crate) fn seal_session(
+        &mut self,
+        id: u32,
+        msg: &[u8],
+        rng: &mut dyn Random,
+        out: &mut [u8],
+    ) -> Option<usize> {
+        let slot = self.table.get_mut(id)?;
+        let State::Active(active) = &mut slot.state else {
+            return None;
+        };
+        match active.protection {
+            session::Protection::V20(_) => rmcpplus::seal_active(active, msg, rng, out),
+            session::Protection::V15 { .. } => {
+                let password = &self.config.user(active.user_id)?.password;
+                v15::seal_active(id, active, msg, password, out)
+            }
+        }
+    }
+
+    /// Serves one authenticated, in-window request message of the active session in slot
+    /// `index`: session commands here, everything else through the dispatcher. Writes the LAN
+    /// response message into `msg_out`.
+    fn serve(
+        &mut self,
+        index: usize,
+        now: Instant,
+        request: &[u8],
+        msg_out: &mut [u8; MAX_MESSAGE],
+    ) -> Served {
+        let Ok(req) = ipmi_core::wire::RequestRepr::parse_bytes(request) else {
+            return Served::Drop;
+        };
+        let header = Header {
+            rs_addr: req.rs_addr,
+            netfn: req.netfn,
+            rs_lun: req.rs_lun,
+            rq_addr: req.rq_addr,
+            rq_seq: req.rq_seq,
+            rq_lun: req.rq_lun,
+            cmd: req.cmd,
+        };
+        let fingerprint = session::fingerprint(request);
+        let Some(slot) = self.table.at_mut(index) else {
+            return Served::Drop;
+        };
+        let own_id = slot.id;
+        let State::Active(active) = &mut slot.state else {
+            return Served::Drop;
+        };
+        // A retransmission of the last request (freeipmi resends with a new session sequence
+        // number): answer again from the cache, run nothing.
+        if let Some(c) = &active.cached {
+            if c.fingerprint == fingerprint && c.response.len() <= MAX_MESSAGE {
+                msg_out[..c.response.len()].copy_from_slice(&c.response);
+                return Served::Reply(c.response.len());
+            }
+        }
+        if let Some(p) = &active.pending {
+            if p.fingerprint == fingerprint {
+                return Served::Drop; // still working on it
+            }
+            let n = response_message(&header, ipmi_core::CompletionCode::NodeBusy, &[], msg_out);
+            return n.map_or(Served::Drop, Served::Reply);
+        }
+
+        let mut data = [0u8; MAX_MESSAGE];
+        let mut close_own = false;
+        let (cc, len) = match (req.netfn, ipmi_core::types::AppCmd::from(req.cmd)) {
+            (ipmi_core::NetFn::App, cmd) if is_session_command(cmd) => {
+                use ipmi_core::types::AppCmd as A;
+                match cmd {
+                    A::GetChannelAuthCapabilities => {
+                        commands::auth_capabilities(&self.config, req.data, &mut data)
+                    }
+                    A::GetChannelCipherSuites => {
+                        commands::cipher_suites(&self.config, req.data, &mut data)
+                    }
+                    A::SetSessionPrivilegeLevel => {
+                        let max = active.max_privilege;
+                        commands::set_session_privilege(
+                            &mut active.privilege,
+                            max,
+                            req.data,
+                            &mut data,
+                        )
+                    }
+                    A::CloseSession => {
+                        let privilege = active.privilege;
+                        match commands::close_session(&mut self.table, own_id, privilege, req.data)
+                        {
+                            commands::Close::Own => {
+                                close_own = true;
+                                (ipmi_core::CompletionCode::Normal, 0)
+                            }
+                            commands::Close::Other => (ipmi_core::CompletionCode::Normal, 0),
+                            commands::Close::Refuse(cc) => (cc, 0),
+                        }
+                    }
+                    A::GetSessionInfo => {
+                        commands::session_info(&self.table, own_id, req.data, &mut data)
+                    }
+                    // Session set-up commands make no sense inside a session.
+                    _ => (ipmi_core::CompletionCode::NotSupportedInPresentState, 0),
+                }
+            }
+            _ => {
+                let ctx = Context {
+                    now,
+                    privilege: active.privilege,
+                    user_id: active.user_id,
+                    channel: commands::LAN_CHANNEL,
+                };
+                let request = ipmi_core::bmc::Request {
+                    netfn: req.netfn,
+                    cmd: req.cmd,
+                    lun: req.rs_lun,
+                    data: req.data,
+                };
+                let active = self.table.active().min(63) as u8;
+                let mut store = users::Store {
+                    config: &mut self.config,
+                    guards: &mut self.guards,
+                    active,
+                };
+                match self.bmc.handle(&ctx, &request, &mut store, &mut data) {
+                    Outcome::Reply(r) => (r.completion_code, r.len),
+                    Outcome::Defer(action) => {
+                        let Some(slot) = self.table.at_mut(index) else {
+                            return Served::Drop;
+                        };
+                        let State::Active(active) = &mut slot.state else {
+                            return Served::Drop;
+                        };
+                        active.serial = active.serial.wrapping_add(1);
+                        let serial = active.serial;
+                        active.pending = Some(Pending {
+                            fingerprint,
+                            header,
+                            action,
+                            serial,
+                        });
+                        let ticket = Ticket {
+                            index: index as u8,
+                            session_id: own_id,
+                            serial,
+                        };
+                        return Served::Pending(ticket, action);
+                    }
+                }
+            }
+        };
+        let Some(n) = response_message(&header, cc, &data[..len.min(MAX_MESSAGE)], msg_out) else {
+            return Served::Drop;
+        };
+        if let Some(State::Active(active)) = self.table.at_mut(index).map(|s| &mut s.state) {
+            active.cached = heapless::Vec::from_slice(&msg_out[..n])
+                .ok()
+                .map(|response| Cached {
+                    fingerprint,
+                    response,
+                });
+        }
+        if close_own {
+            Served::Close(n)
+        } else {
+            Served::Reply(n)
+        }
+    }
+}
+
+/// What serving one in-session request produced.
+pub(crate) enum Served {
+    Drop,
+    /// A LAN response message of this length.
+    Reply(usize),
+    /// The same, and the session ends after it is sent.
+    Close(usize),
+    Pending(Ticket, Action),
+}
+
+fn is_session_command(cmd: ipmi_core::types::AppCmd) -> bool {
+    use ipmi_core::types::AppCmd as A;
+    matches!(
+        cmd,
+        A::GetChannelAuthCapabilities
+            | A::GetChannelCipherSuites
+            | A::SetSessionPrivilegeLevel
+            | A::CloseSession
+            | A::GetSessionInfo
+            | A::GetSessionChallenge
+            | A::ActivateSession
+    )
+}
+
+/// Builds the LAN response message to `header` into `out`.
+pub(crate) fn response_message(
+    header: &Header,
+    cc: ipmi_core::CompletionCode,
+    data: &[u8],
+    out: &mut [u8],
+) -> Option<usize> {
+    ipmi_core::wire::ResponseRepr {
+        rq_addr: header.rq_addr,
+        netfn: header.netfn.response(),
+        rq_lun: header.rq_lun,
+        rs_addr: header.rs_addr,
+        rq_seq: header.rq_seq,
+        rs_lun: header.rs_lun,
+        cmd: header.cmd,
+        completion_code: cc,
+        data,
+    }
+    .emit(out)
+    .ok()
+}
+
+/// The session's privilege: min(requested, user limit, channel limit, suite cap).
+pub(crate) fn session_privilege(limits: &[Privilege]) -> Privilege {
+    limits.iter().copied().fold(Privilege::Oem, Privilege::min)
+}

@@ -1,0 +1,151 @@
+//! The user table as the dispatcher's [`UserStore`]: Set/Get User Name, Access and Password
+//! change the very table that RAKP authenticates against.
+use ipmi_core::bmc::{PasswordTest, UserAccess, UserStore};
+use ipmi_core::{CompletionCode, Privilege};
+
+use subtle::ConstantTimeEq;
+
+use super::config::{Config, User};
+use super::limiter::UserGuard;
+use crate::crypto::Kuid;
+
+/// A borrowed view of the configuration's users and their login guards.
+pub(crate) struct Store<'a, const U: usize> {
+    pub config: &'a mut Config<U>,
+    pub guards: &'a mut [UserGuard; U],
+    /// Sessions active on the channel, for Get Channel Info.
+    pub active: u8,
+}
+
+impl<const U: usize> Store<'_, U> {
+    fn slot(&mut self, id: u8) -> Option<&mut Option<User>> {
+        self.config.users.get_mut(usize::from(id).checked_sub(1)?)
+    }
+    fn user(&self, id: u8) -> Option<&User> {
+        self.config.user(id)
+    }
+    /// The user in slot `id`, created empty and disabled if the slot is free.
+    fn user_or_new(&mut self, id: u8) -> Option<&mut User> {
+        let slot = self.slot(id)?;
+        if slot.is_none() {
+            *slot = Some(User {
+                name: heapless::Vec::new(),
+                password: Kuid::empty(),
+                privilege_limit: Privilege::NoAccess,
+                enabled: false,
+            });
+        }
+        slot.as_mut()
+    }
+}
+
+fn trim(name: &[u8; 16]) -> &[u8] {
+    let end = name.iter().position(|&b| b == 0).unwrap_or(16);
+    &name[..end]
+}
+
+impl<const U: usize> UserStore for Store<'_, U> {
+    fn max_user_ids(&self) -> u8 {
+        U.min(63) as u8
+    }
+
+    fn name(&self, id: u8) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        if let Some(u) = self.user(id) {
+            out[..u.name.len()].copy_from_slice(&u.name);
+        }
+        out
+    }
+
+    fn set_name(&mut self, id: u8, name: &[u8; 16]) -> Result<(), CompletionCode> {
+        let name = trim(name);
+        if id == 1 && !name.is_empty() {
+            // User 1 is the null user; its name is fixed.
+            return Err(CompletionCode::InvalidDataField);
+        }
+        if !name.is_empty() && self.config.find_user(name).is_some_and(|other| other != id) {
+            return Err(CompletionCode::InvalidDataField);
+        }
+        let user = self
+            .user_or_new(id)
+            .ok_or(CompletionCode::ParameterOutOfRange)?;
+        user.name =
+            heapless::Vec::from_slice(name).map_err(|_| CompletionCode::InvalidDataField)?;
+        Ok(())
+    }
+
+    fn access(&self, id: u8) -> UserAccess {
+        match self.user(id) {
+            Some(u) => UserAccess {
+                enabled: u.enabled,
+                privilege_limit: u.privilege_limit,
+                ipmi_messaging: u.enabled && u.privilege_limit.rank() > 0,
+                link_auth: false,
+                callback_only: false,
+            },
+            None => UserAccess {
+                enabled: false,
+                privilege_limit: Privilege::NoAccess,
+                ipmi_messaging: false,
+                link_auth: false,
+                callback_only: false,
+            },
+        }
+    }
+
+    fn set_access(&mut self, id: u8, access: UserAccess) -> Result<(), CompletionCode> {
+        let user = self
+            .user_or_new(id)
+            .ok_or(CompletionCode::ParameterOutOfRange)?;
+        user.privilege_limit = if access.ipmi_messaging {
+            access.privilege_limit
+        } else {
+            Privilege::NoAccess
+        };
+        user.enabled = access.enabled;
+        Ok(())
+    }
+
+    fn set_password(&mut self, id: u8, password: &[u8]) -> Result<(), CompletionCode> {
+        let trimmed = match password.iter().rposition(|&b| b != 0) {
+            Some(last) => &password[..=last],
+            None => &[][..],
+        };
+        let key =
+            Kuid::from_slice(trimmed).map_err(|_| CompletionCode::RequestDataLengthInvalid)?;
+        let user = self
+            .user_or_new(id)
+            .ok_or(CompletionCode::ParameterOutOfRange)?;
+        user.password = key;
+        if let Some(g) = self.guards.get_mut(usize::from(id).saturating_sub(1)) {
+            *g = UserGuard::default();
+        }
+        Ok(())
+    }
+
+    fn test_password(&self, id: u8, password: &[u8]) -> PasswordTest {
+        let Some(u) = self.user(id) else {
+            return PasswordTest::Mismatch;
+        };
+        let stored_is_20 = u.password.len() > 16;
+        if stored_is_20 != (password.len() == 20) && stored_is_20 {
+            return PasswordTest::WrongSize;
+        }
+        let mut candidate = [0u8; 20];
+        let n = password.len().min(20);
+        candidate[..n].copy_from_slice(&password[..n]);
+        if bool::from(u.password.padded().ct_eq(&candidate)) {
+            PasswordTest::Match
+        } else {
+            PasswordTest::Mismatch
+        }
+    }
+
+    fn fixed_name_user_ids(&self) -> u8 {
+        1
+    }
+
+    fn active_sessions(&self) -> u8 {
+        self.active
+    }
+}

@@ -1,0 +1,334 @@
+//! IPMI 1.5 sessions: Get Session Challenge, Activate Session, then per-message auth codes.
+//! fence_ipmilan and `ipmitool -I lan` use this unless told `--lanplus`; MD5 by default, the
+//! weaker auth types only when configured.
+use core::net::SocketAddr;
+
+use ipmi_core::cmd::app::{
+    ActivateSessionRequest, ActivateSessionResponse, GetSessionChallengeRequest,
+    GetSessionChallengeResponse,
+};
+use ipmi_core::cmd::Body;
+use ipmi_core::types::AppCmd;
+use ipmi_core::wire::RequestRepr;
+use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
+use subtle::ConstantTimeEq;
+
+use super::session::{Active, Challenged, Header, Protection, State};
+use super::window::{self, Verdict, Window};
+use super::{commands, response_message, Endpoint, Output, Random, Served, MAX_MESSAGE};
+use crate::wire::rmcp::RmcpRepr;
+use crate::wire::v15::{self, AuthType, SessionRepr};
+
+/// Answers one IPMI 1.5 datagram.
+pub(crate) fn handle<const S: usize, const U: usize>(
+    ep: &mut Endpoint<S, U>,
+    now: Instant,
+    peer: SocketAddr,
+    _rmcp: RmcpRepr,
+    session: SessionRepr<'_>,
+    rng: &mut dyn Random,
+    out: &mut [u8],
+) -> Output {
+    if session.session_id == 0 {
+        return presession(ep, now, peer, &session, rng, out);
+    }
+    let Some(index) = ep.table.index_of(session.session_id) else {
+        return Output::Drop;
+    };
+    let Some(slot) = ep.table.at_mut(index) else {
+        return Output::Drop;
+    };
+    if slot.peer != peer {
+        return Output::Drop;
+    }
+    match &slot.state {
+        State::Challenged(c) => {
+            let c = Challenged {
+                auth_type: c.auth_type,
+                user_id: c.user_id,
+                challenge: c.challenge,
+            };
+            activate(ep, now, index, c, &session, rng, out)
+        }
+        State::Active(a) => {
+            let Protection::V15 { auth_type } = a.protection else {
+                return Output::Drop;
+            };
+            let user_id = a.user_id;
+            in_session(ep, now, index, auth_type, user_id, &session, rng, out)
+        }
+        _ => Output::Drop,
+    }
+}
+
+/// Session-less requests: capabilities, cipher suites and the challenge.
+fn presession<const S: usize, const U: usize>(
+    ep: &mut Endpoint<S, U>,
+    now: Instant,
+    peer: SocketAddr,
+    session: &SessionRepr<'_>,
+    rng: &mut dyn Random,
+    out: &mut [u8],
+) -> Output {
+    if session.auth_type != AuthType::None {
+        return Output::Drop;
+    }
+    let Ok(req) = RequestRepr::parse_bytes(session.message) else {
+        return Output::Drop;
+    };
+    let mut data = [0u8; MAX_MESSAGE];
+    let (cc, len) = if req.netfn != NetFn::App {
+        (Cc::InsufficientPrivilege, 0)
+    } else {
+        match AppCmd::from(req.cmd) {
+            AppCmd::GetChannelAuthCapabilities => {
+                commands::auth_capabilities(&ep.config, req.data, &mut data)
+            }
+            AppCmd::GetChannelCipherSuites => {
+                commands::cipher_suites(&ep.config, req.data, &mut data)
+            }
+            AppCmd::GetSessionChallenge => challenge(ep, now, peer, req.data, rng, &mut data),
+            _ => (Cc::InsufficientPrivilege, 0),
+        }
+    };
+    let mut msg = [0u8; MAX_MESSAGE];
+    let Some(n) = response_message(&header_of(&req), cc, &data[..len], &mut msg) else {
+        return Output::Drop;
+    };
+    v15::seal(out, AuthType::None, 0, 0, &msg[..n], None).map_or(Output::Drop, Output::Reply)
+}
+
+fn header_of(req: &RequestRepr<'_>) -> Header {
+    Header {
+        rs_addr: req.rs_addr,
+        netfn: req.netfn,
+        rs_lun: req.rs_lun,
+        rq_addr: req.rq_addr,
+        rq_seq: req.rq_seq,
+        rq_lun: req.rq_lun,
+        cmd: req.cmd,
+    }
+}
+
+/// Get Session Challenge: a temporary session with a random id and challenge.
+fn challenge<const S: usize, const U: usize>(
+    ep: &mut Endpoint<S, U>,
+    now: Instant,
+    peer: SocketAddr,
+    data: &[u8],
+    rng: &mut dyn Random,
+    out: &mut [u8],
+) -> (Cc, usize) {
+    let req = match GetSessionChallengeRequest::parse(data) {
+        Ok(r) => r,
+        Err(e) => return (e.completion_code(), 0),
+    };
+    let t = u8::from(req.auth_type);
+    if t == 0 || t > 7 || ep.config.v15_auth_types & (1 << t) == 0 {
+        return (Cc::InvalidDataField, 0);
+    }
+    let name = req.user_name.as_bytes();
+    if name.is_empty() && !ep.config.allow_null_users {
+        return (Cc::CommandSpecific82, 0);
+    }
+    let Some(user_id) = ep.config.find_user(name) else {
+        return (Cc::CommandSpecific81, 0);
+    };
+    if !ep.config.user(user_id).is_some_and(|u| u.enabled) {
+        return (Cc::CommandSpecific81, 0);
+    }
+    let mut challenge = [0u8; 16];
+    rng.fill(&mut challenge);
+    let state = State::Challenged(Challenged {
+        auth_type: t,
+        user_id,
+        challenge,
+    });
+    let Some(slot) = ep.table.insert(peer, now, state, rng) else {
+        return (Cc::NodeBusy, 0);
+    };
+    let rsp = GetSessionChallengeResponse {
+        temporary_session_id: slot.id,
+        challenge,
+    };
+    match rsp.emit(out) {
+        Ok(n) => (Cc::Normal, n),
+        Err(_) => (Cc::Unspecified, 0),
+    }
+}
+
+/// Activate Session: proves the password through the packet's auth code and the challenge.
+#[allow(clippy::too_many_arguments)]
+fn activate<const S: usize, const U: usize>(
+    ep: &mut Endpoint<S, U>,
+    now: Instant,
+    index: usize,
+    c: Challenged,
+    session: &SessionRepr<'_>,
+    rng: &mut dyn Random,
+    out: &mut [u8],
+) -> Output {
+    let _ = rng;
+    let Some(user) = ep.config.user(c.user_id) else {
+        return Output::Drop;
+    };
+    let guard = usize::from(c.user_id - 1);
+    if u8::from(session.auth_type) != c.auth_type || session.verify(&user.password).is_err() {
+        // Wrong password: counted, and the temporary session is gone.
+        if let Some(g) = ep.guards.get_mut(guard) {
+            g.fail(now, &ep.config.limiter);
+        }
+        let id = ep.table.at_mut(index).map(|s| s.id).unwrap_or(0);
+        ep.table.remove(id);
+        return Output::Drop;
+    }
+    let password = user.password.clone();
+    let user_limit = user.privilege_limit;
+    let locked = ep.guards.get_mut(guard).is_some_and(|g| g.locked(now));
+    let Ok(req) = RequestRepr::parse_bytes(session.message) else {
+        return Output::Drop;
+    };
+    let header = header_of(&req);
+    let mut data = [0u8; MAX_MESSAGE];
+    let id = session.session_id;
+    let (cc, len, active) =
+        if req.netfn != NetFn::App || req.cmd != u8::from(AppCmd::ActivateSession) {
+            (Cc::NotSupportedInPresentState, 0, None)
+        } else {
+            match ActivateSessionRequest::parse(req.data) {
+                Err(e) => (e.completion_code(), 0, None),
+                Ok(a) if u8::from(a.auth_type) != c.auth_type => (Cc::InvalidDataField, 0, None),
+                Ok(a) if !bool::from(a.challenge.ct_eq(&c.challenge)) => {
+                    (Cc::CommandSpecific85, 0, None)
+                }
+                Ok(_) if locked => (Cc::CommandSpecific82, 0, None),
+                Ok(a) => {
+                    let limit =
+                        super::session_privilege(&[user_limit, ep.config.channel_privilege_limit]);
+                    let want = if a.max_privilege == Privilege::Highest {
+                        limit
+                    } else {
+                        a.max_privilege
+                    };
+                    if want.rank() == 0 || want.rank() > limit.rank() {
+                        (Cc::CommandSpecific86, 0, None)
+                    } else {
+                        let mut seq = [0u8; 4];
+                        rng.fill(&mut seq);
+                        let inbound = u32::from_le_bytes(seq).max(1);
+                        let rsp = ActivateSessionResponse {
+                            auth_type: a.auth_type,
+                            session_id: id,
+                            initial_inbound_sequence: inbound,
+                            max_privilege: want,
+                        };
+                        match rsp.emit(&mut data) {
+                            Ok(n) => {
+                                let active = Active {
+                                    console_id: 0,
+                                    user_id: c.user_id,
+                                    protection: Protection::V15 {
+                                        auth_type: c.auth_type,
+                                    },
+                                    max_privilege: want,
+                                    privilege: Privilege::User.min(want),
+                                    window_auth: Window::starting_at(window::V15, inbound),
+                                    window_plain: Window::new(window::V15),
+                                    out_seq: a.initial_outbound_sequence.max(1),
+                                    cached: None,
+                                    pending: None,
+                                    serial: 0,
+                                };
+                                (Cc::Normal, n, Some(active))
+                            }
+                            Err(_) => (Cc::Unspecified, 0, None),
+                        }
+                    }
+                }
+            }
+        };
+    let mut msg = [0u8; MAX_MESSAGE];
+    let Some(n) = response_message(&header, cc, &data[..len], &mut msg) else {
+        return Output::Drop;
+    };
+    let out_seq = active.as_ref().map_or(0, |a| a.out_seq);
+    if let Some(active) = active {
+        if let Some(slot) = ep.table.at_mut(index) {
+            slot.state = State::Active(active);
+            slot.last = now;
+        }
+        if let Some(g) = ep.guards.get_mut(guard) {
+            g.succeed();
+        }
+    }
+    let t = AuthType::from(c.auth_type);
+    v15::seal(out, t, out_seq, id, &msg[..n], Some(&password)).map_or(Output::Drop, Output::Reply)
+}
+
+/// A packet of an active 1.5 session.
+#[allow(clippy::too_many_arguments)]
+fn in_session<const S: usize, const U: usize>(
+    ep: &mut Endpoint<S, U>,
+    now: Instant,
+    index: usize,
+    auth_type: u8,
+    user_id: u8,
+    session: &SessionRepr<'_>,
+    rng: &mut dyn Random,
+    out: &mut [u8],
+) -> Output {
+    let Some(user) = ep.config.user(user_id) else {
+        return Output::Drop;
+    };
+    if u8::from(session.auth_type) != auth_type || session.verify(&user.password).is_err() {
+        return Output::Drop;
+    }
+    let Some(slot) = ep.table.at_mut(index) else {
+        return Output::Drop;
+    };
+    let State::Active(active) = &mut slot.state else {
+        return Output::Drop;
+    };
+    match active.window_auth.check(session.sequence) {
+        Verdict::Outside => return Output::Drop,
+        Verdict::Duplicate => {
+            // ipmitool resends the very same packet when a reply was lost: answer from the
+            // cache if it is the last request, never run it again.
+            let fp = super::session::fingerprint(session.message);
+            if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
+                return Output::Drop;
+            }
+        }
+        Verdict::Fresh => active.window_auth.accept(session.sequence),
+    }
+    slot.last = now;
+    let id = slot.id;
+    let mut msg = [0u8; MAX_MESSAGE];
+    match ep.serve(index, now, session.message, &mut msg) {
+        Served::Drop => Output::Drop,
+        Served::Pending(t, a) => Output::Pending(t, a),
+        Served::Reply(n) => ep
+            .seal_session(id, &msg[..n], rng, out)
+            .map_or(Output::Drop, Output::Reply),
+        Served::Close(n) => {
+            let r = ep.seal_session(id, &msg[..n], rng, out);
+            ep.table.remove(id);
+            r.map_or(Output::Drop, Output::Reply)
+        }
+    }
+}
+
+/// Seals a LAN response message for an active 1.5 session.
+pub(crate) fn seal_active(
+    id: u32,
+    active: &mut Active,
+    msg: &[u8],
+    password: &crate::crypto::Kuid,
+    out: &mut [u8],
+) -> Option<usize> {
+    let Protection::V15 { auth_type } = active.protection else {
+        return None;
+    };
+    let seq = active.next_out_seq();
+    v15::seal(out, AuthType::from(auth_type), seq, id, msg, Some(password)).ok()
+}
