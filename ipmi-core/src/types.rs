@@ -251,6 +251,9 @@ mod tests {
         assert!(Privilege::Administrator.allows(Privilege::Operator));
         assert!(!Privilege::User.allows(Privilege::Operator));
         assert!(!Privilege::NoAccess.allows(Privilege::Callback));
-        assert_eq!(Privilege::Operator.min(Privilege::Administrator), Privilege::Operator);
+        assert_eq!(
+            Privilege::Operator.min(Privilege::Administrator),
+            Privilege::Operator
+        );
     }
 }

@@ -27,7 +27,10 @@ pub const REMOTE_CONSOLE_ADDR: u8 = 0x81;
 
 /// The two's complement checksum of `bytes`: adding it to their sum gives zero.
 pub fn checksum(bytes: &[u8]) -> u8 {
-    bytes.iter().fold(0u8, |acc, b| acc.wrapping_add(*b)).wrapping_neg()
+    bytes
+        .iter()
+        .fold(0u8, |acc, b| acc.wrapping_add(*b))
+        .wrapping_neg()
 }
 
 /// A read/write view of a LAN message.
@@ -191,7 +194,11 @@ impl<'a> RequestRepr<'a> {
     }
 
     /// The header of the response to this request, for `completion_code` and `data`.
-    pub fn response<'d>(&self, completion_code: CompletionCode, data: &'d [u8]) -> ResponseRepr<'d> {
+    pub fn response<'d>(
+        &self,
+        completion_code: CompletionCode,
+        data: &'d [u8],
+    ) -> ResponseRepr<'d> {
         ResponseRepr {
             rq_addr: self.rq_addr,
             netfn: self.netfn.response(),

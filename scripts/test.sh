@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs every test of the project: the README's test command.
+# Usage: scripts/test.sh            (everything)
+#        scripts/test.sh STAGE...   (some of: deps lint host no_std firmware fuzz)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(deps lint host no_std firmware fuzz)
+
+say() { printf '\n==== %s ====\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+deps() {
+  say "installing test dependencies"
+  local need=()
+  command -v ipmitool >/dev/null || need+=(ipmitool)
+  command -v ipmipower >/dev/null || need+=(freeipmi-tools)
+  command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
+  command -v ipmi_sim >/dev/null || need+=(openipmi)
+  command -v cc >/dev/null || need+=(build-essential)
+  command -v curl >/dev/null || need+=(curl ca-certificates)
+  if [ ${#need[@]} -gt 0 ]; then
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need[@]}"
+  fi
+  if ! command -v cargo >/dev/null; then
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    # shellcheck disable=SC1091
+    . "$HOME/.cargo/env"
+  fi
+  rustup component add rustfmt clippy llvm-tools >/dev/null 2>&1 || true
+  rustup target add thumbv7em-none-eabihf >/dev/null
+  if [ -d fuzz ]; then
+    rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+  fi
+}
+
+lint() {
+  say "cargo fmt --check"
+  cargo fmt --all -- --check
+  say "cargo clippy --all-targets -- -D warnings"
+  cargo clippy --locked --workspace --all-targets -- -D warnings
+}
+
+host() {
+  say "cargo test (workspace: unit, vector KATs, real ipmitool/freeipmi against the endpoint and host-sim)"
+  cargo test --locked --workspace
+}
+
+no_std() {
+  say "no_std, no alloc: ipmi-core and rmcp for thumbv7em-none-eabihf"
+  cargo build --locked --release --target thumbv7em-none-eabihf -p ipmi-core -p rmcp
+}
+
+firmware() {
+  [ -d firmware ] || { echo "no firmware/ yet"; return 0; }
+  say "firmware: build both boards, boot the QEMU image, drive it with ipmitool and freeipmi"
+  bash firmware/test-qemu.sh
+}
+
+fuzz() {
+  [ -d fuzz ] || { echo "no fuzz/ yet"; return 0; }
+  say "fuzz: smoke run of every target"
+  bash fuzz/smoke.sh
+}
+
+for s in "${stages[@]}"; do
+  case "$s" in
+    deps|lint|host|no_std|firmware|fuzz) "$s" ;;
+    *) echo "unknown stage: $s (stages: deps lint host no_std firmware fuzz)" >&2; exit 2 ;;
+  esac
+done
+say "all stages passed: ${stages[*]}"
