@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ipmi_core::bmc::{Action, ActionResult};
+use ipmi_core::bmc::{Action, ActionResult, BootFlags};
 use ipmi_core::Instant;
 use rmcp::server::{Config, Endpoint, Output, Random, Ticket, MAX_DATAGRAM};
 use tokio::net::UdpSocket;
@@ -141,6 +141,32 @@ async fn run_inner(
     let local = sock.local_addr().ok();
     tracing::info!(addr = ?local, provider = %spec.cfg.provider, "BMC listening");
 
+    // A provider with `[BOOT] get` and no saved flags: ask the machine for its boot device once.
+    let (seed_tx, mut seed_rx) = mpsc::unbounded_channel::<u8>();
+    if spec.state.boot_flags.is_none() {
+        if let Provider::Script(p) = &spec.provider {
+            if let Some(t) = p.boot("get").cloned() {
+                let p = p.clone();
+                let name = spec.name.clone();
+                let timeout = Duration::from_secs(spec.cfg.script_timeout_secs);
+                tokio::spawn(
+                    async move {
+                        let env = crate::provider::ScriptEnv { name: &name, ..Default::default() };
+                        let run = p.run("boot get", &t, &env, timeout).await;
+                        if run.ok() {
+                            match crate::provider::bootdev_from_name(&run.stdout) {
+                                Some(dev) => {
+                                    let _ = seed_tx.send(dev);
+                                }
+                                None => tracing::warn!(output = %run.stdout, "[BOOT] get printed an unknown boot device"),
+                            }
+                        }
+                    }
+                    .in_current_span(),
+                );
+            }
+        }
+    }
     let (tx, mut rx) = mpsc::unbounded_channel::<(Ticket, Action, ActionResult)>();
     let mut pending: Vec<(Ticket, SocketAddr)> = Vec::new();
     let mut rng = OsRandom;
@@ -204,6 +230,14 @@ async fn run_inner(
             _ = tokio::time::sleep_until(next_tick), if ticking => {
                 ep.poll(clock.now());
                 next_tick = tokio::time::Instant::now() + TICK;
+            }
+            Some(dev) = seed_rx.recv() => {
+                if !ep.bmc().boot_flags().valid && dev != 0 {
+                    // What the machine boots from now, every time: persistent.
+                    let flags = BootFlags::from_data([0xC0, dev << 2, 0, 0, 0]);
+                    ep.bmc_mut().restore_boot_flags(flags);
+                    tracing::info!(device = crate::provider::bootdev_name(dev), "boot device from [BOOT] get");
+                }
             }
             _ = &mut stop => break,
         }

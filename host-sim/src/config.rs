@@ -427,6 +427,27 @@ impl Home {
         out
     }
 
+    /// Configuration files whose name is not a valid BMC name (reported, never used).
+    pub fn bad_files(&self) -> Vec<(PathBuf, String)> {
+        let mut out = Vec::new();
+        if let Ok(rd) = fs::read_dir(self.bmcs_dir()) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.extension().and_then(|s| s.to_str()) != Some("toml") {
+                    continue;
+                }
+                let stem = p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if let Err(m) = validate_name(&stem) {
+                    out.push((p, m));
+                }
+            }
+        }
+        out
+    }
+
     /// Loads one BMC's configuration.
     pub fn load(&self, name: &str) -> Result<(BmcConfig, Resolved), LoadError> {
         let path = self.config_path(name);

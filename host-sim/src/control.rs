@@ -19,7 +19,7 @@ pub enum Request {
         /// Its name.
         name: String,
         /// Its configuration.
-        config: BmcConfig,
+        config: Box<BmcConfig>,
     },
     /// Stop and delete a BMC.
     Delete {

@@ -119,7 +119,7 @@ impl Daemon {
 
     async fn handle(&self, req: Request) -> Response {
         match req {
-            Request::Add { name, config } => self.add(&name, config),
+            Request::Add { name, config } => self.add(&name, *config),
             Request::Delete { name } => {
                 if let Some(r) = self.unknown(&name) {
                     return r;
@@ -181,12 +181,17 @@ impl Daemon {
                 }
             }
             Request::Status => {
-                let running = self.running.lock().await.len();
+                let ready = self.ready.load(Ordering::SeqCst);
+                let running = if ready {
+                    self.running.lock().await.len()
+                } else {
+                    0
+                };
                 Response {
                     ok: true,
                     daemon: Some(DaemonInfo {
                         pid: std::process::id(),
-                        ready: self.ready.load(Ordering::SeqCst),
+                        ready,
                         running,
                         configured: self.home.names().len(),
                         restore_ms: self.restore_ms.load(Ordering::SeqCst),
@@ -211,15 +216,15 @@ impl Daemon {
     async fn restore(&self) {
         let t0 = std::time::Instant::now();
         let names = self.home.names();
+        for (path, m) in self.home.bad_files() {
+            tracing::error!(file = %path.display(), "configuration file ignored: {m}");
+        }
         let mut started = 0usize;
         let mut map = self.running.lock().await;
         for name in &names {
-            match self.home.load(name) {
-                Err(e) => {
-                    tracing::error!(bmc = %name, "bad configuration, BMC not started: {e}");
-                    continue;
-                }
-                Ok(_) => {}
+            if let Err(e) = self.home.load(name) {
+                tracing::error!(bmc = %name, "bad configuration, BMC not started: {e}");
+                continue;
             }
             if !self.home.load_state(name).running {
                 continue;

@@ -236,3 +236,112 @@ impl Machine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::ScriptProvider;
+    use std::sync::Arc;
+
+    fn machine(dir: &std::path::Path, conf: &str, timeout_ms: u64) -> Machine {
+        let p = ScriptProvider::parse(&dir.join("p.conf"), conf).unwrap();
+        Machine::new(
+            "m1",
+            Provider::Script(Arc::new(p)),
+            Duration::from_millis(timeout_ms),
+            false,
+        )
+    }
+
+    const CONF: &str = "[POWER]\nstatus = cat power 2>/dev/null || echo off\non = echo on > power; echo on >> log\noff = (sleep 1; echo off > power) & echo off >> log\n[BOOT]\nset = echo %(bootdev)s >> log\n";
+
+    #[tokio::test]
+    async fn cycle_waits_for_off_then_boots_with_flags() {
+        let d = tempfile::tempdir().unwrap();
+        let m = machine(d.path(), CONF, 5000);
+        assert_eq!(
+            m.perform(Action::PowerStatus).await,
+            ActionResult::Power { on: false }
+        );
+        let on = Action::Control {
+            op: ControlOp::PowerUp,
+            boot: None,
+        };
+        assert_eq!(m.perform(on).await, ActionResult::Done);
+        assert_eq!(m.perform(on).await, ActionResult::Done);
+        let pxe = BootFlags::from_data([0x80, 0x04, 0, 0, 0]);
+        let cycle = Action::Control {
+            op: ControlOp::PowerCycle,
+            boot: Some(pxe),
+        };
+        let t0 = Instant::now();
+        assert_eq!(m.perform(cycle).await, ActionResult::Done);
+        assert!(
+            t0.elapsed() >= Duration::from_millis(900),
+            "cycle must wait until the machine is off"
+        );
+        let log = std::fs::read_to_string(d.path().join("log")).unwrap();
+        assert_eq!(log, "on\noff\nnetwork\non\n");
+    }
+
+    #[tokio::test]
+    async fn missing_scripts_and_failures_map_to_codes() {
+        let d = tempfile::tempdir().unwrap();
+        let m = machine(
+            d.path(),
+            "[POWER]\nstatus = echo maybe\nreset = exit 3\nshutdown = sleep 10\n",
+            300,
+        );
+        let diag = Action::Control {
+            op: ControlOp::PulseDiagnosticInterrupt,
+            boot: None,
+        };
+        assert_eq!(
+            m.perform(diag).await,
+            ActionResult::Failed(CompletionCode::InvalidCommand)
+        );
+        assert_eq!(
+            m.perform(Action::PowerStatus).await,
+            ActionResult::Failed(CompletionCode::Unspecified)
+        );
+        let reset = Action::Control {
+            op: ControlOp::HardReset,
+            boot: None,
+        };
+        assert_eq!(
+            m.perform(reset).await,
+            ActionResult::Failed(CompletionCode::Unspecified)
+        );
+        let soft = Action::Control {
+            op: ControlOp::SoftShutdown,
+            boot: None,
+        };
+        assert_eq!(
+            m.perform(soft).await,
+            ActionResult::Failed(CompletionCode::NodeBusy)
+        );
+    }
+
+    #[tokio::test]
+    async fn memory_provider() {
+        let m = Machine::new("m", Provider::Memory, Duration::from_secs(1), false);
+        let on = Action::Control {
+            op: ControlOp::PowerUp,
+            boot: None,
+        };
+        assert_eq!(m.perform(on).await, ActionResult::Done);
+        assert_eq!(
+            m.perform(Action::PowerStatus).await,
+            ActionResult::Power { on: true }
+        );
+        let off = Action::Control {
+            op: ControlOp::SoftShutdown,
+            boot: None,
+        };
+        assert_eq!(m.perform(off).await, ActionResult::Done);
+        assert_eq!(
+            m.perform(Action::PowerStatus).await,
+            ActionResult::Power { on: false }
+        );
+    }
+}

@@ -349,7 +349,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         &home,
                         Request::Add {
                             name: a.name.clone(),
-                            config: cfg,
+                            config: Box::new(cfg),
                         },
                     )?;
                     eprintln!("added BMC {:?}", a.name);

@@ -404,7 +404,7 @@ impl ScriptProvider {
             );
             cmd.env("HOST_SIM_BOOT_EFI", if f.efi { "1" } else { "0" });
         }
-        tracing::debug!(script = %what, cmdline = %cmdline, "running script");
+        tracing::debug!(script = %what, provider = %self.path.display(), cmdline = %cmdline, "running script");
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
@@ -492,6 +492,7 @@ pub fn parse_power(out: &str) -> Option<bool> {
 }
 
 /// shipmi boot device names, as passed to `[BOOT] set` scripts.
+#[cfg(test)]
 pub const BOOTDEVS: [&str; 8] = [
     "default", "network", "hd", "safe", "diag", "optical", "setup", "floppy",
 ];
