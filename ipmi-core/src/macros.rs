@@ -1,5 +1,8 @@
 /// Declares an open enum over a `u8` code space: every named code, plus `Unknown(u8)` so that
-/// parsing a code we do not know never fails at the wire layer.
+/// parsing a code we do not know never fails at the wire layer. Exported so that rmcp's code
+/// spaces are declared the same way; the `defmt` derive follows the calling crate's feature.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*

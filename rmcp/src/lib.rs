@@ -9,6 +9,10 @@
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+/// `open_enum!`: one declaration style for every code space, shared with ipmi-core.
+#[macro_use]
+extern crate ipmi_core;
+
 pub mod crypto;
 pub mod server;
 pub mod wire;

@@ -2,7 +2,6 @@
 //!
 //! Every standard suite that ipmitool or freeipmi can speak: 0, 1, 2, 3, 6, 7, 8, 11, 12, 15, 16,
 //! 17 (the xRC4 suites 4, 5, 9, 10, 13, 14, 18, 19 are left out: no client implements them).
-use crate::wire::open_enum;
 
 open_enum! {
     /// Authentication (RAKP) algorithm, Open Session payload type 0.

@@ -177,6 +177,29 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         self.seal_session(id, &msg[..len], rng, out)
     }
 
+    /// Turns what [`Endpoint::serve`] produced for session `id` into the datagram to send.
+    pub(crate) fn finish(
+        &mut self,
+        id: u32,
+        served: Served,
+        msg: &[u8],
+        rng: &mut dyn Random,
+        out: &mut [u8],
+    ) -> Output {
+        match served {
+            Served::Drop => Output::Drop,
+            Served::Pending(t, a) => Output::Pending(t, a),
+            Served::Reply(n) => self
+                .seal_session(id, msg.get(..n).unwrap_or(&[]), rng, out)
+                .map_or(Output::Drop, Output::Reply),
+            Served::Close(n) => {
+                let r = self.seal_session(id, msg.get(..n).unwrap_or(&[]), rng, out);
+                self.table.remove(id);
+                r.map_or(Output::Drop, Output::Reply)
+            }
+        }
+    }
+
     /// Seals `msg` for the active session `id` in whichever framing it uses.
     pub(crate) fn seal_session(
         &mut self,
@@ -211,15 +234,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         let Ok(req) = ipmi_core::wire::RequestRepr::parse_bytes(request) else {
             return Served::Drop;
         };
-        let header = Header {
-            rs_addr: req.rs_addr,
-            netfn: req.netfn,
-            rs_lun: req.rs_lun,
-            rq_addr: req.rq_addr,
-            rq_seq: req.rq_seq,
-            rq_lun: req.rq_lun,
-            cmd: req.cmd,
-        };
+        let header = Header::from(&req);
         let fingerprint = session::fingerprint(request);
         let Some(slot) = self.table.at_mut(index) else {
             return Served::Drop;

@@ -9,7 +9,7 @@ use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 
 use super::session::{Active, Header, Opened, Protection, Rakp2Sent, State};
 use super::window::Verdict;
-use super::{commands, response_message, Endpoint, Output, Random, Served, MAX_MESSAGE};
+use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
 use crate::crypto::{self, RakpContext, SessionKeys};
 use crate::wire::asf::AsfRepr;
 use crate::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
@@ -85,15 +85,7 @@ fn presession<const S: usize, const U: usize>(
         }
         _ => (Cc::InsufficientPrivilege, 0),
     };
-    let header = Header {
-        rs_addr: req.rs_addr,
-        netfn: req.netfn,
-        rs_lun: req.rs_lun,
-        rq_addr: req.rq_addr,
-        rq_seq: req.rq_seq,
-        rq_lun: req.rq_lun,
-        cmd: req.cmd,
-    };
+    let header = Header::from(&req);
     let mut msg = [0u8; MAX_MESSAGE];
     let Some(n) = response_message(&header, cc, &data[..len], &mut msg) else {
         return Output::Drop;
@@ -477,18 +469,8 @@ fn in_session<const S: usize, const U: usize>(
     req.copy_from_slice(opened.payload);
     let req_len = opened.payload.len();
     let mut msg = [0u8; MAX_MESSAGE];
-    match ep.serve(index, now, &request[..req_len], &mut msg) {
-        Served::Drop => Output::Drop,
-        Served::Pending(t, a) => Output::Pending(t, a),
-        Served::Reply(n) => ep
-            .seal_session(session_id, &msg[..n], rng, out)
-            .map_or(Output::Drop, Output::Reply),
-        Served::Close(n) => {
-            let r = ep.seal_session(session_id, &msg[..n], rng, out);
-            ep.table.remove(session_id);
-            r.map_or(Output::Drop, Output::Reply)
-        }
-    }
+    let served = ep.serve(index, now, &request[..req_len], &mut msg);
+    ep.finish(session_id, served, &msg, rng, out)
 }
 
 /// Seals a LAN response message for an active RMCP+ session.

@@ -97,6 +97,20 @@ pub(crate) struct Header {
     pub cmd: u8,
 }
 
+impl From<&ipmi_core::wire::RequestRepr<'_>> for Header {
+    fn from(req: &ipmi_core::wire::RequestRepr<'_>) -> Self {
+        Header {
+            rs_addr: req.rs_addr,
+            netfn: req.netfn,
+            rs_lun: req.rs_lun,
+            rq_addr: req.rq_addr,
+            rq_seq: req.rq_seq,
+            rq_lun: req.rq_lun,
+            cmd: req.cmd,
+        }
+    }
+}
+
 /// The last answered request and its plaintext LAN response, to answer retransmissions
 /// without running anything twice.
 #[derive(Debug, Clone)]

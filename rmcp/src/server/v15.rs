@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 
 use super::session::{Active, Challenged, Header, Protection, State};
 use super::window::{self, Verdict, Window};
-use super::{commands, response_message, Endpoint, Output, Random, Served, MAX_MESSAGE};
+use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
 use crate::wire::rmcp::RmcpRepr;
 use crate::wire::v15::{self, AuthType, SessionRepr};
 
@@ -92,22 +92,10 @@ fn presession<const S: usize, const U: usize>(
         }
     };
     let mut msg = [0u8; MAX_MESSAGE];
-    let Some(n) = response_message(&header_of(&req), cc, &data[..len], &mut msg) else {
+    let Some(n) = response_message(&Header::from(&req), cc, &data[..len], &mut msg) else {
         return Output::Drop;
     };
     v15::seal(out, AuthType::None, 0, 0, &msg[..n], None).map_or(Output::Drop, Output::Reply)
-}
-
-fn header_of(req: &RequestRepr<'_>) -> Header {
-    Header {
-        rs_addr: req.rs_addr,
-        netfn: req.netfn,
-        rs_lun: req.rs_lun,
-        rq_addr: req.rq_addr,
-        rq_seq: req.rq_seq,
-        rq_lun: req.rq_lun,
-        cmd: req.cmd,
-    }
 }
 
 /// Get Session Challenge: a temporary session with a random id and challenge.
@@ -188,7 +176,7 @@ fn activate<const S: usize, const U: usize>(
     let Ok(req) = RequestRepr::parse_bytes(session.message) else {
         return Output::Drop;
     };
-    let header = header_of(&req);
+    let header = Header::from(&req);
     let mut data = [0u8; MAX_MESSAGE];
     let id = session.session_id;
     let (cc, len, active) =
@@ -304,18 +292,8 @@ fn in_session<const S: usize, const U: usize>(
     slot.last = now;
     let id = slot.id;
     let mut msg = [0u8; MAX_MESSAGE];
-    match ep.serve(index, now, session.message, &mut msg) {
-        Served::Drop => Output::Drop,
-        Served::Pending(t, a) => Output::Pending(t, a),
-        Served::Reply(n) => ep
-            .seal_session(id, &msg[..n], rng, out)
-            .map_or(Output::Drop, Output::Reply),
-        Served::Close(n) => {
-            let r = ep.seal_session(id, &msg[..n], rng, out);
-            ep.table.remove(id);
-            r.map_or(Output::Drop, Output::Reply)
-        }
-    }
+    let served = ep.serve(index, now, session.message, &mut msg);
+    ep.finish(id, served, &msg, rng, out)
 }
 
 /// Seals a LAN response message for an active 1.5 session.
