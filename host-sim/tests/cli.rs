@@ -118,7 +118,7 @@ fn corrupt_config_is_reported_by_name_and_line_and_others_run() {
     let path = sim.home.path().join("bmcs/bad.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let line = text.lines().position(|l| l.starts_with("port")).unwrap() + 1;
-    std::fs::write(&path, text.replace(&format!("port = "), "port = \"x")).unwrap();
+    std::fs::write(&path, text.replace("port = ", "port = \"x")).unwrap();
     sim.serve();
     let log = sim.log_text();
     assert!(log.contains(&format!("bad.toml line {line}")), "{log}");
