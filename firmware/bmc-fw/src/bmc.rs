@@ -1,15 +1,49 @@
-//! The BMC task: one UDP socket on port 623 feeding the sans-IO endpoint, and the chassis loop
-//! that performs the endpoint's actions on the board without stopping the network.
+//! The BMC task: one UDP socket on port 623 feeding the sans-IO `rmcp::server::Endpoint`, and
+//! the chassis loop that performs the endpoint's actions on the board.
+//!
+//! The two loops run joined in one task and talk over two small channels, so a slow action (a
+//! power button held for seconds) never stops the network: other sessions, handshakes and
+//! retransmissions keep being answered while it runs, and its reply goes out when it is done.
 use core::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
+use embassy_futures::join::join;
+use embassy_futures::select::{select3, Either3};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::{IpAddress, IpEndpoint, Stack};
+use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+use embassy_sync::channel::Channel;
+use embassy_time::{Duration, Instant, Timer};
+use ipmi_core::bmc::{Action, ActionResult, DeviceIdentity};
+use ipmi_core::CompletionCode;
+use rmcp::server::{Config, Endpoint, Output, Random, Ticket, MAX_DATAGRAM};
 
-use crate::chassis::Chassis;
+use crate::chassis::{perform, Chassis};
+use crate::config;
 use crate::net::RMCP_PORT;
 
-/// Largest datagram read or written (RMCP+ packets are small; a larger one is dropped).
-pub const DATAGRAM: usize = 512;
+/// Sessions the endpoint holds at once (each slot holds its keys, windows and a cached reply).
+pub const SESSIONS: usize = 8;
+/// User ids the endpoint holds (id 1 is IPMI's null user, so `USERS - 1` named users).
+pub const USERS: usize = 5;
+/// Actions that may wait for the chassis at once; more are answered "node busy".
+const PENDING: usize = 4;
+/// Largest datagram read (RMCP+ requests are small; a larger one is dropped by the socket).
+const DATAGRAM_IN: usize = 512;
+/// How often idle sessions and half-open handshakes are expired when no traffic comes.
+const POLL_EVERY: Duration = Duration::from_secs(1);
+
+/// The endpoint type of this image: [`SESSIONS`] sessions, [`USERS`] user ids.
+pub type BmcEndpoint = Endpoint<SESSIONS, USERS>;
+
+/// What the board tells the BMC about itself.
+pub struct Board {
+    /// Get Device ID data and GUIDs; the system GUID is replaced by the configured one, if any.
+    pub identity: DeviceIdentity,
+}
+
+fn now() -> ipmi_core::Instant {
+    ipmi_core::Instant::from_millis(Instant::now().as_millis())
+}
 
 fn peer_addr(ep: IpEndpoint) -> SocketAddr {
     match ep.addr {
@@ -19,43 +53,101 @@ fn peer_addr(ep: IpEndpoint) -> SocketAddr {
     }
 }
 
-/// Bring-up only, until the endpoint lands: answers an ASF presence ping.
-fn bringup_reply(req: &[u8], out: &mut [u8]) -> Option<usize> {
-    if req.len() >= 12 && req[0] == 6 && req[3] == 6 && req[8] == 0x80 {
-        let pong = [
-            6, 0, 0xff, 6, 0, 0, 0x11, 0xbe, 0x40, req[9], 0, 16, 0, 0, 0x11, 0xbe, 0, 0, 0, 0, 0x81, 0, 0, 0, 0, 0, 0, 0,
-        ];
-        out[..pong.len()].copy_from_slice(&pong);
-        return Some(pong.len());
+/// The endpoint configuration from the build-time config file. A config error cannot happen
+/// for a file the build script accepted; if one does anyway the user is left out and logged.
+pub fn endpoint_config(board: &Board) -> Config<USERS> {
+    let mut cfg = Config::new();
+    let mut identity = board.identity;
+    if let Some(guid) = config::GUID {
+        identity.system_guid = guid;
+        identity.device_guid = guid;
     }
-    None
-}
-
-/// Runs the BMC on `stack` for ever: the endpoint on UDP 623, and `chassis` for its actions.
-pub async fn run<C: Chassis>(stack: Stack<'static>, mut chassis: C) -> ! {
-    crate::config::log_summary();
-    stack.wait_config_up().await;
-    let mut rx_meta = [PacketMetadata::EMPTY; 8];
-    let mut tx_meta = [PacketMetadata::EMPTY; 8];
-    let mut rx_buf = [0u8; 2048];
-    let mut tx_buf = [0u8; 2048];
-    let mut socket = UdpSocket::new(stack, &mut rx_meta, &mut rx_buf, &mut tx_meta, &mut tx_buf);
-    if socket.bind(RMCP_PORT).is_err() {
-        crate::error!("cannot bind UDP port {}", RMCP_PORT);
-    }
-    crate::info!("bmc: listening on UDP port {}", RMCP_PORT);
-    let mut datagram = [0u8; DATAGRAM];
-    let mut out = [0u8; DATAGRAM];
-    let _ = &mut chassis;
-    loop {
-        let (n, meta) = match socket.recv_from(&mut datagram).await {
-            Ok(x) => x,
-            Err(_) => continue,
-        };
-        let peer = peer_addr(meta.endpoint);
-        let _ = peer;
-        if let Some(len) = bringup_reply(&datagram[..n], &mut out) {
-            let _ = socket.send_to(&out[..len], meta.endpoint).await;
+    cfg.system_guid = identity.device_guid;
+    cfg.identity = identity;
+    for user in config::USERS {
+        if let Err(e) = cfg.add_user(user.name, user.password, user.privilege) {
+            crate::error!("config: user {:?} left out: {:?}", core::str::from_utf8(user.name).unwrap_or("?"), e);
         }
     }
+    if let Err(e) = cfg.set_kg(config::KG) {
+        crate::error!("config: K_g rejected: {:?}", e);
+    }
+    if let Some(ids) = config::CIPHER_SUITES {
+        if let Err(e) = cfg.set_suites(ids) {
+            crate::error!("config: cipher suites rejected: {:?}", e);
+        }
+    }
+    cfg
+}
+
+/// Runs the BMC on `stack` for ever: the endpoint on UDP 623, `chassis` for its actions and
+/// `rng` for session ids, RAKP randoms and AES IVs.
+pub async fn run<C: Chassis, R: Random>(stack: Stack<'static>, board: Board, mut chassis: C, mut rng: R) -> ! {
+    config::log_summary();
+    let mut endpoint = BmcEndpoint::new(endpoint_config(&board));
+    crate::info!(
+        "bmc: endpoint with {} sessions, {} user ids ({} bytes)",
+        SESSIONS,
+        USERS,
+        core::mem::size_of::<BmcEndpoint>()
+    );
+
+    let actions: Channel<NoopRawMutex, (Ticket, Action, IpEndpoint), PENDING> = Channel::new();
+    let results: Channel<NoopRawMutex, (Ticket, ActionResult, IpEndpoint), PENDING> = Channel::new();
+
+    let chassis_loop = async {
+        loop {
+            let (ticket, action, peer) = actions.receive().await;
+            let result = perform(&mut chassis, action).await;
+            results.send((ticket, result, peer)).await;
+        }
+    };
+
+    let network_loop = async {
+        stack.wait_config_up().await;
+        let mut rx_meta = [PacketMetadata::EMPTY; 8];
+        let mut tx_meta = [PacketMetadata::EMPTY; 8];
+        let mut rx_buf = [0u8; 2048];
+        let mut tx_buf = [0u8; 2048];
+        let mut socket = UdpSocket::new(stack, &mut rx_meta, &mut rx_buf, &mut tx_meta, &mut tx_buf);
+        if socket.bind(RMCP_PORT).is_err() {
+            crate::error!("bmc: cannot bind UDP port {}", RMCP_PORT);
+        }
+        crate::info!("bmc: listening on UDP port {}", RMCP_PORT);
+        let mut datagram = [0u8; DATAGRAM_IN];
+        let mut out = [0u8; MAX_DATAGRAM];
+        loop {
+            match select3(socket.recv_from(&mut datagram), results.receive(), Timer::after(POLL_EVERY)).await {
+                Either3::First(Ok((n, meta))) => {
+                    let peer = meta.endpoint;
+                    let output = endpoint.handle(now(), peer_addr(peer), &datagram[..n], &mut rng, &mut out);
+                    match output {
+                        Output::Drop => {}
+                        Output::Reply(len) => {
+                            let _ = socket.send_to(&out[..len], peer).await;
+                        }
+                        Output::Pending(ticket, action) => {
+                            crate::debug!("bmc: action {:?}", action);
+                            if actions.try_send((ticket, action, peer)).is_err() {
+                                let busy = ActionResult::Failed(CompletionCode::NodeBusy);
+                                if let Some(len) = endpoint.complete(ticket, busy, now(), &mut rng, &mut out) {
+                                    let _ = socket.send_to(&out[..len], peer).await;
+                                }
+                            }
+                        }
+                    }
+                }
+                Either3::First(Err(_)) => {} // truncated (too long): dropped
+                Either3::Second((ticket, result, peer)) => {
+                    if let Some(len) = endpoint.complete(ticket, result, now(), &mut rng, &mut out) {
+                        let _ = socket.send_to(&out[..len], peer).await;
+                    }
+                }
+                Either3::Third(()) => endpoint.poll(now()),
+            }
+        }
+    };
+
+    join(chassis_loop, network_loop).await;
+    unreachable!()
 }

@@ -70,7 +70,12 @@ impl Chassis for RamChassis {
     }
 
     async fn set_boot_flags(&mut self, flags: BootFlags) -> ActionResult {
-        crate::info!("chassis (RAM): boot flags device {} persistent {} efi {}", flags.device, flags.persistent, flags.efi);
+        crate::info!(
+            "chassis (RAM): boot flags device {} persistent {} efi {}",
+            flags.device,
+            flags.persistent,
+            flags.efi
+        );
         self.boot_flags = Some(flags);
         ActionResult::Done
     }

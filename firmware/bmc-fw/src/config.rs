@@ -24,7 +24,9 @@ pub fn log_summary() {
         crate::info!("config: gateway {}.{}.{}.{}", a, b, c, d);
     }
     if USERS.is_empty() {
-        crate::warn!("config: NO USER IS ENABLED: nobody can log in. Build with a BMC config file (see bmc.example.toml)");
+        crate::warn!(
+            "config: NO USER IS ENABLED: nobody can log in. Build with a BMC config file (see bmc.example.toml)"
+        );
     }
     for user in USERS {
         let name = core::str::from_utf8(user.name).unwrap_or("<non-UTF-8 name>");

@@ -225,7 +225,7 @@ impl Lan9118 {
                 dst.copy_from_slice(&word);
             }
         }
-        if status & RX_STS_ERROR != 0 || len < 4 + 14 || len > RX_BUF {
+        if status & RX_STS_ERROR != 0 || !(4 + 14..=RX_BUF).contains(&len) {
             return None;
         }
         Some(len - 4)

@@ -82,7 +82,16 @@ async fn net_task(mut runner: embassy_net::Runner<'static, Lan9118>) -> ! {
 
 #[embassy_executor::task]
 async fn bmc_task(stack: embassy_net::Stack<'static>) -> ! {
-    bmc_fw::bmc::run(stack, bmc_fw::RamChassis::default()).await
+    let mut identity = ipmi_core::bmc::DeviceIdentity::default();
+    // A GUID per boot (the emulator has no stable chip id); a config file may set a fixed one.
+    let mut guid = [0u8; 16];
+    rng::fill(&mut guid);
+    guid[6] = (guid[6] & 0x0f) | 0x40;
+    guid[8] = (guid[8] & 0x3f) | 0x80;
+    identity.device_guid = guid;
+    identity.system_guid = guid;
+    let board = bmc_fw::bmc::Board { identity };
+    bmc_fw::bmc::run(stack, board, bmc_fw::RamChassis::default(), rng::EmulationRng).await
 }
 
 fn start(spawner: Spawner) {

@@ -60,9 +60,8 @@ pub fn fill(buf: &mut [u8]) {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EmulationRng;
 
-impl EmulationRng {
-    /// Fills `buf` (what the endpoint's `Random` trait asks for).
-    pub fn fill(&mut self, buf: &mut [u8]) {
+impl rmcp::server::Random for EmulationRng {
+    fn fill(&mut self, buf: &mut [u8]) {
         fill(buf)
     }
 }

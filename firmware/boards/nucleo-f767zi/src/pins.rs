@@ -1,0 +1,32 @@
+//! THE place that says which NUCLEO-F767ZI pins drive the managed machine. Change them here
+//! and in the README's wiring table together.
+//!
+//! | Signal       | Pin  | Nucleo header  | Direction                     | Active |
+//! |--------------|------|----------------|-------------------------------|--------|
+//! | POWER_BUTTON | PE9  | CN10 D6        | output, open drain            | low    |
+//! | RESET        | PE11 | CN10 D5        | output, open drain            | low    |
+//! | POWER_GOOD   | PF14 | CN10 D4        | input, pull-down              | high   |
+//! | IDENTIFY     | PB7  | on-board LD2   | output, push-pull (blue LED)  | high   |
+//!
+//! POWER_BUTTON and RESET go to the host's front-panel switch pins through an opto-coupler or a
+//! transistor (they "press" by pulling low). POWER_GOOD reads a 3.3 V-safe power indication
+//! (e.g. the front-panel power LED through an opto-coupler). The Ethernet RMII pins (PA1, PA2,
+//! PA7, PB13, PC1, PC4, PC5, PG11, PG13) are fixed by the board and not free for other use.
+use embassy_time::Duration;
+
+/// Pin names, for the board's `main`.
+macro_rules! chassis_pins {
+    ($p:ident) => {
+        ($p.PE9, $p.PE11, $p.PF14, $p.PB7)
+    };
+}
+pub(crate) use chassis_pins;
+
+/// A short press of the power button: power on, or ACPI soft shutdown.
+pub const SHORT_PRESS: Duration = Duration::from_millis(200);
+/// Holding the power button this long forces an ATX supply off (the spec says 4 s).
+pub const FORCE_OFF_HOLD: Duration = Duration::from_millis(5_000);
+/// Reset pulse length.
+pub const RESET_PULSE: Duration = Duration::from_millis(200);
+/// Pause between off and on in a power cycle.
+pub const CYCLE_PAUSE: Duration = Duration::from_millis(2_000);

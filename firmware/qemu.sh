@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Boots the qemu-mps2-an386 BMC image with user-mode networking, forwarding UDP
+# 127.0.0.1:PORT to the board's port 623, in the foreground until killed (Ctrl-A X, or kill).
+# The image is built first if needed, with the TEST credentials admin/password
+# (boards/qemu-mps2-an386/test-bmc.toml); set BMC_CONFIG to boot another config.
+#
+#   firmware/qemu.sh 9623
+#   ipmitool -I lanplus -H 127.0.0.1 -p 9623 -U admin -P password -C 17 power status
+set -euo pipefail
+
+if [[ $# -ne 1 || ! "$1" =~ ^[0-9]+$ ]]; then
+    echo "usage: $0 PORT   (forwards UDP 127.0.0.1:PORT to the emulated BMC's port 623)" >&2
+    exit 2
+fi
+port=$1
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+command -v qemu-system-arm >/dev/null || {
+    echo "qemu.sh: qemu-system-arm not found (apt-get install --no-install-recommends qemu-system-arm)" >&2
+    exit 1
+}
+
+# A target dir of its own, so the test-credential image never mixes with a user's build.
+export CARGO_TARGET_DIR="${QEMU_TARGET_DIR:-$here/target/qemu}"
+export BMC_CONFIG="${BMC_CONFIG:-$here/boards/qemu-mps2-an386/test-bmc.toml}"
+(cd "$here" && cargo build --release --quiet -p qemu-mps2-an386) >&2
+elf="$CARGO_TARGET_DIR/thumbv7em-none-eabihf/release/qemu-mps2-an386"
+
+# exec: the script's pid is QEMU's, so killing it stops the emulator.
+exec qemu-system-arm -M mps2-an386 -nographic \
+    -semihosting-config enable=on,target=native \
+    -nic "user,model=lan9118,hostfwd=udp:127.0.0.1:${port}-:623" \
+    -kernel "$elf"
