@@ -56,13 +56,19 @@ no_std() {
 }
 
 firmware() {
-  [ -d firmware ] || { echo "no firmware/ yet"; return 0; }
+  if [ ! -f firmware/test-qemu.sh ]; then
+    echo "FIRMWARE QEMU TEST NOT LANDED YET: firmware/test-qemu.sh is missing (issue 5 is open); nothing was run"
+    return 0
+  fi
   say "firmware: build both boards, boot the QEMU image, drive it with ipmitool and freeipmi"
   bash firmware/test-qemu.sh
 }
 
 fuzz() {
-  [ -d fuzz ] || { echo "no fuzz/ yet"; return 0; }
+  if [ ! -f fuzz/smoke.sh ]; then
+    echo "FUZZ CAMPAIGNS NOT LANDED YET: fuzz/smoke.sh is missing (issue 6 is open); nothing was run"
+    return 0
+  fi
   say "fuzz: smoke run of every target"
   bash fuzz/smoke.sh
 }
