@@ -3,13 +3,17 @@
 # the real clients: ipmitool lanplus with cipher suites 3 and 17 (power status/on/off, chassis
 # bootdev pxe, bootparam get 5, mc info), freeipmi's ipmipower --stat, then checks that a wrong
 # password and cipher suite 0 are refused. Output is checked, not only exit codes (freeipmi can
-# exit 0 on errors). QEMU is stopped by its pid at the end. Exits non-zero on any failure.
+# exit 0 on errors). Then boots an image built with no config file and checks that nobody can
+# log in. QEMU is stopped by its pid each time. Before that, unless FIRMWARE_QEMU_ONLY=1: rustfmt
+# and clippy of the firmware workspace, and both boards built in release with their sizes.
+# Exits non-zero on any failure; the last line is "N passed, N failed".
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 passed=0
 failed=0
-log=$(mktemp -t bmc-qemu-XXXXXX.log)
+log=/dev/null
+port=
 qemu_pid=
 
 cleanup() {
@@ -24,7 +28,7 @@ die() {
     echo "test-qemu: FATAL: $*" >&2
     echo "--- QEMU log ($log) ---" >&2
     tail -n 40 "$log" >&2
-    echo "0 passed, 1 failed"
+    echo "$passed passed, $((failed + 1)) failed"
     exit 1
 }
 
@@ -32,18 +36,53 @@ for tool in qemu-system-arm ipmitool ipmipower python3; do
     command -v "$tool" >/dev/null || die "$tool not installed (apt-get install qemu-system-arm ipmitool freeipmi-tools)"
 done
 
-# A free UDP port on loopback, chosen by the kernel.
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# ok/fail bookkeeping for steps that are not client checks.
+step() {
+    local name=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "ok   $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name"
+    fi
+}
 
-# Build first (its own step, so a slow compile never counts against the boot time-out).
-export QEMU_TARGET_DIR="${QEMU_TARGET_DIR:-$here/target/qemu}"
-echo "test-qemu: building the QEMU image (release, test credentials)"
-(cd "$here" && CARGO_TARGET_DIR="$QEMU_TARGET_DIR" BMC_CONFIG="$here/boards/qemu-mps2-an386/test-bmc.toml" \
-    cargo build --release -p qemu-mps2-an386) || die "build failed"
+if [[ "${FIRMWARE_QEMU_ONLY:-0}" != 1 ]]; then
+    echo "test-qemu: lint and release builds of both boards"
+    step "cargo fmt --check (firmware)" bash -c "cd '$here' && cargo fmt --check"
+    for board in qemu-mps2-an386 nucleo-f767zi; do
+        step "clippy -D warnings ($board)" bash -c "cd '$here' && cargo clippy --release -q -p $board -- -D warnings"
+        step "release build ($board)" bash -c "cd '$here' && cargo build --release -q -p $board"
+    done
+    step "size report" bash "$here/size.sh"
+fi
 
-"$here/qemu.sh" "$port" >"$log" 2>&1 &
-qemu_pid=$!
-echo "test-qemu: QEMU pid $qemu_pid, BMC at udp://127.0.0.1:$port"
+# boot NAME CONFIG TARGET-DIR: builds (its own step, so a slow compile never counts against the
+# boot time-out) and starts QEMU on a fresh free port; sets port, qemu_pid, log.
+boot() {
+    local name=$1 config=$2
+    export QEMU_TARGET_DIR=$3
+    echo "test-qemu: building the QEMU image ($name)"
+    (cd "$here" && CARGO_TARGET_DIR="$QEMU_TARGET_DIR" BMC_CONFIG="$config" \
+        cargo build --release -q -p qemu-mps2-an386) || die "build of the $name image failed"
+    # A free UDP port on loopback, chosen by the kernel.
+    port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    log=$(mktemp -t bmc-qemu-XXXXXX.log)
+    BMC_CONFIG="$config" "$here/qemu.sh" "$port" >"$log" 2>&1 &
+    qemu_pid=$!
+    echo "test-qemu: QEMU pid $qemu_pid, BMC at udp://127.0.0.1:$port, log $log"
+    local _
+    for _ in $(seq 1 100); do
+        grep -q "bmc: listening on UDP port 623" "$log" && return 0
+        kill -0 "$qemu_pid" 2>/dev/null || die "QEMU exited during boot"
+        sleep 0.3
+    done
+    die "the $name image did not come up within 30 s"
+}
+
+boot "test credentials" "$here/boards/qemu-mps2-an386/test-bmc.toml" "$here/target/qemu"
 
 lanplus=(ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U admin -P password -N 1 -R 2)
 
@@ -58,7 +97,6 @@ for _ in $(seq 1 30); do
     sleep 1
 done
 [[ -n "$up" ]] || die "BMC did not answer ipmitool within 30 s"
-grep -q "bmc: listening on UDP port 623" "$log" || die "boot log lacks the listening line"
 
 # check NAME EXPECTED-REGEX COMMAND...: runs the command (20 s cap), matches its output.
 check() {
@@ -128,8 +166,23 @@ kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU die
 cleanup
 qemu_pid=
 echo "test-qemu: QEMU stopped"
+
+# An image built without a config file: no user at all, and it says so.
+boot "no config" none "$here/target/qemu-noconfig"
+step "no-config image logs that no user is enabled" grep -q "NO USER IS ENABLED" "$log"
+refused "no-config image refuses admin/password" "Unable to establish|RAKP|unauthorized" 5 \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U admin -P password -N 1 -R 1 -C 17 power status
+refused "no-config image refuses the null user" "Unable to establish|RAKP|unauthorized|password invalid|username invalid" 5 \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U "" -P "" -N 1 -R 1 -C 17 power status
+refused "no-config image refuses ipmipower admin/password" "invalid|failed" 5 \
+    ipmipower -D LAN_2_0 -h "127.0.0.1:$port" -u admin -p password --session-timeout=5000 --stat
+kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (no config) died during the tests"; }
+cleanup
+qemu_pid=
+echo "test-qemu: QEMU stopped"
+
 if [[ $failed -ne 0 ]]; then
-    echo "--- QEMU log ($log) ---"
+    echo "--- last QEMU log ($log) ---"
     tail -n 40 "$log"
 fi
 echo "$passed passed, $failed failed"

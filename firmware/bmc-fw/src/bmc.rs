@@ -23,7 +23,8 @@ use crate::net::RMCP_PORT;
 
 /// Sessions the endpoint holds at once (each slot holds its keys, windows and a cached reply).
 pub const SESSIONS: usize = 8;
-/// User ids the endpoint holds (id 1 is IPMI's null user, so `USERS - 1` named users).
+/// User ids the endpoint holds (id 1 is IPMI's null user, so `USERS - 1` named users; keep
+/// `MAX_USERS` in build.rs in step).
 pub const USERS: usize = 5;
 /// Actions that may wait for the chassis at once; more are answered "node busy".
 const PENDING: usize = 4;
