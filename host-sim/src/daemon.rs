@@ -89,9 +89,11 @@ impl Daemon {
             provider,
             state: state.clone(),
         };
-        state.running = true;
-        if let Err(e) = self.home.save_state(name, &state) {
-            tracing::warn!(bmc = name, "cannot save state: {e}");
+        if !state.running {
+            state.running = true;
+            if let Err(e) = self.home.save_state(name, &state) {
+                tracing::warn!(bmc = name, "cannot save state: {e}");
+            }
         }
         let (stop, stop_rx) = oneshot::channel();
         let join = tokio::spawn(bmc::run(
