@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boots the qemu-mps2-an386 BMC image (firmware/qemu.sh) on a free UDP port and drives it with
 # the real clients: ipmitool lanplus with cipher suites 3 and 17 (power status/on/off, chassis
-# bootdev pxe, bootparam get 5, mc info), freeipmi's ipmipower --stat, then checks that a wrong
+# bootdev pxe, bootparam get 5, mc info), freeipmi's ipmipower (--on/--off/--stat, and --stat
+# with every other standard suite), ipmitool -I lan (IPMI 1.5), then checks that a wrong
 # password and cipher suite 0 are refused. Output is checked, not only exit codes (freeipmi can
 # exit 0 on errors). Then boots an image built with no config file and checks that nobody can
 # log in. QEMU is stopped by its pid each time. Before that, unless FIRMWARE_QEMU_ONLY=1: rustfmt
@@ -13,6 +14,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 passed=0
 failed=0
 log=/dev/null
+logs=()
 port=
 qemu_pid=
 
@@ -70,6 +72,7 @@ boot() {
     # A free UDP port on loopback, chosen by the kernel.
     port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     log=$(mktemp -t bmc-qemu-XXXXXX.log)
+    logs+=("$log")
     BMC_CONFIG="$config" "$here/qemu.sh" "$port" >"$log" 2>&1 &
     qemu_pid=$!
     echo "test-qemu: QEMU pid $qemu_pid, BMC at udp://127.0.0.1:$port, log $log"
@@ -154,6 +157,13 @@ check "ipmipower --stat (on)" ": on$" "${ipmipower_cmd[@]}" --stat
 check "ipmipower --off" ": ok$" "${ipmipower_cmd[@]}" --off
 check "ipmipower --stat (off)" ": off$" "${ipmipower_cmd[@]}" --stat
 
+# Every other standard suite through freeipmi (the oracle for 11 and 12), and IPMI 1.5 (MD5).
+for suite in 1 2 6 7 8 11 12 15 16; do
+    check "ipmipower -I $suite --stat" ": (on|off)$" "${ipmipower_cmd[@]}" -I "$suite" --stat
+done
+check "ipmitool -I lan (IPMI 1.5) power status" "^Chassis Power is (on|off)$" \
+    ipmitool -I lan -H 127.0.0.1 -p "$port" -U admin -P password -N 1 -R 2 power status
+
 # Refusals last: failed logins count towards the user's lockout.
 refused "wrong password refused (ipmitool -C 17)" "Unable to establish|RAKP|unauthorized" 5 \
     ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U admin -P wrong-password -N 1 -R 1 -C 17 power status
@@ -185,5 +195,6 @@ if [[ $failed -ne 0 ]]; then
     echo "--- last QEMU log ($log) ---"
     tail -n 40 "$log"
 fi
+[[ $failed -eq 0 ]] && rm -f "${logs[@]}"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
