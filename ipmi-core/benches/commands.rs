@@ -104,7 +104,11 @@ trait Visit {
 /// Every command the codecs implement, with real bytes.
 fn all_commands(v: &mut impl Visit, cap: &Capture) {
     // App (0x06).
-    v.command::<GetDeviceId>("GetDeviceId", cap.rq::<GetDeviceId>(), cap.rs::<GetDeviceId>());
+    v.command::<GetDeviceId>(
+        "GetDeviceId",
+        cap.rq::<GetDeviceId>(),
+        cap.rs::<GetDeviceId>(),
+    );
     // ipmi_sim answers Get Self Test Results / Get Device GUID with an error: the unit tests'
     // bytes (self test passed; a GUID).
     v.command::<GetSelfTestResults>(
