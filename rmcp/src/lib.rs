@@ -13,6 +13,7 @@ extern crate std;
 #[macro_use]
 extern crate ipmi_core;
 
+pub mod client;
 pub mod crypto;
 pub mod server;
 pub mod wire;

@@ -1,0 +1,618 @@
+//! The console side: a sans-IO IPMI session client for RMCP+ (every suite in
+//! [`crate::crypto::SUITES`]) and IPMI 1.5 with MD5.
+//!
+//! Like the server, it never does I/O: the caller owns the socket, the clock and the random
+//! source. A [`Session`] writes the next datagram into the caller's buffer and consumes each
+//! datagram the BMC sends back, returning an [`Event`]:
+//!
+//! ```text
+//! let mut s = Session::new(config, &mut rng);
+//! let n = s.start(&mut rng, &mut out)?;            send out[..n]
+//! loop on each reply d: match s.handle(d, &mut rng, &mut out)? {
+//!     Event::Send(n) => send out[..n],             handshake goes on
+//!     Event::Established => break,
+//!     Event::Failed { failure, send } => ...,      send out[..send] if non-zero, give up
+//!     Event::Ignored => keep waiting (stale, forged or foreign datagram),
+//! }
+//! let n = s.request(NetFn::App, 0x01, &[], &mut rng, &mut out)?;   then Event::Response
+//! let n = s.close(&mut rng, &mut out)?;                             then Event::Closed
+//! ```
+//!
+//! Time-outs are the caller's: when nothing useful arrives in time, [`Session::retransmit`]
+//! writes the last datagram again (same sequence numbers, so the BMC answers from its reply cache
+//! and runs nothing twice). [`blocking`] (feature `std`) is such a loop over a `UdpSocket`.
+//!
+//! The client refuses a BMC that cannot prove it knows the password (RAKP2 auth code) and the
+//! session key (RAKP4 ICV), verifies every protected reply, and never panics on any datagram.
+use ipmi_core::cmd::app::{
+    CloseSessionRequest, GetChannelAuthCapabilitiesResponse, SetSessionPrivilegeLevelRequest,
+};
+use ipmi_core::cmd::Body;
+use ipmi_core::types::AppCmd;
+use ipmi_core::wire::{RequestRepr, ResponseRepr, BMC_ADDR, REMOTE_CONSOLE_ADDR};
+use ipmi_core::{CompletionCode, NetFn, Privilege};
+
+use crate::crypto::SessionKeys;
+use crate::server::window::Window;
+use crate::wire::{v15 as wv15, v20, Datagram};
+
+#[cfg(feature = "std")]
+pub mod blocking;
+mod config;
+mod error;
+pub mod presession;
+mod rmcpplus;
+mod v15;
+
+pub use crate::server::Random;
+pub use config::{ClientConfig, Protocol, MAX_USER_NAME};
+pub use error::{ClientError, Failure, Stage};
+
+/// Bytes an output buffer needs for any datagram the client writes.
+pub const MAX_DATAGRAM: usize = 320;
+/// Largest IPMI LAN message (request or response) the client handles.
+pub const MAX_MESSAGE: usize = 192;
+/// Largest request data [`Session::request`] takes.
+pub const MAX_REQUEST_DATA: usize = MAX_MESSAGE - ipmi_core::wire::OVERHEAD;
+
+/// What a received datagram meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// Not a reply we are waiting for (stale retransmission, other session, failed integrity
+    /// check, malformed): nothing changed, keep waiting.
+    Ignored,
+    /// The handshake goes on: send the first `n` bytes of the output buffer.
+    Send(usize),
+    /// The session is up at the requested privilege; [`Session::request`] may be called.
+    Established,
+    /// The reply to the outstanding [`Session::request`].
+    Response(Response<'a>),
+    /// The BMC acknowledged Close Session.
+    Closed,
+    /// The session failed and is dead. When `send` is not 0, send those bytes first (RAKP3 with
+    /// an error status tells the BMC to forget the half-open session).
+    Failed {
+        /// Why.
+        failure: Failure,
+        /// Bytes of the output buffer to send as a courtesy (0 for none).
+        send: usize,
+    },
+}
+
+/// An in-session response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Response<'a> {
+    /// The response NetFn (request NetFn + 1).
+    pub netfn: NetFn,
+    /// The command.
+    pub cmd: u8,
+    /// The completion code.
+    pub completion_code: CompletionCode,
+    /// The data after the completion code.
+    pub data: &'a [u8],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Before [`Session::start`].
+    Idle,
+    /// Waiting for this reply.
+    Waiting(Stage),
+    /// Established, nothing outstanding.
+    Active,
+    /// Closed by Close Session.
+    Closed,
+    /// Failed for good.
+    Failed(Failure),
+}
+
+/// The LAN request a reply must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Outstanding {
+    netfn: NetFn,
+    cmd: u8,
+    rq_seq: u8,
+}
+
+/// How a LAN message is wrapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// IPMI 1.5 header, auth type none, session 0 (pre-session commands).
+    V15Plain,
+    /// IPMI 1.5 header with an MD5 auth code, this session id and sequence number.
+    V15Md5 { session_id: u32, sequence: u32 },
+    /// RMCP+ in-session packet protected as the suite says.
+    V20Session,
+}
+
+/// One console session with one BMC: handshake, requests, close. See the [module docs](self).
+pub struct Session {
+    config: ClientConfig,
+    state: State,
+    /// Tag of the last set-up message (RMCP+) sent.
+    tag: u8,
+    /// SIDm: our session id (random, never 0).
+    console_id: u32,
+    /// SIDc: the BMC's session id (RMCP+), or the IPMI 1.5 session id.
+    bmc_id: u32,
+    /// Rm: our random number (RAKP1).
+    rm: [u8; 16],
+    /// GUIDc from RAKP2, for the RAKP4 ICV.
+    guid: [u8; 16],
+    /// The maximum privilege the BMC granted in Open Session / Activate Session.
+    max_privilege: Privilege,
+    /// The session keys once RAKP4 verified (RMCP+).
+    keys: Option<SessionKeys>,
+    /// Next outbound session sequence number.
+    out_seq: u32,
+    /// Next rqSeq of the LAN message (6 bits).
+    rq_seq: u8,
+    /// Replay window for protected replies.
+    window: Window,
+    /// The LAN request awaiting its reply.
+    outstanding: Option<Outstanding>,
+    /// What Get Channel Authentication Capabilities said.
+    caps: Option<GetChannelAuthCapabilitiesResponse>,
+    /// The last datagram sent, for [`Session::retransmit`].
+    last: [u8; MAX_DATAGRAM],
+    last_len: usize,
+    /// The data of the last response, borrowed by [`Event::Response`].
+    data: [u8; MAX_MESSAGE],
+    data_len: usize,
+}
+
+impl core::fmt::Debug for Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Session")
+            .field("state", &self.state)
+            .field("protocol", &self.config.protocol)
+            .field("bmc_id", &self.bmc_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_u32(rng: &mut dyn Random) -> u32 {
+    loop {
+        let mut b = [0u8; 4];
+        rng.fill(&mut b);
+        let v = u32::from_le_bytes(b);
+        if v != 0 {
+            return v;
+        }
+    }
+}
+
+impl Session {
+    /// A session for `config`; draws its console session id and Rm from `rng`.
+    pub fn new(config: ClientConfig, rng: &mut dyn Random) -> Session {
+        let mut rm = [0u8; 16];
+        rng.fill(&mut rm);
+        let reach = match config.protocol {
+            Protocol::RmcpPlus(_) => crate::server::window::V20,
+            Protocol::V15Md5 => crate::server::window::V15,
+        };
+        Session {
+            console_id: random_u32(rng),
+            config,
+            state: State::Idle,
+            tag: 0,
+            bmc_id: 0,
+            rm,
+            guid: [0; 16],
+            max_privilege: Privilege::Highest,
+            keys: None,
+            out_seq: 1,
+            rq_seq: 0,
+            window: Window::new(reach),
+            outstanding: None,
+            caps: None,
+            last: [0; MAX_DATAGRAM],
+            last_len: 0,
+            data: [0; MAX_MESSAGE],
+            data_len: 0,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The reply the session is waiting for, if any (for time-out messages).
+    pub fn waiting_for(&self) -> Option<Stage> {
+        match self.state {
+            State::Waiting(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether the session is established and idle (ready for [`Session::request`]).
+    pub fn is_active(&self) -> bool {
+        self.state == State::Active
+    }
+
+    /// Whether the session was closed.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// Why the session failed, if it did.
+    pub fn failure(&self) -> Option<Failure> {
+        match self.state {
+            State::Failed(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// SIDm, our session id (RMCP+).
+    pub fn console_session_id(&self) -> u32 {
+        self.console_id
+    }
+
+    /// The BMC's session id (0 before Open Session / Activate Session).
+    pub fn bmc_session_id(&self) -> u32 {
+        self.bmc_id
+    }
+
+    /// The maximum privilege the BMC granted (Open Session or Activate Session reply).
+    pub fn max_privilege(&self) -> Privilege {
+        self.max_privilege
+    }
+
+    /// The BMC's answer to Get Channel Authentication Capabilities, once received.
+    pub fn auth_capabilities(&self) -> Option<&GetChannelAuthCapabilitiesResponse> {
+        self.caps.as_ref()
+    }
+
+    /// Writes the first datagram of the handshake into `out`; returns its length.
+    pub fn start(&mut self, rng: &mut dyn Random, out: &mut [u8]) -> Result<usize, ClientError> {
+        if self.state != State::Idle {
+            return Err(ClientError::NotReady);
+        }
+        let _ = rng;
+        if self.config.auth_capabilities {
+            return self.send_auth_capabilities(out);
+        }
+        match self.config.protocol {
+            Protocol::RmcpPlus(_) => self.send_open_session(out),
+            Protocol::V15Md5 => self.send_challenge(out),
+        }
+    }
+
+    /// Writes an in-session request (`netfn`, `cmd`, `data`) into `out`; returns its length.
+    /// Its reply comes back as [`Event::Response`].
+    pub fn request(
+        &mut self,
+        netfn: NetFn,
+        cmd: u8,
+        data: &[u8],
+        rng: &mut dyn Random,
+        out: &mut [u8],
+    ) -> Result<usize, ClientError> {
+        match self.state {
+            State::Active => {}
+            State::Waiting(_) => return Err(ClientError::Busy),
+            State::Failed(f) => return Err(ClientError::Failed(f)),
+            _ => return Err(ClientError::NotReady),
+        }
+        if data.len() > MAX_REQUEST_DATA || !netfn.is_request() {
+            return Err(ClientError::BufferTooSmall);
+        }
+        let n = self.send_in_session(netfn, cmd, data, rng, out)?;
+        self.state = State::Waiting(Stage::Request);
+        Ok(n)
+    }
+
+    /// Writes Close Session into `out`; returns its length. Its reply is [`Event::Closed`].
+    pub fn close(&mut self, rng: &mut dyn Random, out: &mut [u8]) -> Result<usize, ClientError> {
+        match self.state {
+            State::Active => {}
+            State::Waiting(_) => return Err(ClientError::Busy),
+            State::Failed(f) => return Err(ClientError::Failed(f)),
+            _ => return Err(ClientError::NotReady),
+        }
+        let mut body = [0u8; 8];
+        let len = CloseSessionRequest::by_id(self.bmc_id)
+            .emit(&mut body)
+            .map_err(|_| ClientError::BufferTooSmall)?;
+        let n = self.send_in_session(
+            NetFn::App,
+            AppCmd::CloseSession.into(),
+            &body[..len],
+            rng,
+            out,
+        )?;
+        self.state = State::Waiting(Stage::CloseSession);
+        Ok(n)
+    }
+
+    /// Writes the last datagram again (after a time-out); returns its length. Same bytes, same
+    /// sequence numbers: a BMC answers a duplicate from its reply cache.
+    pub fn retransmit(&self, out: &mut [u8]) -> Result<usize, ClientError> {
+        if !matches!(self.state, State::Waiting(_)) || self.last_len == 0 {
+            return Err(ClientError::NotReady);
+        }
+        let dst = out
+            .get_mut(..self.last_len)
+            .ok_or(ClientError::BufferTooSmall)?;
+        dst.copy_from_slice(&self.last[..self.last_len]);
+        Ok(self.last_len)
+    }
+
+    /// Consumes one datagram from the BMC. Anything that is not the awaited reply is
+    /// [`Event::Ignored`]; a next handshake message is written into `out`.
+    pub fn handle(
+        &mut self,
+        datagram: &[u8],
+        rng: &mut dyn Random,
+        out: &mut [u8],
+    ) -> Result<Event<'_>, ClientError> {
+        let State::Waiting(stage) = self.state else {
+            return Ok(Event::Ignored);
+        };
+        match stage {
+            Stage::AuthCapabilities => self.on_auth_capabilities(datagram, rng, out),
+            Stage::OpenSession => self.on_open_session(datagram, out),
+            Stage::Rakp2 => self.on_rakp2(datagram, out),
+            Stage::Rakp4 => self.on_rakp4(datagram, rng, out),
+            Stage::SessionChallenge => self.on_challenge(datagram, rng, out),
+            Stage::ActivateSession => self.on_activate(datagram, rng, out),
+            Stage::SetPrivilege | Stage::Request | Stage::CloseSession => {
+                self.on_in_session(stage, datagram)
+            }
+            // Never a session's stage (CipherSuiteQuery's).
+            Stage::CipherSuites => Ok(Event::Ignored),
+        }
+    }
+
+    /// Marks the session failed and reports it.
+    fn fail(&mut self, failure: Failure, send: usize) -> Result<Event<'_>, ClientError> {
+        self.state = State::Failed(failure);
+        self.outstanding = None;
+        Ok(Event::Failed { failure, send })
+    }
+
+    /// Remembers `out[..n]` for [`Session::retransmit`].
+    fn remember(&mut self, out: &[u8], n: usize) -> Result<usize, ClientError> {
+        let src = out.get(..n).ok_or(ClientError::BufferTooSmall)?;
+        self.last
+            .get_mut(..n)
+            .ok_or(ClientError::BufferTooSmall)?
+            .copy_from_slice(src);
+        self.last_len = n;
+        Ok(n)
+    }
+
+    /// Builds a LAN request, seals it with `framing`, records it as outstanding.
+    fn send_lan(
+        &mut self,
+        netfn: NetFn,
+        cmd: u8,
+        data: &[u8],
+        framing: Framing,
+        rng: &mut dyn Random,
+        out: &mut [u8],
+    ) -> Result<usize, ClientError> {
+        let rq_seq = self.rq_seq;
+        let req = RequestRepr {
+            rs_addr: BMC_ADDR,
+            netfn,
+            rs_lun: 0,
+            rq_addr: REMOTE_CONSOLE_ADDR,
+            rq_seq,
+            rq_lun: 0,
+            cmd,
+            data,
+        };
+        let mut msg = [0u8; MAX_MESSAGE];
+        let len = req
+            .emit(&mut msg)
+            .map_err(|_| ClientError::BufferTooSmall)?;
+        let msg = &msg[..len];
+        let n = match framing {
+            Framing::V15Plain => wv15::seal(out, wv15::AuthType::None, 0, 0, msg, None),
+            Framing::V15Md5 {
+                session_id,
+                sequence,
+            } => wv15::seal(
+                out,
+                wv15::AuthType::Md5,
+                sequence,
+                session_id,
+                msg,
+                Some(&self.config.password),
+            ),
+            Framing::V20Session => {
+                let keys = self.keys.as_ref().ok_or(ClientError::NotReady)?;
+                let mut iv = [0u8; v20::IV_LEN];
+                if keys.suite().encrypted() {
+                    rng.fill(&mut iv);
+                }
+                v20::seal(
+                    out,
+                    v20::PayloadType::Ipmi,
+                    self.bmc_id,
+                    self.out_seq,
+                    msg,
+                    Some(keys),
+                    &iv,
+                )
+            }
+        }
+        .map_err(|_| ClientError::BufferTooSmall)?;
+        self.remember(out, n)?;
+        self.rq_seq = (rq_seq + 1) & 0x3F;
+        self.outstanding = Some(Outstanding { netfn, cmd, rq_seq });
+        Ok(n)
+    }
+
+    /// Seals an in-session request with the session's protection and next sequence number.
+    fn send_in_session(
+        &mut self,
+        netfn: NetFn,
+        cmd: u8,
+        data: &[u8],
+        rng: &mut dyn Random,
+        out: &mut [u8],
+    ) -> Result<usize, ClientError> {
+        let framing = match self.config.protocol {
+            Protocol::RmcpPlus(_) => Framing::V20Session,
+            Protocol::V15Md5 => Framing::V15Md5 {
+                session_id: self.bmc_id,
+                sequence: self.out_seq,
+            },
+        };
+        let n = self.send_lan(netfn, cmd, data, framing, rng, out)?;
+        self.out_seq = self.out_seq.wrapping_add(1).max(1);
+        Ok(n)
+    }
+
+    /// Sends Set Session Privilege Level when more than User is wanted; else the session is up.
+    fn after_authentication(
+        &mut self,
+        rng: &mut dyn Random,
+        out: &mut [u8],
+    ) -> Result<Event<'_>, ClientError> {
+        if self.config.privilege.rank() <= Privilege::User.rank() {
+            self.state = State::Active;
+            self.outstanding = None;
+            return Ok(Event::Established);
+        }
+        let mut body = [0u8; 1];
+        SetSessionPrivilegeLevelRequest {
+            privilege: self.config.privilege,
+        }
+        .emit(&mut body)
+        .map_err(|_| ClientError::InvalidConfig)?;
+        let n = self.send_in_session(
+            NetFn::App,
+            AppCmd::SetSessionPrivilegeLevel.into(),
+            &body,
+            rng,
+            out,
+        )?;
+        self.state = State::Waiting(Stage::SetPrivilege);
+        Ok(Event::Send(n))
+    }
+
+    /// Whether a parsed LAN response answers the outstanding request.
+    fn matches(&self, rsp: &ResponseRepr<'_>) -> bool {
+        self.outstanding.is_some_and(|o| {
+            rsp.netfn == o.netfn.response() && rsp.cmd == o.cmd && rsp.rq_seq == o.rq_seq
+        })
+    }
+
+    /// An in-session reply: Set Session Privilege, a request's response, or Close Session.
+    fn on_in_session(&mut self, stage: Stage, datagram: &[u8]) -> Result<Event<'_>, ClientError> {
+        let mut scratch = [0u8; MAX_DATAGRAM];
+        let Some((cc, len)) = self.open_in_session(datagram, &mut scratch) else {
+            return Ok(Event::Ignored);
+        };
+        let Some(o) = self.outstanding.take() else {
+            return Ok(Event::Ignored);
+        };
+        match stage {
+            Stage::SetPrivilege => {
+                if cc != CompletionCode::Normal {
+                    return self.fail(
+                        Failure::CompletionCode {
+                            stage,
+                            completion_code: cc,
+                        },
+                        0,
+                    );
+                }
+                self.state = State::Active;
+                Ok(Event::Established)
+            }
+            Stage::CloseSession => {
+                // Any answer ends it: 0x87/0x88 say the session is gone already.
+                self.state = State::Closed;
+                self.keys = None;
+                Ok(Event::Closed)
+            }
+            _ => {
+                self.state = State::Active;
+                Ok(Event::Response(Response {
+                    netfn: o.netfn.response(),
+                    cmd: o.cmd,
+                    completion_code: cc,
+                    data: &self.data[..len],
+                }))
+            }
+        }
+    }
+
+    /// Opens an in-session reply, checks it answers the outstanding request, and copies its data
+    /// into `self.data`. `None` for anything else.
+    fn open_in_session(
+        &mut self,
+        datagram: &[u8],
+        scratch: &mut [u8],
+    ) -> Option<(CompletionCode, usize)> {
+        let (message, sequence) = match (Datagram::parse(datagram).ok()?, self.config.protocol) {
+            (Datagram::V20 { body, .. }, Protocol::RmcpPlus(_)) => {
+                let header = v20::Header::parse(body).ok()?;
+                if header.session_id != self.console_id
+                    || header.payload_type != v20::PayloadType::Ipmi
+                {
+                    return None;
+                }
+                let opened = v20::open(body, Some(self.keys.as_ref()?), scratch).ok()?;
+                let seq = opened.header.authenticated.then_some(opened.sequence());
+                (opened.payload, seq)
+            }
+            (Datagram::V15 { session, .. }, Protocol::V15Md5) => {
+                if session.session_id != self.bmc_id
+                    || session.auth_type != wv15::AuthType::Md5
+                    || session.verify(&self.config.password).is_err()
+                {
+                    return None;
+                }
+                (session.message, Some(session.sequence))
+            }
+            _ => return None,
+        };
+        let rsp = ResponseRepr::parse_bytes(message).ok()?;
+        if !self.matches(&rsp) {
+            return None;
+        }
+        if let Some(seq) = sequence {
+            if self.window.check(seq) != crate::server::window::Verdict::Fresh {
+                return None;
+            }
+            self.window.accept(seq);
+        }
+        let len = rsp.data.len();
+        self.data.get_mut(..len)?.copy_from_slice(rsp.data);
+        self.data_len = len;
+        Some((rsp.completion_code, len))
+    }
+
+    /// A pre-session LAN reply (1.5 framing with auth type none, or RMCP+ framing with session
+    /// 0) that answers the outstanding request; its data is copied into `self.data`.
+    fn open_presession(&mut self, datagram: &[u8]) -> Option<(CompletionCode, usize)> {
+        let message = match Datagram::parse(datagram).ok()? {
+            Datagram::V15 { session, .. } => {
+                if session.auth_type != wv15::AuthType::None || session.session_id != 0 {
+                    return None;
+                }
+                session.message
+            }
+            Datagram::V20 { body, .. } => presession::plain_payload(body, v20::PayloadType::Ipmi)?,
+            Datagram::Asf { .. } => return None,
+        };
+        let rsp = ResponseRepr::parse_bytes(message).ok()?;
+        if !self.matches(&rsp) {
+            return None;
+        }
+        let len = rsp.data.len();
+        self.data.get_mut(..len)?.copy_from_slice(rsp.data);
+        self.data_len = len;
+        self.outstanding = None;
+        Some((rsp.completion_code, len))
+    }
+}
+
+#[cfg(test)]
+mod tests;
