@@ -1,7 +1,7 @@
 //! Parse and emit cost of every command body (request and response), ns per message.
 //!
-//! Two criterion groups, one per direction (`request`, `response`); the benchmark id is
-//! `parse/<Command>` or `emit/<Command>`. The bytes are real: the App commands take the first
+//! Two criterion groups, one per direction (`command-request`, `command-response`); the benchmark
+//! id is `parse/<Command>` or `emit/<Command>`. The bytes are real: the App commands take the first
 //! request and the first normal response of each command from the ipmitool/freeipmi vs ipmi_sim
 //! capture the App codec tests use (`src/cmd/app/testdata/ipmi_sim-app-commands.txt`); the few
 //! the capture lacks and the Chassis commands use the byte strings of the codecs' own unit tests.
@@ -201,10 +201,10 @@ impl Visit for Responses<'_, '_> {
 
 fn commands(c: &mut Criterion) {
     let cap = Capture::load();
-    let mut g = c.benchmark_group("request");
+    let mut g = c.benchmark_group("command-request");
     all_commands(&mut Requests(&mut g), &cap);
     g.finish();
-    let mut g = c.benchmark_group("response");
+    let mut g = c.benchmark_group("command-response");
     all_commands(&mut Responses(&mut g), &cap);
     g.finish();
 }
