@@ -94,8 +94,8 @@ impl Random for NoRandom {
 /// standard records with room to spare).
 pub const MAX_RECORD_BYTES: usize = 64;
 
-/// Get Channel Cipher Suites, chunk by chunk, in RMCP+ framing with session id 0 (as ipmitool
-/// sends it). Sans-IO like [`Session`]: [`CipherSuiteQuery::start`], then feed each reply to
+/// Get Channel Cipher Suites, chunk by chunk, in IPMI 1.5 framing outside a session (ipmi_sim
+/// ignores the RMCP+ framing ipmitool uses; every BMC answers this one). Sans-IO like [`Session`]: [`CipherSuiteQuery::start`], then feed each reply to
 /// [`CipherSuiteQuery::handle`] until it says [`QueryStep::Done`].
 #[derive(Debug, Clone)]
 pub struct CipherSuiteQuery {
@@ -178,16 +178,9 @@ impl CipherSuiteQuery {
         };
         let mut m = [0u8; 16];
         let len = msg.emit(&mut m).map_err(|_| ClientError::BufferTooSmall)?;
-        let n = v20::seal(
-            out,
-            v20::PayloadType::Ipmi,
-            0,
-            0,
-            &m[..len],
-            None,
-            &[0; v20::IV_LEN],
-        )
-        .map_err(|_| ClientError::BufferTooSmall)?;
+        let n =
+            crate::wire::v15::seal(out, crate::wire::v15::AuthType::None, 0, 0, &m[..len], None)
+                .map_err(|_| ClientError::BufferTooSmall)?;
         let src = out.get(..n).ok_or(ClientError::BufferTooSmall)?;
         self.last
             .get_mut(..n)
