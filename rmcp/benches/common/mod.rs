@@ -173,3 +173,61 @@ pub fn observe(v: &[(Dir, Vec<u8>)], kg: Option<&Kg>) -> Observer {
     }
     o
 }
+
+/// The peer address every bench datagram comes from.
+pub fn peer() -> std::net::SocketAddr {
+    "127.0.0.1:40000".parse().unwrap()
+}
+
+/// A BMC with user `admin`/`password` (Administrator) and every suite this stack knows enabled
+/// (0 included, off by default in real configs).
+pub fn endpoint() -> rmcp::server::Endpoint<8, 8> {
+    let mut c: rmcp::server::Config<8> = rmcp::server::Config::new();
+    c.add_user(USER, PASSWORD, ipmi_core::Privilege::Administrator)
+        .unwrap();
+    c.set_suites(&rmcp::server::KNOWN_SUITES).unwrap();
+    c.system_guid = hex("00112233445566778899aabbccddeeff").try_into().unwrap();
+    rmcp::server::Endpoint::new(c)
+}
+
+/// The client settings of every bench session: `suite`, User privilege (so the session is up
+/// right after RAKP4, no Set Session Privilege), no Get Channel Auth Capabilities first: the
+/// exchange is exactly Open Session, RAKP1/2, RAKP3/4.
+pub fn client_config(suite: u8) -> rmcp::client::ClientConfig {
+    rmcp::client::ClientConfig::new(USER, PASSWORD, ipmi_core::Privilege::User)
+        .unwrap()
+        .with_suite(suite)
+        .unwrap()
+        .with_auth_capabilities(false)
+}
+
+/// Runs one full handshake of `rmcp::client` against `ep` (every reply must be a direct reply)
+/// and returns the established client session and the datagrams in order (c2s, s2c, ...).
+pub fn handshake(
+    ep: &mut rmcp::server::Endpoint<8, 8>,
+    suite: u8,
+    now: ipmi_core::Instant,
+    bmc_rng: &mut dyn Random,
+    client_rng: &mut dyn Random,
+) -> (rmcp::client::Session, Vec<Vec<u8>>) {
+    use rmcp::client::{Event, Session, MAX_DATAGRAM};
+    use rmcp::server::Output;
+    let mut s = Session::new(client_config(suite), client_rng);
+    let mut out = [0u8; MAX_DATAGRAM];
+    let mut n = s.start(client_rng, &mut out).unwrap();
+    let mut transcript = Vec::new();
+    loop {
+        transcript.push(out[..n].to_vec());
+        let mut rsp = [0u8; rmcp::server::MAX_DATAGRAM];
+        let m = match ep.handle(now, peer(), &out[..n], bmc_rng, &mut rsp) {
+            Output::Reply(m) => m,
+            other => panic!("suite {suite}: the endpoint answered {other:?}"),
+        };
+        transcript.push(rsp[..m].to_vec());
+        match s.handle(&rsp[..m], client_rng, &mut out).unwrap() {
+            Event::Send(k) => n = k,
+            Event::Established => return (s, transcript),
+            other => panic!("suite {suite}: the client says {other:?}"),
+        }
+    }
+}
