@@ -1,20 +1,24 @@
-//! One virtual BMC: a tokio task owning its `rmcp::server::Endpoint` and its UDP socket.
+//! One virtual BMC: its `rmcp::server::Endpoint`, its UDP socket, and what powers its machine.
 //!
-//! The endpoint is sans-IO and synchronous. A chassis action it defers runs in a task of its own
-//! (the provider script, with its time-out) and comes back on a channel, so a slow script never
-//! blocks this BMC's other sessions, nor any other BMC.
+//! The endpoint is sans-IO and synchronous: the reactor's threads feed it datagrams and send its
+//! replies. A chassis action it defers runs in a tokio task of its own (the provider script, with
+//! its time-out) and comes back through the BMC's mutex, so a slow script never blocks this BMC's
+//! other sessions, nor any other BMC. The in-memory provider answers inline.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chacha20::rand_core::{Rng, SeedableRng};
 use ipmi_core::bmc::{Action, ActionResult, BootFlags};
 use ipmi_core::Instant;
 use rmcp::server::{Config, Endpoint, Output, Random, Ticket, MAX_DATAGRAM};
-use tokio::net::UdpSocket;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Weak;
+use tokio::sync::oneshot;
 use tracing::Instrument;
+
+use crate::reactor::{Reactor, Served};
 
 use crate::config::{BmcConfig, Home, Resolved, State};
 use crate::machine::Machine;
@@ -98,12 +102,165 @@ pub fn endpoint_config(cfg: &BmcConfig, r: &Resolved) -> Result<Config<USERS>, S
 /// How long after the last datagram the endpoint's timers still need ticking (sessions idle out
 /// after 60 s by default).
 const ACTIVE_FOR_MS: u64 = 75_000;
-const TICK: Duration = Duration::from_millis(500);
+
+/// One running BMC: its socket, its endpoint, and what powers its machine. The reactor's threads
+/// call `datagram` and `tick`; a provider script's task calls `completed`.
+pub struct Bmc {
+    name: String,
+    sock: std::net::UdpSocket,
+    core: std::sync::Mutex<Core>,
+    machine: Arc<Machine>,
+    home: Option<Home>,
+    clock: Clock,
+    rt: tokio::runtime::Handle,
+    me: Weak<Bmc>,
+}
+
+/// What a datagram changes, behind the BMC's mutex.
+struct Core {
+    ep: Box<Ep>,
+    rng: FastRandom,
+    out: Box<[u8]>,
+    pending: Vec<(Ticket, SocketAddr)>,
+    active_until: u64,
+    state: State,
+}
+
+impl Served for Bmc {
+    fn socket(&self) -> &std::net::UdpSocket {
+        &self.sock
+    }
+
+    fn datagram(&self, data: &[u8], peer: SocketAddr) {
+        let mut guard = self.core.lock().unwrap_or_else(|p| p.into_inner());
+        let core = &mut *guard;
+        let now = self.clock.now();
+        core.active_until = now.millis() + ACTIVE_FOR_MS;
+        match core
+            .ep
+            .handle(now, peer, data, &mut core.rng, &mut core.out)
+        {
+            Output::Drop => tracing::debug!(bmc = %self.name, %peer, len = data.len(), "dropped"),
+            Output::Reply(m) => self.send(&core.out[..m], peer),
+            Output::Pending(ticket, action) => {
+                self.log_action(peer, action);
+                if let Some(result) = self.machine.perform_now(action) {
+                    // The in-memory provider answers at once: no task, no wake-up.
+                    self.finish(core, (ticket, action, result), Some(peer));
+                    return;
+                }
+                core.pending.push((ticket, peer));
+                let (machine, me) = (self.machine.clone(), self.me.clone());
+                let span = tracing::info_span!("bmc", name = %self.name);
+                self.rt.spawn(
+                    async move {
+                        let result = machine.perform(action).await;
+                        if let Some(bmc) = me.upgrade() {
+                            bmc.completed(ticket, action, result);
+                        }
+                    }
+                    .instrument(span),
+                );
+            }
+        }
+    }
+
+    fn tick(&self) {
+        let mut core = self.core.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.clock.now();
+        if now.millis() < core.active_until || !core.pending.is_empty() {
+            core.ep.poll(now);
+        }
+    }
+}
+
+impl Bmc {
+    fn send(&self, datagram: &[u8], peer: SocketAddr) {
+        if let Err(e) = self.sock.send_to(datagram, peer) {
+            tracing::debug!(bmc = %self.name, %peer, "send: {e}");
+        }
+    }
+
+    /// Power status is what monitoring polls every few seconds: debug, not info, so logs stay
+    /// readable.
+    fn log_action(&self, peer: SocketAddr, action: Action) {
+        if matches!(action, Action::PowerStatus) {
+            tracing::debug!(bmc = %self.name, %peer, ?action, "chassis action");
+        } else {
+            tracing::info!(bmc = %self.name, %peer, ?action, "chassis action");
+        }
+    }
+
+    /// A provider script finished.
+    fn completed(&self, ticket: Ticket, action: Action, result: ActionResult) {
+        let mut guard = self.core.lock().unwrap_or_else(|p| p.into_inner());
+        let core = &mut *guard;
+        let peer = core
+            .pending
+            .iter()
+            .position(|(t, _)| *t == ticket)
+            .map(|i| core.pending.swap_remove(i).1);
+        self.finish(core, (ticket, action, result), peer);
+    }
+
+    /// Hands a finished platform action back to the endpoint, answers the peer, and saves what
+    /// changed.
+    fn finish(
+        &self,
+        core: &mut Core,
+        (ticket, action, result): (Ticket, Action, ActionResult),
+        peer: Option<SocketAddr>,
+    ) {
+        let reply = core.ep.complete(
+            ticket,
+            result,
+            self.clock.now(),
+            &mut core.rng,
+            &mut core.out,
+        );
+        if matches!(action, Action::PowerStatus) {
+            tracing::debug!(bmc = %self.name, ?peer, ?result, "power status done");
+        } else {
+            tracing::info!(bmc = %self.name, ?peer, ?action, ?result, "chassis action done");
+        }
+        if let (Some(m), Some(peer)) = (reply, peer) {
+            self.send(&core.out[..m], peer);
+        }
+        if !matches!(action, Action::PowerStatus | Action::Identify { .. }) {
+            core.state.power_on = self.machine.power_on.load(Ordering::Relaxed);
+            crate::bootstate::save(&core.ep, &mut core.state);
+            self.save_state(&core.state);
+        }
+    }
+
+    fn save_state(&self, state: &State) {
+        if let Some(h) = &self.home {
+            let (h, name, s) = (h.clone(), self.name.clone(), state.clone());
+            self.rt.spawn_blocking(move || {
+                if let Err(e) = h.save_state(&name, &s) {
+                    tracing::warn!(bmc = %name, "cannot save state: {e}");
+                }
+            });
+        }
+    }
+
+    /// The boot device a provider's `[BOOT] get` reported at start, when no flags were saved.
+    fn seed_boot_device(&self, dev: u8) {
+        let mut core = self.core.lock().unwrap_or_else(|p| p.into_inner());
+        if !core.ep.bmc().boot_flags().valid && dev != 0 {
+            // What the machine boots from now, every time: persistent.
+            core.ep
+                .bmc_mut()
+                .restore_boot_flags(BootFlags::from_data([0xC0, dev << 2, 0, 0, 0]));
+            tracing::info!(bmc = %self.name, device = crate::provider::bootdev_name(dev), "boot device from [BOOT] get");
+        }
+    }
+}
 
 /// Runs one BMC until `stop` fires. `home` is where its state is saved (None for `demo`).
 pub async fn run(
     spec: Spec,
-    sock: UdpSocket,
+    sock: std::net::UdpSocket,
     home: Option<Home>,
     clock: Clock,
     stop: oneshot::Receiver<()>,
@@ -116,10 +273,10 @@ pub async fn run(
 
 async fn run_inner(
     spec: Spec,
-    sock: UdpSocket,
+    sock: std::net::UdpSocket,
     home: Option<Home>,
     clock: Clock,
-    mut stop: oneshot::Receiver<()>,
+    stop: oneshot::Receiver<()>,
 ) {
     let config = match endpoint_config(&spec.cfg, &spec.resolved) {
         Ok(c) => c,
@@ -139,15 +296,29 @@ async fn run_inner(
     let mut state = spec.state.clone();
     state.running = true;
     let local = sock.local_addr().ok();
-    tracing::info!(addr = ?local, provider = %spec.cfg.provider, "BMC listening");
+    let bmc = Arc::new_cyclic(|me| Bmc {
+        name: spec.name.clone(),
+        sock,
+        core: std::sync::Mutex::new(Core {
+            ep,
+            rng: FastRandom::new(),
+            out: vec![0u8; MAX_DATAGRAM].into_boxed_slice(),
+            pending: Vec::new(),
+            active_until: 0,
+            state,
+        }),
+        machine,
+        home,
+        clock,
+        rt: tokio::runtime::Handle::current(),
+        me: me.clone(),
+    });
 
     // A provider with `[BOOT] get` and no saved flags: ask the machine for its boot device once.
-    let (seed_tx, mut seed_rx) = mpsc::unbounded_channel::<u8>();
     if spec.state.boot_flags.is_none() {
         if let Provider::Script(p) = &spec.provider {
             if let Some(t) = p.boot("get").cloned() {
-                let p = p.clone();
-                let name = spec.name.clone();
+                let (p, name, me) = (p.clone(), spec.name.clone(), Arc::downgrade(&bmc));
                 let timeout = Duration::from_secs(spec.cfg.script_timeout_secs);
                 tokio::spawn(
                     async move {
@@ -156,7 +327,9 @@ async fn run_inner(
                         if run.ok() {
                             match crate::provider::bootdev_from_name(&run.stdout) {
                                 Some(dev) => {
-                                    let _ = seed_tx.send(dev);
+                                    if let Some(b) = me.upgrade() {
+                                        b.seed_boot_device(dev);
+                                    }
                                 }
                                 None => tracing::warn!(output = %run.stdout, "[BOOT] get printed an unknown boot device"),
                             }
@@ -167,80 +340,68 @@ async fn run_inner(
             }
         }
     }
-    let (tx, mut rx) = mpsc::unbounded_channel::<(Ticket, Action, ActionResult)>();
-    let mut pending: Vec<(Ticket, SocketAddr)> = Vec::new();
-    let mut rng = OsRandom;
-    let mut inbuf = vec![0u8; 2048].into_boxed_slice();
-    let mut out = vec![0u8; MAX_DATAGRAM].into_boxed_slice();
-    let mut active_until = 0u64;
-    let mut next_tick = tokio::time::Instant::now() + TICK;
 
-    loop {
-        let ticking = clock.now().millis() < active_until || !pending.is_empty();
-        tokio::select! {
-            r = sock.recv_from(&mut inbuf) => {
-                let (n, peer) = match r {
-                    Ok(x) => x,
-                    Err(e) => { tracing::debug!("recv: {e}"); continue; }
-                };
-                let now = clock.now();
-                if !ticking {
-                    next_tick = tokio::time::Instant::now() + TICK;
-                }
-                active_until = now.millis() + ACTIVE_FOR_MS;
-                match ep.handle(now, peer, &inbuf[..n], &mut rng, &mut out) {
-                    Output::Drop => tracing::debug!(%peer, len = n, "dropped"),
-                    Output::Reply(m) => {
-                        tracing::debug!(%peer, len = n, reply = m, "answered");
-                        let _ = sock.send_to(&out[..m], peer).await;
-                    }
-                    Output::Pending(ticket, action) => {
-                        tracing::info!(%peer, ?action, "chassis action");
-                        pending.push((ticket, peer));
-                        let m = machine.clone();
-                        let tx = tx.clone();
-                        tokio::spawn(async move {
-                            let result = m.perform(action).await;
-                            let _ = tx.send((ticket, action, result));
-                        }.in_current_span());
-                    }
-                }
-            }
-            Some((ticket, action, result)) = rx.recv() => {
-                let peer = pending.iter().position(|(t, _)| *t == ticket).map(|i| pending.swap_remove(i).1);
-                let now = clock.now();
-                let reply = ep.complete(ticket, result, now, &mut rng, &mut out);
-                tracing::info!(peer = ?peer, ?action, ?result, "chassis action done");
-                if let (Some(m), Some(peer)) = (reply, peer) {
-                    let _ = sock.send_to(&out[..m], peer).await;
-                }
-                if !matches!(action, Action::PowerStatus | Action::Identify { .. }) {
-                    state.power_on = machine.power_on.load(Ordering::Relaxed);
-                    crate::bootstate::save(&ep, &mut state);
-                    if let Some(h) = &home {
-                        let (h, name, s) = (h.clone(), spec.name.clone(), state.clone());
-                        tokio::task::spawn_blocking(move || {
-                            if let Err(e) = h.save_state(&name, &s) {
-                                tracing::warn!(bmc = %name, "cannot save state: {e}");
-                            }
-                        });
-                    }
-                }
-            }
-            _ = tokio::time::sleep_until(next_tick), if ticking => {
-                ep.poll(clock.now());
-                next_tick = tokio::time::Instant::now() + TICK;
-            }
-            Some(dev) = seed_rx.recv() => {
-                if !ep.bmc().boot_flags().valid && dev != 0 {
-                    // What the machine boots from now, every time: persistent.
-                    let flags = BootFlags::from_data([0xC0, dev << 2, 0, 0, 0]);
-                    ep.bmc_mut().restore_boot_flags(flags);
-                    tracing::info!(device = crate::provider::bootdev_name(dev), "boot device from [BOOT] get");
-                }
-            }
-            _ = &mut stop => break,
+    let reactor = Reactor::get();
+    let token = match reactor.add(bmc.clone()) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!("{e}");
+            return;
+        }
+    };
+    tracing::info!(addr = ?local, provider = %spec.cfg.provider, "BMC listening");
+    let _ = stop.await;
+    reactor.remove(token);
+    // A script finishing right now may hold the BMC for a moment; the socket closes (and the port
+    // can be bound again) when the last reference goes.
+    for _ in 0..1000 {
+        if Arc::strong_count(&bmc) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    drop(bmc);
+    tracing::info!("BMC stopped");
+}
+
+/// A ChaCha20 generator seeded from the OS and re-seeded every MiB: one `getrandom` call per
+/// datagram (each encrypted reply needs a fresh IV) cost more than the AES work itself.
+pub struct FastRandom {
+    rng: chacha20::ChaCha20Rng,
+    since_seed: usize,
+}
+
+impl FastRandom {
+    const RESEED_AFTER: usize = 1 << 20;
+
+    /// Seeded from the OS.
+    pub fn new() -> FastRandom {
+        FastRandom {
+            rng: chacha20::ChaCha20Rng::from_seed(os_seed()),
+            since_seed: 0,
         }
     }
-    tracing::info!("BMC stopped");
+}
+
+impl Default for FastRandom {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn os_seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    OsRandom.fill(&mut seed);
+    seed
+}
+
+impl Random for FastRandom {
+    fn fill(&mut self, buf: &mut [u8]) {
+        if self.since_seed > Self::RESEED_AFTER {
+            self.rng = chacha20::ChaCha20Rng::from_seed(os_seed());
+            self.since_seed = 0;
+        }
+        self.since_seed += buf.len();
+        self.rng.fill_bytes(buf);
+    }
 }

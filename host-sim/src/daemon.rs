@@ -32,7 +32,7 @@ pub struct Daemon {
 }
 
 /// Binds a BMC's UDP socket, turning OS errors into one clear line.
-pub fn bind_udp(addr: SocketAddr) -> Result<tokio::net::UdpSocket, String> {
+pub fn bind_udp(addr: SocketAddr) -> Result<std::net::UdpSocket, String> {
     let s = std::net::UdpSocket::bind(addr).map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => {
             format!("port in use: UDP port {} on {} is already in use", addr.port(), addr.ip())
@@ -48,7 +48,7 @@ pub fn bind_udp(addr: SocketAddr) -> Result<tokio::net::UdpSocket, String> {
         _ => format!("cannot bind UDP {addr}: {e}"),
     })?;
     s.set_nonblocking(true).map_err(|e| e.to_string())?;
-    tokio::net::UdpSocket::from_std(s).map_err(|e| e.to_string())
+    Ok(s)
 }
 
 impl Daemon {

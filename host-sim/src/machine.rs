@@ -53,6 +53,14 @@ impl Machine {
         }
     }
 
+    /// The result at once when the provider needs no waiting (the in-memory one), else None.
+    pub fn perform_now(&self, action: Action) -> Option<ActionResult> {
+        match &self.provider {
+            Provider::Memory => Some(self.perform_memory(action)),
+            Provider::Script(_) => None,
+        }
+    }
+
     fn perform_memory(&self, action: Action) -> ActionResult {
         match action {
             Action::PowerStatus => ActionResult::Power {

@@ -10,6 +10,7 @@ mod control;
 mod daemon;
 mod machine;
 mod provider;
+mod reactor;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -117,7 +118,7 @@ fn init_tracing(default: &str) {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))
