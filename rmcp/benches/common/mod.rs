@@ -53,11 +53,7 @@ pub fn vector(name: &str) -> Vec<(Dir, Vec<u8>)> {
 }
 
 /// The first datagram of `v` from `dir` that `pick` accepts.
-pub fn find<'v>(
-    v: &'v [(Dir, Vec<u8>)],
-    dir: Dir,
-    pick: impl Fn(&Datagram<'_>) -> bool,
-) -> &'v [u8] {
+pub fn find(v: &[(Dir, Vec<u8>)], dir: Dir, pick: impl Fn(&Datagram<'_>) -> bool) -> &[u8] {
     v.iter()
         .filter(|(d, _)| *d == dir)
         .map(|(_, b)| b.as_slice())
