@@ -15,5 +15,8 @@ extern crate ipmi_core;
 
 pub mod client;
 pub mod crypto;
+/// Fuzzing-only switches (cargo-fuzz builds only).
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod server;
 pub mod wire;

@@ -12,6 +12,9 @@ use ipmi_core::{Instant, Privilege};
 
 mod commands;
 pub mod config;
+/// Fuzzing-only view of the session table (cargo-fuzz builds only).
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod limiter;
 mod rmcpplus;
 mod session;
