@@ -376,11 +376,17 @@ impl<'a> Rakp4<'a> {
             }
         }
         let p = Packet::new_checked(bytes)?;
+        // Error replies carry no ICV (emit writes none): ignore trailing bytes, as RAKP2 does.
+        let icv = if p.status().is_ok() {
+            &bytes[field::CODE..]
+        } else {
+            &[]
+        };
         Ok(Rakp4 {
             tag: p.tag(),
             status: p.status(),
             console_session_id: p.session_id(),
-            integrity_check_value: &bytes[field::CODE..],
+            integrity_check_value: icv,
         })
     }
     /// Bytes on the wire (8 + ICV; 8 for an error reply).
