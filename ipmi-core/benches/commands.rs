@@ -8,10 +8,14 @@
 //! Every body is checked to parse and re-emit byte for byte before it is measured.
 //!
 //! Run: `cargo bench -p ipmi-core --bench commands` (see `rmcp/benches/README.md`).
+#[macro_use]
+#[path = "../../rmcp/benches/common/cputime.rs"]
+mod cputime;
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
-use criterion::measurement::WallTime;
+use criterion::measurement::Measurement;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use ipmi_core::cmd::app::*;
 use ipmi_core::cmd::chassis::{
@@ -171,7 +175,11 @@ fn all_commands(v: &mut impl Visit, cap: &Capture) {
 }
 
 /// Benchmarks `parse` and `emit` of one body type on `bytes`, after checking the round trip.
-fn body<'x, B: Body<'x>>(g: &mut BenchmarkGroup<'_, WallTime>, name: &str, bytes: &'x [u8]) {
+fn body<'x, B: Body<'x>, M: Measurement>(
+    g: &mut BenchmarkGroup<'_, M>,
+    name: &str,
+    bytes: &'x [u8],
+) {
     let parsed = B::parse(bytes).unwrap_or_else(|e| panic!("{name}: {e:?} on {bytes:02x?}"));
     let mut out = [0u8; 80];
     let n = parsed.emit(&mut out).expect("emit");
@@ -184,22 +192,22 @@ fn body<'x, B: Body<'x>>(g: &mut BenchmarkGroup<'_, WallTime>, name: &str, bytes
     });
 }
 
-struct Requests<'g, 'c>(&'g mut BenchmarkGroup<'c, WallTime>);
-struct Responses<'g, 'c>(&'g mut BenchmarkGroup<'c, WallTime>);
+struct Requests<'g, 'c, M: Measurement>(&'g mut BenchmarkGroup<'c, M>);
+struct Responses<'g, 'c, M: Measurement>(&'g mut BenchmarkGroup<'c, M>);
 
-impl Visit for Requests<'_, '_> {
+impl<M: Measurement> Visit for Requests<'_, '_, M> {
     fn command<'x, C: Command>(&mut self, name: &str, request: &'x [u8], _: &'x [u8]) {
-        body::<C::Request<'x>>(self.0, name, request);
+        body::<C::Request<'x>, M>(self.0, name, request);
     }
 }
 
-impl Visit for Responses<'_, '_> {
+impl<M: Measurement> Visit for Responses<'_, '_, M> {
     fn command<'x, C: Command>(&mut self, name: &str, _: &'x [u8], response: &'x [u8]) {
-        body::<C::Response<'x>>(self.0, name, response);
+        body::<C::Response<'x>, M>(self.0, name, response);
     }
 }
 
-fn commands(c: &mut Criterion) {
+fn commands<M: Measurement>(c: &mut Criterion<M>) {
     let cap = Capture::load();
     let mut g = c.benchmark_group("command-request");
     all_commands(&mut Requests(&mut g), &cap);
@@ -209,8 +217,4 @@ fn commands(c: &mut Criterion) {
     g.finish();
 }
 
-fn main() {
-    let mut c = Criterion::default().configure_from_args();
-    commands(&mut c);
-    c.final_summary();
-}
+bench_main!(commands);

@@ -31,13 +31,16 @@
 //!
 //! Run: `cargo bench -p rmcp --bench endpoint` (see `benches/README.md`).
 mod common;
+#[macro_use]
+#[path = "common/cputime.rs"]
+mod cputime;
 
 use std::hint::black_box;
 
 use aes::Aes128;
 use cbc::cipher::{Array, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit};
 use common::{BenchRng, Observer};
-use criterion::measurement::WallTime;
+use criterion::measurement::Measurement;
 use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion};
 use hmac::{Hmac, Mac};
 use ipmi_core::bmc::{Action, ActionResult};
@@ -47,8 +50,6 @@ use ipmi_core::{CompletionCode, Instant, NetFn};
 use rmcp::crypto::SessionKeys;
 use rmcp::server::{Endpoint, Output, MAX_DATAGRAM};
 use rmcp::wire::v20::{self, PayloadType};
-
-type Group<'c> = BenchmarkGroup<'c, WallTime>;
 
 const NOW: Instant = Instant::from_millis(1_000);
 
@@ -283,7 +284,7 @@ impl<M: Mac + KeyInit + Clone> Prekeyed<M> {
     }
 }
 
-fn suite(g: &mut Group<'_>, id: u8) {
+fn suite<M: Measurement>(g: &mut BenchmarkGroup<'_, M>, id: u8) {
     let mut live = Live::new(id);
     let mut out = [0u8; MAX_DATAGRAM];
     let device_id = u8::from(AppCmd::GetDeviceId);
@@ -353,7 +354,7 @@ fn suite(g: &mut Group<'_>, id: u8) {
     }
 }
 
-fn endpoint(c: &mut Criterion) {
+fn endpoint<M: Measurement>(c: &mut Criterion<M>) {
     let mut g = c.benchmark_group("endpoint");
     for id in [3, 17] {
         suite(&mut g, id);
@@ -361,8 +362,4 @@ fn endpoint(c: &mut Criterion) {
     g.finish();
 }
 
-fn main() {
-    let mut c = Criterion::default().configure_from_args();
-    endpoint(&mut c);
-    c.final_summary();
-}
+bench_main!(endpoint);

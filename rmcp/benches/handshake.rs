@@ -18,10 +18,14 @@
 //!
 //! Run: `cargo bench -p rmcp --bench handshake` (see `benches/README.md`).
 mod common;
+#[macro_use]
+#[path = "common/cputime.rs"]
+mod cputime;
 
 use std::hint::black_box;
 
 use common::BenchRng;
+use criterion::measurement::Measurement;
 use criterion::{BenchmarkId, Criterion};
 use ipmi_core::Instant;
 use rmcp::client::{Event, Session, MAX_DATAGRAM};
@@ -72,7 +76,7 @@ fn exchange(
     }
 }
 
-fn handshake(c: &mut Criterion) {
+fn handshake<M: Measurement>(c: &mut Criterion<M>) {
     let mut g = c.benchmark_group("handshake");
     for suite in SUITES {
         let name = format!("suite-{suite}");
@@ -110,8 +114,4 @@ fn handshake(c: &mut Criterion) {
     g.finish();
 }
 
-fn main() {
-    let mut c = Criterion::default().configure_from_args();
-    handshake(&mut c);
-    c.final_summary();
-}
+bench_main!(handshake);

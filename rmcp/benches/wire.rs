@@ -9,11 +9,14 @@
 //!
 //! Run: `cargo bench -p rmcp --bench wire` (see `benches/README.md`).
 mod common;
+#[macro_use]
+#[path = "common/cputime.rs"]
+mod cputime;
 
 use std::hint::black_box;
 
 use common::{find, observe, payload_type, vector, Dir};
-use criterion::measurement::WallTime;
+use criterion::measurement::Measurement;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use ipmi_core::wire::{RequestRepr, ResponseRepr};
 use rmcp::wire::asf::{self, AsfRepr};
@@ -24,12 +27,10 @@ use rmcp::wire::v15::SessionRepr;
 use rmcp::wire::v20::{self, PayloadType};
 use rmcp::wire::{Datagram, WireError};
 
-type Group<'c> = BenchmarkGroup<'c, WallTime>;
-
 /// Benchmarks `parse` on `bytes` and `emit` of what it parsed, after checking that the emit
 /// reproduces `bytes` exactly.
-fn layer<'b, R, E>(
-    g: &mut Group<'_>,
+fn layer<'b, R, E, M: Measurement>(
+    g: &mut BenchmarkGroup<'_, M>,
     name: &str,
     bytes: &'b [u8],
     parse: fn(&'b [u8]) -> Result<R, E>,
@@ -66,7 +67,7 @@ fn body(datagram: &[u8]) -> &[u8] {
     &datagram[rmcp_hdr::HEADER_LEN..]
 }
 
-fn framing(g: &mut Group<'_>) {
+fn framing<M: Measurement>(g: &mut BenchmarkGroup<'_, M>) {
     let ping_v = vector("asf-rmcpping");
     let ping: &[u8] = &ping_v[0].1;
     let pong: &[u8] = &ping_v[1].1;
@@ -151,7 +152,7 @@ fn framing(g: &mut Group<'_>) {
     });
 }
 
-fn setup(g: &mut Group<'_>) {
+fn setup<M: Measurement>(g: &mut BenchmarkGroup<'_, M>) {
     let v = vector("cs17-ipmitool-power-status");
     let by_type = |dir, t| setup_payload(find(&v, dir, |d| payload_type(d) == Some(t)));
     layer(
@@ -200,7 +201,7 @@ fn setup(g: &mut Group<'_>) {
 
 /// In-session RMCP+ packets: open (verify + decrypt) and seal (encrypt + sign) per suite, and the
 /// LAN messages inside.
-fn sessions(g: &mut Group<'_>) {
+fn sessions<M: Measurement>(g: &mut BenchmarkGroup<'_, M>) {
     for (suite, name) in [
         (0, "cs00-ipmitool-power-status"),
         (2, "cs02-ipmitool-power-status"),
@@ -286,7 +287,7 @@ fn sessions(g: &mut Group<'_>) {
     }
 }
 
-fn wire(c: &mut Criterion) {
+fn wire<M: Measurement>(c: &mut Criterion<M>) {
     let mut g = c.benchmark_group("wire");
     framing(&mut g);
     setup(&mut g);
@@ -294,8 +295,4 @@ fn wire(c: &mut Criterion) {
     g.finish();
 }
 
-fn main() {
-    let mut c = Criterion::default().configure_from_args();
-    wire(&mut c);
-    c.final_summary();
-}
+bench_main!(wire);
