@@ -126,6 +126,59 @@ enum Framing {
 }
 
 /// One console session with one BMC: handshake, requests, close. See the [module docs](self).
+///
+/// A whole session against the crate's own endpoint, in memory (a real console sends `out[..n]`
+/// over UDP and feeds each received datagram to [`Session::handle`]):
+///
+/// ```
+/// use rmcp::client::{ClientConfig, Event, Random, Session, MAX_DATAGRAM};
+/// use rmcp::server::{Config, Endpoint, Output};
+/// use ipmi_core::{CompletionCode, Instant, NetFn, Privilege};
+///
+/// struct Counter(u8); // a toy random source; use the OS or a hardware RNG
+/// impl Random for Counter {
+///     fn fill(&mut self, buf: &mut [u8]) {
+///         for b in buf { self.0 = self.0.wrapping_mul(31).wrapping_add(7); *b = self.0; }
+///     }
+/// }
+/// let mut bmc_config: Config<4> = Config::new();
+/// bmc_config.add_user(b"admin", b"password", Privilege::Administrator).unwrap();
+/// let mut bmc: Endpoint<4, 4> = Endpoint::new(bmc_config);
+/// let peer = "127.0.0.1:50000".parse().unwrap();
+/// let (mut rng, mut bmc_rng) = (Counter(1), Counter(2));
+/// // The BMC side of the "network".
+/// let mut exchange = |datagram: &[u8], reply: &mut [u8]| {
+///     match bmc.handle(Instant::from_millis(0), peer, datagram, &mut bmc_rng, reply) {
+///         Output::Reply(n) => n,
+///         _ => panic!("no reply"),
+///     }
+/// };
+///
+/// let config = ClientConfig::new(b"admin", b"password", Privilege::Administrator)?
+///     .with_suite(17)?;
+/// let mut session = Session::new(config, &mut rng);
+/// let (mut out, mut reply) = ([0u8; MAX_DATAGRAM], [0u8; 512]);
+/// let mut n = session.start(&mut rng, &mut out)?;
+/// loop {
+///     let m = exchange(&out[..n], &mut reply);
+///     match session.handle(&reply[..m], &mut rng, &mut out)? {
+///         Event::Send(next) => n = next,
+///         Event::Established => break,
+///         other => panic!("{other:?}"),
+///     }
+/// }
+/// // Get Device ID (NetFn App, command 0x01).
+/// let n = session.request(NetFn::App, 0x01, &[], &mut rng, &mut out)?;
+/// let m = exchange(&out[..n], &mut reply);
+/// match session.handle(&reply[..m], &mut rng, &mut out)? {
+///     Event::Response(r) => assert_eq!(r.completion_code, CompletionCode::Normal),
+///     other => panic!("{other:?}"),
+/// }
+/// let n = session.close(&mut rng, &mut out)?;
+/// let m = exchange(&out[..n], &mut reply);
+/// assert_eq!(session.handle(&reply[..m], &mut rng, &mut out)?, Event::Closed);
+/// # Ok::<(), rmcp::client::ClientError>(())
+/// ```
 pub struct Session {
     config: ClientConfig,
     state: State,
