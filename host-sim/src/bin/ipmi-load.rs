@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use ipmi_core::{NetFn, Privilege};
 use rmcp::client::blocking::{Client, DriverError, Options};
-use rmcp::client::ClientConfig;
+use rmcp::client::{ClientConfig, Failure};
+use rmcp::wire::rakp::RmcpPlusStatus;
 
 /// Measure handshakes and commands per second, and latency, against a BMC.
 #[derive(Parser, Debug, Clone)]
@@ -222,6 +223,9 @@ fn percentile(sorted: &[u32], p: f64) -> Option<u32> {
     sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
 }
 
+/// Pause after a failed handshake, so a refusing BMC is not flooded.
+const FAILURE_BACKOFF: Duration = Duration::from_millis(10);
+
 /// One thread of the handshake measurement: connect + close until `deadline`.
 fn handshakes(addr: &str, config: &ClientConfig, options: Options, deadline: Instant) -> Tally {
     let mut t = Tally::default();
@@ -232,7 +236,11 @@ fn handshakes(addr: &str, config: &ClientConfig, options: Options, deadline: Ins
             Ok(()) => t
                 .latencies_us
                 .push(start.elapsed().as_micros().min(u128::from(u32::MAX)) as u32),
-            Err(e) => t.error(&e),
+            Err(e) => {
+                t.error(&e);
+                // A refusing BMC (full session table, RAKP rationing) is not hammered.
+                std::thread::sleep(FAILURE_BACKOFF);
+            }
         }
     }
     t
@@ -256,6 +264,7 @@ fn commands(
                 Ok(c) => client.insert(c),
                 Err(e) => {
                     t.error(&e);
+                    std::thread::sleep(FAILURE_BACKOFF);
                     continue;
                 }
             },
@@ -336,7 +345,9 @@ fn measure(args: &Args, target: Target, concurrency: usize, mode: Mode) -> Resul
 }
 
 /// One session up and down, so a refused suite or wrong password is one clear line, not a
-/// table of errors.
+/// table of errors. A BMC that says "insufficient resources" (its session table or its RAKP
+/// rationing is exhausted, e.g. by the previous row) gets up to 15 s to recover, so one row's
+/// overload does not spoil the next.
 fn probe(args: &Args, target: Target) -> Result<(), String> {
     let config = client_config(args, target)?;
     let addr = format!("{}:{}", args.host, args.port);
@@ -344,9 +355,27 @@ fn probe(args: &Args, target: Target) -> Result<(), String> {
         timeout: Duration::from_millis(args.timeout_ms.max(1)),
         tries: args.retries.saturating_add(1).max(3),
     };
-    Client::connect(addr.as_str(), config, options)
-        .and_then(Client::close)
-        .map_err(|e| format!("{addr}: {}: {e}", what(target)))
+    let start = Instant::now();
+    let mut told = false;
+    loop {
+        match Client::connect(addr.as_str(), config.clone(), options).and_then(Client::close) {
+            Ok(()) => return Ok(()),
+            Err(DriverError::Failed(Failure::Status { status, .. }))
+                if matches!(
+                    status,
+                    RmcpPlusStatus::InsufficientResources
+                        | RmcpPlusStatus::InsufficientResourcesForRole
+                ) && start.elapsed() < Duration::from_secs(15) =>
+            {
+                if !told {
+                    eprintln!("ipmi-load: {addr} says insufficient resources; waiting for it");
+                    told = true;
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => return Err(format!("{addr}: {}: {e}", what(target))),
+        }
+    }
 }
 
 fn what(target: Target) -> String {
@@ -427,6 +456,12 @@ fn main() -> ExitCode {
         }
         for &concurrency in &args.sessions {
             for &mode in &args.mode {
+                // Each row starts from a BMC that accepts sessions again.
+                if let Err(e) = probe(&args, target) {
+                    eprintln!("ipmi-load: {e}");
+                    failed = true;
+                    continue;
+                }
                 match measure(&args, target, concurrency, mode) {
                     Ok(row) => {
                         if row.ops == 0 {
