@@ -299,7 +299,7 @@ fn commands(
 
 fn measure(args: &Args, target: Target, concurrency: usize, mode: Mode) -> Result<Row, String> {
     let config = client_config(args, target)?;
-    let addr = format!("{}:{}", args.host, args.port);
+    let addr = target_addr(args);
     let options = Options {
         timeout: Duration::from_millis(args.timeout_ms.max(1)),
         tries: args.retries.saturating_add(1),
@@ -350,7 +350,7 @@ fn measure(args: &Args, target: Target, concurrency: usize, mode: Mode) -> Resul
 /// overload does not spoil the next.
 fn probe(args: &Args, target: Target) -> Result<(), String> {
     let config = client_config(args, target)?;
-    let addr = format!("{}:{}", args.host, args.port);
+    let addr = target_addr(args);
     let options = Options {
         timeout: Duration::from_millis(args.timeout_ms.max(1)),
         tries: args.retries.saturating_add(1).max(3),
@@ -378,6 +378,15 @@ fn probe(args: &Args, target: Target) -> Result<(), String> {
     }
 }
 
+/// `host:port`, with an IPv6 address in brackets.
+fn target_addr(args: &Args) -> String {
+    if args.host.contains(':') && !args.host.starts_with('[') {
+        format!("[{}]:{}", args.host, args.port)
+    } else {
+        format!("{}:{}", args.host, args.port)
+    }
+}
+
 fn what(target: Target) -> String {
     match target {
         Target::Suite(id) => format!("cipher suite {id}"),
@@ -392,7 +401,7 @@ fn us(v: Option<u32>) -> String {
 fn print_row(args: &Args, row: &Row) {
     if args.json {
         let v = serde_json::json!({
-            "target": format!("{}:{}", args.host, args.port),
+            "target": target_addr(args),
             "suite": row.target.json(),
             "concurrency": row.concurrency,
             "mode": row.mode.name(),
@@ -439,8 +448,10 @@ fn main() -> ExitCode {
     };
     if !args.json {
         println!(
-            "ipmi-load: {}:{}, {} s per row, command {:?}",
-            args.host, args.port, args.duration, args.command
+            "ipmi-load: {}, {} s per row, command {:?}",
+            target_addr(&args),
+            args.duration,
+            args.command
         );
         println!(
             "{:<8} {:>5} {:<10} {:>12} {:>11} {:>9} {:>9} {:>7}",
