@@ -15,8 +15,10 @@
 //!   crates with the HMAC key state and the AES key schedule computed once per session instead of
 //!   once per operation: the floor a per-packet implementation can reach.
 //!
-//! The ratio `handle / raw-keys` is what the endpoint adds on top of its crypto; `benches/table.sh`
-//! prints it.
+//! The ratio `handle / raw-keys` is what the endpoint adds on top of its crypto. Since two
+//! criterion results taken seconds apart on a busy machine can differ by more than the effect,
+//! the ratios are also measured interleaved after each suite's benches (see [`interleaved`]) and
+//! printed as a `ratio suite=N ...` line, which `benches/table.sh` puts in its table.
 //!
 //! Sequence numbers: the endpoint drops a replayed session sequence number, and answers a request
 //! that repeats the previous LAN message (same rqSeq, command and data) from its reply cache. So
@@ -336,22 +338,94 @@ fn suite<M: Measurement>(g: &mut BenchmarkGroup<'_, M>, id: u8) {
     g.bench_function(BenchmarkId::new("raw-keys/get-device-id", &name), |b| {
         b.iter(|| pair.with_keys(&keys, &mut scratch, &mut out))
     });
-    let mut buf = [0u8; 128];
-    match id {
+    let prekeyed: Box<dyn Fn(&Pair, &mut [u8; 128])> = match id {
         3 => {
             let pk = Prekeyed::<Hmac<sha1::Sha1>>::new(&keys);
-            g.bench_function(BenchmarkId::new("raw-prekeyed/get-device-id", &name), |b| {
-                b.iter(|| pk.run(&pair, &mut buf))
-            });
+            Box::new(move |p, b| pk.run(p, b))
         }
         17 => {
             let pk = Prekeyed::<Hmac<sha2::Sha256>>::new(&keys);
-            g.bench_function(BenchmarkId::new("raw-prekeyed/get-device-id", &name), |b| {
-                b.iter(|| pk.run(&pair, &mut buf))
-            });
+            Box::new(move |p, b| pk.run(p, b))
         }
-        _ => unreachable!(),
+        _ => unreachable!("suites 3 and 17 only"),
+    };
+    let mut buf = [0u8; 128];
+    g.bench_function(BenchmarkId::new("raw-prekeyed/get-device-id", &name), |b| {
+        b.iter(|| prekeyed(&pair, &mut buf))
+    });
+    if std::env::args().any(|a| a == "--bench")
+        && std::env::var("BENCH_RATIO").as_deref() != Ok("0")
+    {
+        interleaved(&mut live, &pair, &keys, &*prekeyed, id);
     }
+}
+
+/// The ratios, measured interleaved: rounds of `Endpoint::handle` on fresh Get Device ID
+/// requests, then of the same pair's raw crypto via `SessionKeys`, then pre-keyed, each round
+/// timed on the bench clock. The load of a shared machine drifts over seconds; neighbouring
+/// rounds see the same load, so the median of the per-round ratios is much steadier than the
+/// ratio of two criterion results taken seconds apart. Prints one `ratio suite=N ...` line
+/// (`table.sh` reads it from the log). `BENCH_RATIO=0` skips it.
+fn interleaved(
+    live: &mut Live,
+    pair: &Pair,
+    keys: &SessionKeys,
+    prekeyed: &dyn Fn(&Pair, &mut [u8; 128]),
+    id: u8,
+) {
+    const ROUNDS: usize = 201;
+    const PER_ROUND: usize = 128;
+    let device_id = u8::from(AppCmd::GetDeviceId);
+    let mut out = [0u8; MAX_DATAGRAM];
+    let mut scratch = [0u8; 128];
+    let mut buf = [0u8; 128];
+    let (mut handle, mut raw, mut pre, mut r_raw, mut r_pre) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let requests: Vec<Sealed> = (0..PER_ROUND)
+            .map(|_| live.console.seal(NetFn::App, device_id))
+            .collect();
+        let t = cputime::clock_ns();
+        for rq in &requests {
+            let r = live.bmc.ep.handle(
+                NOW,
+                common::peer(),
+                black_box(&rq.bytes[..rq.len]),
+                &mut live.bmc.rng,
+                &mut out,
+            );
+            assert!(matches!(r, Output::Reply(_)), "dropped: {r:?}");
+        }
+        let th = (cputime::clock_ns() - t) as f64 / PER_ROUND as f64;
+        let t = cputime::clock_ns();
+        for _ in 0..PER_ROUND {
+            pair.with_keys(keys, &mut scratch, &mut out);
+        }
+        let tk = (cputime::clock_ns() - t) as f64 / PER_ROUND as f64;
+        let t = cputime::clock_ns();
+        for _ in 0..PER_ROUND {
+            prekeyed(pair, &mut buf);
+        }
+        let tp = (cputime::clock_ns() - t) as f64 / PER_ROUND as f64;
+        handle.push(th);
+        raw.push(tk);
+        pre.push(tp);
+        r_raw.push(th / tk);
+        r_pre.push(th / tp);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "ratio suite={id} handle_ns={:.0} keys_ns={:.0} prekeyed_ns={:.0} \
+         handle_over_keys={:.2} handle_over_prekeyed={:.2} rounds={ROUNDS}x{PER_ROUND}",
+        median(&mut handle),
+        median(&mut raw),
+        median(&mut pre),
+        median(&mut r_raw),
+        median(&mut r_pre),
+    );
 }
 
 fn endpoint<M: Measurement>(c: &mut Criterion<M>) {

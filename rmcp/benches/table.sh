@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=${CARGO_TARGET_DIR:-target}
 log="$target/bench-table.log"
-args=(--warm-up-time "${WARMUP:-0.5}" --measurement-time "${MEASURE:-1}")
+args=(--warm-up-time "${WARMUP:-0.3}" --measurement-time "${MEASURE:-0.7}" --nresamples 10000)
 since=0
 if [ "${NO_RUN:-0}" != 1 ]; then
     mkdir -p "$target"
@@ -26,10 +26,17 @@ if [ "${NO_RUN:-0}" != 1 ]; then
     } >"$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
 fi
 
-python3 - "$target/criterion" "$since" <<'EOF'
+python3 - "$target/criterion" "$since" "$log" <<'EOF'
 import json, os, statistics, sys
 
-root, since = sys.argv[1], float(sys.argv[2])
+root, since, log = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+# The endpoint bench's interleaved ratio lines: `ratio suite=3 handle_ns=... ...`.
+ratios = {}
+if os.path.exists(log):
+    for line in open(log):
+        if line.startswith("ratio "):
+            kv = dict(f.split("=", 1) for f in line.split()[1:])
+            ratios[int(kv["suite"])] = kv
 res = {}  # full_id -> median ns
 for group in ("command-request", "command-response", "wire", "endpoint", "handshake"):
     for dirpath, _, files in os.walk(os.path.join(root, group)):
@@ -101,8 +108,15 @@ for s in (3, 17):
     hc = res.get(f"endpoint/handle+complete/get-chassis-status/suite-{s}")
     rk = res.get(f"endpoint/raw-keys/get-device-id/suite-{s}")
     rp = res.get(f"endpoint/raw-prekeyed/get-device-id/suite-{s}")
-    ratio = lambda a, b: "-" if a is None or b is None else f"{a / b:.2f}"
-    print(f"| {s} | {us(h)} | {us(hc)} | {us(rk)} | {us(rp)} | {ratio(h, rk)} | {ratio(h, rp)} |")
+    r = ratios.get(s, {})
+    print(f"| {s} | {us(h)} | {us(hc)} | {us(rk)} | {us(rp)} | {r.get('handle_over_keys', '-')} | {r.get('handle_over_prekeyed', '-')} |")
+if ratios:
+    r = next(iter(ratios.values()))
+    print(f"\nRatios: measured interleaved ({r['rounds']} rounds of handle / SessionKeys / pre-keyed on the"
+          " same request and reply bytes, median of the per-round ratios), so that load drifting on"
+          " a shared machine cancels out. Per-call times of that run: "
+          + "; ".join(f"suite {k}: {int(v['handle_ns'])/1000:.2f} / {int(v['keys_ns'])/1000:.2f} / {int(v['prekeyed_ns'])/1000:.2f} µs"
+                      for k, v in sorted(ratios.items())) + ".")
 
 # Handshake.
 print("\n### One RMCP+ handshake (Open Session, RAKP1-4), µs\n")

@@ -16,9 +16,25 @@ use nix::time::{clock_gettime, ClockId};
 /// The calling thread's CPU time, nanoseconds.
 pub struct ThreadCpuTime;
 
-fn now_ns() -> u64 {
+/// The thread's CPU time now, nanoseconds.
+pub fn now_ns() -> u64 {
     let t = clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).expect("thread CPU clock");
     t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64
+}
+
+/// Nanoseconds on the clock the benches use: thread CPU time, or wall time since the first
+/// call with `BENCH_CLOCK=wall`. For benches that time things themselves.
+#[allow(dead_code)]
+pub fn clock_ns() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    if wall_clock() {
+        START
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_nanos() as u64
+    } else {
+        now_ns()
+    }
 }
 
 impl Measurement for ThreadCpuTime {
