@@ -235,6 +235,9 @@ impl Pair {
     }
 }
 
+/// The crypto of one request/reply pair, into a scratch buffer.
+type PairCrypto = dyn Fn(&Pair, &mut [u8; 128]);
+
 /// HMAC and AES keyed once (what a session could keep), cloned per operation.
 struct Prekeyed<M> {
     mac: M,
@@ -338,7 +341,7 @@ fn suite<M: Measurement>(g: &mut BenchmarkGroup<'_, M>, id: u8) {
     g.bench_function(BenchmarkId::new("raw-keys/get-device-id", &name), |b| {
         b.iter(|| pair.with_keys(&keys, &mut scratch, &mut out))
     });
-    let prekeyed: Box<dyn Fn(&Pair, &mut [u8; 128])> = match id {
+    let prekeyed: Box<PairCrypto> = match id {
         3 => {
             let pk = Prekeyed::<Hmac<sha1::Sha1>>::new(&keys);
             Box::new(move |p, b| pk.run(p, b))
@@ -366,13 +369,7 @@ fn suite<M: Measurement>(g: &mut BenchmarkGroup<'_, M>, id: u8) {
 /// rounds see the same load, so the median of the per-round ratios is much steadier than the
 /// ratio of two criterion results taken seconds apart. Prints one `ratio suite=N ...` line
 /// (`table.sh` reads it from the log). `BENCH_RATIO=0` skips it.
-fn interleaved(
-    live: &mut Live,
-    pair: &Pair,
-    keys: &SessionKeys,
-    prekeyed: &dyn Fn(&Pair, &mut [u8; 128]),
-    id: u8,
-) {
+fn interleaved(live: &mut Live, pair: &Pair, keys: &SessionKeys, prekeyed: &PairCrypto, id: u8) {
     const ROUNDS: usize = 201;
     const PER_ROUND: usize = 128;
     let device_id = u8::from(AppCmd::GetDeviceId);
