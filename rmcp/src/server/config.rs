@@ -81,7 +81,8 @@ pub struct Config<const USERS: usize> {
     pub(crate) suites: u32,
     /// Highest privilege each suite allows, indexed by suite id.
     pub(crate) suite_caps: [Privilege; 18],
-    /// Highest privilege on this channel.
+    /// Highest privilege on this channel at start; Set Channel Access changes it at run time (the
+    /// dispatcher's channel settings are what new sessions are held to).
     pub channel_privilege_limit: Privilege,
     /// The GUID sent in RAKP2 and Get System GUID.
     pub system_guid: [u8; 16],

@@ -126,7 +126,7 @@ fn open_session<const S: usize, const U: usize>(
         return refuse(no_match_status(&req), out);
     };
     let limit = super::session_privilege(&[
-        ep.config.channel_privilege_limit,
+        ep.bmc.channel().privilege_limit,
         ep.config.suite_cap(suite.id),
     ]);
     let max_privilege = match req.max_privilege {

@@ -192,7 +192,7 @@ fn activate<const S: usize, const U: usize>(
                 Ok(_) if locked => (Cc::CommandSpecific82, 0, None),
                 Ok(a) => {
                     let limit =
-                        super::session_privilege(&[user_limit, ep.config.channel_privilege_limit]);
+                        super::session_privilege(&[user_limit, ep.bmc.channel().privilege_limit]);
                     let want = if a.max_privilege == Privilege::Highest {
                         limit
                     } else {
