@@ -84,7 +84,7 @@ fn lowered_channel_limit_holds_new_sessions() {
     }
     // ... and Operator works on both.
     for ipmi15 in [false, true] {
-        let mut c = Client::connect(
+        let c = Client::connect(
             ("127.0.0.1", port),
             admin(Privilege::Operator, ipmi15),
             opts(),
