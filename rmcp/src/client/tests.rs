@@ -426,7 +426,7 @@ proptest! {
 }
 
 #[test]
-fn tampered_rakp2_and_protected_replies_are_refused() {
+fn tampered_rakp2_is_refused() {
     // Flip a byte in the RAKP2 code: the client refuses the BMC.
     let replies = transcript(Some(17));
     let mut rng = TestRandom(29);
@@ -451,4 +451,48 @@ fn tampered_rakp2_and_protected_replies_are_refused() {
             ..
         }
     ));
+}
+
+#[test]
+fn tampered_in_session_replies_are_ignored() {
+    // Suites with integrity (and IPMI 1.5 MD5): any flipped byte of the protected part of a
+    // reply makes it invisible; the untouched reply is still accepted afterwards.
+    for suite in [
+        Some(2u8),
+        Some(3),
+        Some(8),
+        Some(12),
+        Some(16),
+        Some(17),
+        None,
+    ] {
+        let replies = transcript(suite);
+        // replies: ..., Get Chassis Status reply, Close Session reply.
+        let status_at = replies.len() - 2;
+        let reply = &replies[status_at];
+        // Skip the RMCP header (4 bytes): it is not authenticated by IPMI.
+        for pos in 4..reply.len() {
+            let mut rng = TestRandom(29);
+            let mut s = Session::new(client_config(suite), &mut rng);
+            let mut out = [0u8; MAX_DATAGRAM];
+            s.start(&mut rng, &mut out).unwrap();
+            for r in &replies[..status_at] {
+                if s.handle(r, &mut rng, &mut out).unwrap() == Event::Established {
+                    s.request(NetFn::Chassis, 0x01, &[], &mut rng, &mut out)
+                        .unwrap();
+                }
+            }
+            let mut bad = reply.clone();
+            bad[pos] ^= 0x01;
+            assert_eq!(
+                s.handle(&bad, &mut rng, &mut out).unwrap(),
+                Event::Ignored,
+                "suite {suite:?}, byte {pos}"
+            );
+            assert!(matches!(
+                s.handle(reply, &mut rng, &mut out).unwrap(),
+                Event::Response(_)
+            ));
+        }
+    }
 }
