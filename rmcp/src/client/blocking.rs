@@ -302,10 +302,10 @@ impl Client {
 }
 
 impl Drop for Client {
-    /// A session still up is closed without waiting (one datagram), so a BMC's session table
-    /// does not fill with sessions nobody uses.
+    /// A session still up (also one stuck on an unanswered request) is closed without waiting
+    /// (one datagram), so a BMC's session table does not fill with sessions nobody uses.
     fn drop(&mut self) {
-        if self.session.is_active() {
+        if self.session.is_authenticated() {
             if let Ok(n) = self.session.close(&mut self.rng, &mut self.out) {
                 let _ = self.sock.send(&self.out[..n]);
             }

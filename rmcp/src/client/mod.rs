@@ -196,6 +196,8 @@ pub struct Session {
     max_privilege: Privilege,
     /// The session keys once RAKP4 verified (RMCP+).
     keys: Option<SessionKeys>,
+    /// RAKP4 (or Activate Session) verified: the BMC holds a session for us.
+    authenticated: bool,
     /// Next outbound session sequence number.
     out_seq: u32,
     /// Next rqSeq of the LAN message (6 bits).
@@ -254,6 +256,7 @@ impl Session {
             guid: [0; 16],
             max_privilege: Privilege::Highest,
             keys: None,
+            authenticated: false,
             out_seq: 1,
             rq_seq: 0,
             window: Window::new(reach),
@@ -282,6 +285,16 @@ impl Session {
     /// Whether the session is established and idle (ready for [`Session::request`]).
     pub fn is_active(&self) -> bool {
         self.state == State::Active
+    }
+
+    /// Whether RAKP (or Activate Session) succeeded and the session is not closed or failed:
+    /// [`Session::close`] can be sent.
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
+            && matches!(
+                self.state,
+                State::Active | State::Waiting(Stage::Request | Stage::SetPrivilege)
+            )
     }
 
     /// Whether the session was closed.
@@ -357,9 +370,13 @@ impl Session {
     }
 
     /// Writes Close Session into `out`; returns its length. Its reply is [`Event::Closed`].
+    /// Allowed once the session is authenticated, also while a request (or Set Session
+    /// Privilege) is unanswered: that request is abandoned, so a console that gives up on a
+    /// reply can still free the BMC's session slot.
     pub fn close(&mut self, rng: &mut dyn Random, out: &mut [u8]) -> Result<usize, ClientError> {
         match self.state {
             State::Active => {}
+            State::Waiting(Stage::Request | Stage::SetPrivilege) if self.authenticated => {}
             State::Waiting(_) => return Err(ClientError::Busy),
             State::Failed(f) => return Err(ClientError::Failed(f)),
             _ => return Err(ClientError::NotReady),
@@ -526,6 +543,7 @@ impl Session {
         rng: &mut dyn Random,
         out: &mut [u8],
     ) -> Result<Event<'_>, ClientError> {
+        self.authenticated = true;
         if self.config.privilege.rank() <= Privilege::User.rank() {
             self.state = State::Active;
             self.outstanding = None;

@@ -286,6 +286,17 @@ fn retransmission_is_answered_once_and_the_duplicate_ignored() {
     s.request(NetFn::Chassis, 0x02, &[1], &mut rng, &mut out)
         .unwrap();
     assert_eq!(s.handle(&r1, &mut rng, &mut out).unwrap(), Event::Ignored);
+    // Giving up on that request: Close Session still goes out, and the late reply to the
+    // abandoned request is not taken for the close acknowledgement.
+    let late = bmc_reply(&mut ep, &mut rng, &out[..n]);
+    assert!(s.is_authenticated());
+    let n = s.close(&mut rng, &mut out).unwrap();
+    if let Some(late) = late {
+        assert_eq!(s.handle(&late, &mut rng, &mut out).unwrap(), Event::Ignored);
+    }
+    assert_eq!(pump(&mut ep, &mut s, &mut rng, &mut out, n), End::Closed);
+    assert!(!s.is_authenticated());
+    assert_eq!(ep.active_sessions(), 0);
 }
 
 #[test]
