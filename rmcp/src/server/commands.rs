@@ -103,9 +103,23 @@ pub(crate) fn cipher_suites<const U: usize>(
     // At most 12 suites x 5 record bytes; build the list, then cut the requested chunk.
     let mut records = [0u8; 5 * 12];
     let mut len = 0;
-    for s in config.enabled_suites().filter_map(CipherSuite::by_id) {
-        records[len..len + 5].copy_from_slice(&s.record());
-        len += 5;
+    if req.list_by_cipher_suite {
+        for s in config.enabled_suites().filter_map(CipherSuite::by_id) {
+            records[len..len + 5].copy_from_slice(&s.record());
+            len += 5;
+        }
+    } else {
+        // "List supported algorithms": each algorithm tag once, authentication (00h|alg) first,
+        // then integrity (40h|alg), then confidentiality (80h|alg).
+        for field in 2..5 {
+            for s in config.enabled_suites().filter_map(CipherSuite::by_id) {
+                let tag = s.record()[field];
+                if !records[..len].contains(&tag) {
+                    records[len] = tag;
+                    len += 1;
+                }
+            }
+        }
     }
     let start = usize::from(req.list_index) * 16;
     let Some(out_first) = out.first_mut() else {
