@@ -7,7 +7,7 @@ use ipmi_core::types::AppCmd;
 use ipmi_core::wire::RequestRepr;
 use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 
-use super::session::{Active, Header, Opened, Protection, Rakp2Sent, State};
+use super::session::{Active, Header, Opened, Protection, Rakp2Sent, SentRakp4, State};
 use super::window::Verdict;
 use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
 use crate::crypto::{self, RakpContext, SessionKeys};
@@ -345,8 +345,23 @@ fn rakp3<const S: usize, const U: usize>(
     };
     let r = match (&slot.state, slot.peer == peer) {
         (State::Rakp2Sent(r), true) => *r,
-        // A duplicate RAKP3 of a session that is already up: its RAKP4 went out already.
-        (State::Active(_), true) => return Output::Drop,
+        // The same RAKP3 again for a session that is up: its RAKP4 was lost, send it again
+        // (byte for byte what went out before; anything else is dropped).
+        (State::Active(a), true) => {
+            let fp = super::session::fingerprint(payload);
+            return match &a.rakp4 {
+                Some(sent) if sent.rakp3 == fp && sent.tag == tag => {
+                    let rsp = Rakp4 {
+                        tag,
+                        status: Status::NoErrors,
+                        console_session_id: a.console_id,
+                        integrity_check_value: &sent.icv,
+                    };
+                    emit_payload(PayloadType::Rakp4, |b| rsp.emit(b), out)
+                }
+                _ => Output::Drop,
+            };
+        }
         _ => return refuse(Status::InvalidSessionId, 0, out),
     };
     let session_id = slot.id;
@@ -400,7 +415,14 @@ fn rakp3<const S: usize, const U: usize>(
     }
     ep.sources.refund(peer.ip(), now);
     let max_privilege = Privilege::from(r.role & 0x0F);
-    let active = Active::v20(&r.opened, r.user_id, max_privilege, keys);
+    let mut active = Active::v20(&r.opened, r.user_id, max_privilege, keys);
+    active.rakp4 = heapless::Vec::from_slice(icv.as_bytes())
+        .ok()
+        .map(|icv| SentRakp4 {
+            rakp3: super::session::fingerprint(payload),
+            tag,
+            icv,
+        });
     if let Some(slot) = ep.table.at_mut(index) {
         slot.state = State::Active(active);
         slot.last = now;

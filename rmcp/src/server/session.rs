@@ -138,6 +138,20 @@ pub(crate) struct Active {
     pub cached: Option<Cached>,
     pub pending: Option<Pending>,
     pub serial: u16,
+    /// RMCP+ only: the RAKP4 this session was opened with, sent again when the same RAKP3
+    /// arrives again (the console's retry after a lost RAKP4).
+    pub rakp4: Option<SentRakp4>,
+}
+
+/// What it takes to send a session's RAKP4 again.
+#[derive(Debug, Clone)]
+pub(crate) struct SentRakp4 {
+    /// Fingerprint of the RAKP3 payload that was answered.
+    pub rakp3: u32,
+    /// Its message tag.
+    pub tag: u8,
+    /// The integrity check value (not secret: it went out in clear).
+    pub icv: heapless::Vec<u8, 16>,
 }
 
 impl Active {
@@ -154,6 +168,7 @@ impl Active {
             cached: None,
             pending: None,
             serial: 0,
+            rakp4: None,
         }
     }
 

@@ -226,6 +226,7 @@ fn activate<const S: usize, const U: usize>(
                                     cached: None,
                                     pending: None,
                                     serial: 0,
+                                    rakp4: None,
                                 };
                                 (Cc::Normal, n, Some(active))
                             }
