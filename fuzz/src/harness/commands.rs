@@ -1,0 +1,84 @@
+//! One target per command file of `ipmi_core::cmd`: the first input byte picks one of the file's
+//! bodies (`2 * command + 0` its request, `2 * command + 1` its response, in the order listed in
+//! [`command_files`]), the rest is the body. Whatever parses must emit exactly `buffer_len`
+//! bytes, parse back to the same value, and fail cleanly on a buffer one byte short.
+use ipmi_core::cmd::app as a;
+use ipmi_core::cmd::chassis as c;
+use ipmi_core::cmd::{Body, Command};
+
+/// Parses `data` as `$body`, then checks emit and the round trip.
+macro_rules! round_trip {
+    ($body:ty, $data:expr) => {{
+        let data: &[u8] = $data;
+        if let Ok(v) = super::no_alloc(|| <$body as Body>::parse(data)) {
+            let mut out = vec![0u8; v.buffer_len()];
+            let n = super::no_alloc(|| v.emit(&mut out))
+                .unwrap_or_else(|e| panic!("{v:?} parsed from {data:02x?} does not emit: {e:?}"));
+            assert_eq!(n, v.buffer_len(), "emit length != buffer_len for {v:?}");
+            let again = <$body as Body>::parse(&out[..n])
+                .unwrap_or_else(|e| panic!("{v:?} emitted {:02x?}, which fails: {e:?}", &out[..n]));
+            assert_eq!(again, v, "parse -> emit -> parse changed the value");
+            if n > 0 {
+                assert!(
+                    v.emit(&mut out[..n - 1]).is_err(),
+                    "emit into a short buffer"
+                );
+            }
+        }
+    }};
+}
+
+/// For each command file: `fn $name(data)`, the target over the commands listed, and an entry
+/// in [`command_files`].
+macro_rules! command_files {
+    ($($name:ident: $($cmd:ty),+;)+) => {
+        $(
+            /// Fuzzes the request and response bodies of this command file.
+            pub fn $name(data: &[u8]) {
+                let Some((&selector, body)) = data.split_first() else {
+                    return;
+                };
+                let checks: &[fn(&[u8])] = &[$(
+                    |b| round_trip!(<$cmd as Command>::Request<'_>, b),
+                    |b| round_trip!(<$cmd as Command>::Response<'_>, b),
+                )+];
+                checks[usize::from(selector) % checks.len()](body);
+            }
+        )+
+
+        /// Which target fuzzes which commands, as (NetFn, command) in selector order: the seed
+        /// tool files LAN message bodies under the right target with the right selector byte.
+        pub fn command_files() -> Vec<(&'static str, Vec<(u8, u8)>)> {
+            vec![$(
+                (stringify!($name), vec![$((u8::from(<$cmd as Command>::NETFN), <$cmd as Command>::CMD)),+]),
+            )+]
+        }
+    };
+}
+
+command_files! {
+    cmd_app_activate_session: a::ActivateSession;
+    cmd_app_channel_access: a::GetChannelAccess, a::SetChannelAccess;
+    cmd_app_channel_auth_capabilities: a::GetChannelAuthCapabilities;
+    cmd_app_channel_cipher_suites: a::GetChannelCipherSuites;
+    cmd_app_channel_info: a::GetChannelInfo;
+    cmd_app_close_session: a::CloseSession;
+    cmd_app_device_id: a::GetDeviceId;
+    cmd_app_guid: a::GetDeviceGuid, a::GetSystemGuid;
+    cmd_app_self_test: a::GetSelfTestResults;
+    cmd_app_session_challenge: a::GetSessionChallenge;
+    cmd_app_session_info: a::GetSessionInfo;
+    cmd_app_set_session_privilege: a::SetSessionPrivilegeLevel;
+    cmd_app_user_access: a::GetUserAccess, a::SetUserAccess;
+    cmd_app_user_name: a::GetUserName, a::SetUserName;
+    cmd_app_user_password: a::SetUserPassword;
+    cmd_chassis_boot_options: c::boot_options::GetSystemBootOptions, c::boot_options::SetSystemBootOptions;
+    cmd_chassis_capabilities: c::capabilities::GetChassisCapabilities;
+    cmd_chassis_control: c::control::ChassisControl;
+    cmd_chassis_identify: c::identify::ChassisIdentify;
+    cmd_chassis_poh: c::poh::GetPohCounter;
+    cmd_chassis_power_restore_policy: c::power_restore_policy::SetPowerRestorePolicy;
+    cmd_chassis_reset: c::reset::ChassisReset;
+    cmd_chassis_restart_cause: c::restart_cause::GetSystemRestartCause;
+    cmd_chassis_status: c::status::GetChassisStatus;
+}
