@@ -1,6 +1,6 @@
 //! AES-CBC-128 with the IPMI confidentiality pad (`01 02 .. N` then `N`, not PKCS#7).
 use aes::Aes128;
-use cbc::cipher::{Array, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
+use cbc::cipher::{Array, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit};
 
 use super::CryptoError;
 
@@ -17,9 +17,14 @@ pub(crate) const fn encrypted_len(len: usize) -> usize {
     BLOCK + len + pad_len(len) + 1
 }
 
+/// The AES-128 key schedule for `key`, expanded once per session (wiped on drop).
+pub(crate) fn cipher(key: &[u8]) -> Result<Aes128, CryptoError> {
+    Aes128::new_from_slice(key).map_err(|_| CryptoError::InvalidLength)
+}
+
 /// Writes `IV ‖ AES-CBC(key, plaintext ‖ 01 02 .. N ‖ N)` into `out`; returns its length.
 pub(crate) fn encrypt(
-    key: &[u8; 16],
+    aes: &Aes128,
     iv: &[u8; 16],
     plaintext: &[u8],
     out: &mut [u8],
@@ -35,7 +40,7 @@ pub(crate) fn encrypt(
         *b = (i + 1) as u8;
     }
     pad[n] = n as u8;
-    let mut enc = cbc::Encryptor::<Aes128>::new(&Array::from(*key), &Array::from(*iv));
+    let mut enc = cbc::Encryptor::<Aes128>::inner_iv_init(aes.clone(), &Array::from(*iv));
     let (blocks, rest) = Array::slice_as_chunks_mut(body);
     if !rest.is_empty() {
         return Err(CryptoError::Padding);
@@ -47,7 +52,7 @@ pub(crate) fn encrypt(
 /// Decrypts `IV ‖ ciphertext` into `out`, checks and strips the confidentiality pad, returns the
 /// plaintext. Never panics on malformed input.
 pub(crate) fn decrypt<'o>(
-    key: &[u8; 16],
+    aes: &Aes128,
     payload: &[u8],
     out: &'o mut [u8],
 ) -> Result<&'o [u8], CryptoError> {
@@ -59,7 +64,7 @@ pub(crate) fn decrypt<'o>(
     buf.copy_from_slice(ct);
     let mut iv_arr = [0u8; BLOCK];
     iv_arr.copy_from_slice(iv);
-    let mut dec = cbc::Decryptor::<Aes128>::new(&Array::from(*key), &Array::from(iv_arr));
+    let mut dec = cbc::Decryptor::<Aes128>::inner_iv_init(aes.clone(), &Array::from(iv_arr));
     let (blocks, _) = Array::slice_as_chunks_mut(&mut *buf);
     dec.decrypt_blocks(blocks);
     let n = usize::from(*buf.last().ok_or(CryptoError::Padding)?);
@@ -96,7 +101,8 @@ mod tests {
 
     #[test]
     fn round_trip_and_bad_pads() {
-        let key = [7u8; 16];
+        let key = cipher(&[7u8; 16]).unwrap();
+        let other = cipher(&[8u8; 16]).unwrap();
         let iv = [9u8; 16];
         for len in 0..40 {
             let msg: [u8; 40] = core::array::from_fn(|i| i as u8 ^ 0x5a);
@@ -106,7 +112,7 @@ mod tests {
             let mut pt = [0u8; 80];
             assert_eq!(decrypt(&key, &ct[..n], &mut pt).unwrap(), &msg[..len]);
             // Wrong key: the pad almost surely breaks; it must never panic.
-            let _ = decrypt(&[8u8; 16], &ct[..n], &mut pt);
+            let _ = decrypt(&other, &ct[..n], &mut pt);
         }
         let mut pt = [0u8; 64];
         assert_eq!(

@@ -65,6 +65,8 @@ pub(crate) struct Challenged {
 
 /// How packets of an active session are protected.
 #[derive(Debug)]
+// The session table holds every slot inline (no allocator): boxing the keys would not save a byte.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Protection {
     /// RMCP+ with the suite's keys.
     V20(SessionKeys),
