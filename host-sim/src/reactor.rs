@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
+use nix::errno::Errno;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
+use nix::sys::socket::SockaddrStorage;
 
 /// How often idle workers wake to run session time-outs.
 const TICK: Duration = Duration::from_millis(500);
@@ -210,11 +212,18 @@ fn dedicated(bmc: Arc<dyn Served>) -> std::io::Result<Server> {
             let mut inbuf = vec![0u8; INBUF].into_boxed_slice();
             let mut next_tick = std::time::Instant::now() + TICK;
             while !flag.load(Ordering::SeqCst) {
-                match served.socket().recv_from(&mut inbuf) {
+                // nix's recvfrom, not std's: after the shutdown that stops this thread the kernel
+                // returns no address, on which std's `recv_from` asserts.
+                let fd = served.socket().as_raw_fd();
+                match nix::sys::socket::recvfrom::<SockaddrStorage>(fd, &mut inbuf) {
                     Ok(_) if flag.load(Ordering::SeqCst) => break,
-                    Ok((len, peer)) => served.datagram(&inbuf[..len], peer),
-                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Ok((len, Some(from))) => {
+                        if let Some(peer) = socket_addr(&from) {
+                            served.datagram(&inbuf[..len.min(INBUF)], peer);
+                        }
+                    }
+                    Ok((_, None)) => {}
+                    Err(Errno::EAGAIN | Errno::EINTR) => {}
                     Err(e) => {
                         tracing::debug!("recv: {e}");
                         std::thread::sleep(Duration::from_millis(10));
@@ -233,4 +242,13 @@ fn dedicated(bmc: Arc<dyn Served>) -> std::io::Result<Server> {
             Err(e)
         }
     }
+}
+
+/// The peer of a received datagram as a std address (IPv4 or IPv6; anything else is dropped).
+fn socket_addr(from: &SockaddrStorage) -> Option<std::net::SocketAddr> {
+    if let Some(v4) = from.as_sockaddr_in() {
+        return Some(std::net::SocketAddrV4::from(*v4).into());
+    }
+    from.as_sockaddr_in6()
+        .map(|v6| std::net::SocketAddrV6::from(*v6).into())
 }

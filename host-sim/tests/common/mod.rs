@@ -108,6 +108,12 @@ impl Drop for Sim {
             let _ = c.kill();
             let _ = c.wait();
         }
+        // Nothing in the daemon may panic, not even a thread that is stopping: every test that
+        // ran a daemon checks its log.
+        let log = self.log_text();
+        if !std::thread::panicking() && log.contains("panicked") {
+            panic!("the daemon panicked:\n{log}");
+        }
     }
 }
 
