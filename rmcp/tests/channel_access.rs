@@ -29,14 +29,9 @@ fn admin(privilege: Privilege, ipmi15: bool) -> ClientConfig {
     }
 }
 
-fn set_limit(port: u16, limit: Privilege) {
-    let mut c = Client::connect(
-        ("127.0.0.1", port),
-        admin(Privilege::Administrator, false),
-        opts(),
-    )
-    .unwrap();
-    let req = SetChannelAccessRequest {
+/// Set Channel Access (volatile privilege limit only) through an open session.
+fn set_limit_request(limit: Privilege) -> SetChannelAccessRequest {
+    SetChannelAccessRequest {
         channel: 0x0E,
         access_selector: ChannelAccessSelector::DontChange,
         alerting_disabled: false,
@@ -45,8 +40,19 @@ fn set_limit(port: u16, limit: Privilege) {
         access_mode: ChannelAccessMode::AlwaysAvailable,
         privilege_selector: ChannelAccessSelector::Volatile,
         privilege_limit: limit,
-    };
-    let reply = c.call::<SetChannelAccess>(&req).unwrap();
+    }
+}
+
+fn set_limit(port: u16, limit: Privilege) {
+    let mut c = Client::connect(
+        ("127.0.0.1", port),
+        admin(Privilege::Administrator, false),
+        opts(),
+    )
+    .unwrap();
+    let reply = c
+        .call::<SetChannelAccess>(&set_limit_request(limit))
+        .unwrap();
     assert_eq!(reply.completion_code, CompletionCode::Normal);
     c.close().unwrap();
 }
@@ -101,17 +107,9 @@ fn lowered_channel_limit_holds_new_sessions() {
         opts(),
     )
     .unwrap();
-    let req = SetChannelAccessRequest {
-        channel: 0x0E,
-        access_selector: ChannelAccessSelector::DontChange,
-        alerting_disabled: false,
-        per_message_auth_disabled: false,
-        user_level_auth_disabled: false,
-        access_mode: ChannelAccessMode::AlwaysAvailable,
-        privilege_selector: ChannelAccessSelector::Volatile,
-        privilege_limit: Privilege::Administrator,
-    };
-    let reply = c.call::<SetChannelAccess>(&req).unwrap();
+    let reply = c
+        .call::<SetChannelAccess>(&set_limit_request(Privilege::Administrator))
+        .unwrap();
     assert_eq!(reply.completion_code, CompletionCode::InsufficientPrivilege);
     c.close().unwrap();
 }
