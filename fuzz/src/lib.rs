@@ -38,11 +38,18 @@ unsafe impl GlobalAlloc for CountingAlloc {
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
+/// Fails at start-up unless the counting allocator is installed and counts: otherwise
+/// [`harness::no_alloc`] would pass vacuously.
+pub fn check_allocator() {
+    let (_, n) = harness::allocations_during(|| drop(std::hint::black_box(Box::new(7u64))));
+    assert_eq!(n, 1, "the counting allocator does not count");
+}
+
 /// Declares a fuzz target that feeds its input to `harness::<name>`.
 #[macro_export]
 macro_rules! target {
     ($name:ident) => {
-        $crate::libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+        $crate::libfuzzer_sys::fuzz_target!(init: $crate::check_allocator(), |data: &[u8]| {
             $crate::harness::$name(data);
         });
     };

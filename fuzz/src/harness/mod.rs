@@ -103,13 +103,18 @@ pub fn count_alloc() {
 /// Runs `f` (a call into the code under test) and fails if it allocated. Only the fuzz build
 /// installs the counting allocator; elsewhere this just runs `f`.
 pub fn no_alloc<R>(f: impl FnOnce() -> R) -> R {
+    let (r, n) = allocations_during(f);
+    assert_eq!(n, 0, "the code under test allocated {n} time(s)");
+    r
+}
+
+/// Runs `f` and counts the allocations it made (0 unless the counting allocator is installed).
+pub fn allocations_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
     ALLOCATIONS.store(0, Ordering::Relaxed);
     ARMED.store(true, Ordering::Relaxed);
     let r = f();
     ARMED.store(false, Ordering::Relaxed);
-    let n = ALLOCATIONS.load(Ordering::Relaxed);
-    assert_eq!(n, 0, "the code under test allocated {n} time(s)");
-    r
+    (r, ALLOCATIONS.load(Ordering::Relaxed))
 }
 
 /// Reads a fuzz input as a stream of choices, `arbitrary`-style: every read succeeds, an
