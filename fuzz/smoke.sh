@@ -55,7 +55,7 @@ for t in "${targets[@]}"; do
   if [ "$rc" != 0 ]; then
     failed=1
     echo "FUZZ FAILURE in $t (exit $rc):" >&2
-    grep -E 'panicked|ERROR: libFuzzer|SUMMARY|Test unit written to|Running:' "$work/$t.log" | head -20 >&2 || true
+    grep -E -A2 'panicked|ERROR: libFuzzer|Test unit written to|Running:' "$work/$t.log" | grep -v '^ *[0-9]*: \|^ *at ' | head -30 >&2 || true
     ls "artifacts/$t/" 2>/dev/null | sed "s|^|  crashing input: fuzz/artifacts/$t/|" >&2 || true
   fi
 done
