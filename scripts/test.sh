@@ -57,8 +57,8 @@ no_std() {
 
 firmware() {
   if [ ! -f firmware/test-qemu.sh ]; then
-    echo "FIRMWARE QEMU TEST NOT LANDED YET: firmware/test-qemu.sh is missing (issue 5 is open); nothing was run"
-    return 0
+    echo "firmware/test-qemu.sh is missing" >&2
+    return 1
   fi
   say "firmware: build both boards, boot the QEMU image, drive it with ipmitool and freeipmi"
   bash firmware/test-qemu.sh
@@ -66,11 +66,13 @@ firmware() {
 
 fuzz() {
   if [ ! -f fuzz/smoke.sh ]; then
-    echo "FUZZ CAMPAIGNS NOT LANDED YET: fuzz/smoke.sh is missing (issue 6 is open); nothing was run"
-    return 0
+    echo "fuzz/smoke.sh is missing" >&2
+    return 1
   fi
-  say "fuzz: smoke run of every target"
-  bash fuzz/smoke.sh
+  say "fuzz: smoke run of every target (30 s each)"
+  # 34 targets x 30 s must fit in the 10-minute stage with the cold build (~75-100 s): three
+  # targets at a time on two cores (each still runs its full 30 s, on two thirds of a core).
+  FUZZ_JOBS=${FUZZ_JOBS:-$(( $(nproc) * 3 / 2 ))} bash fuzz/smoke.sh
 }
 
 for s in "${stages[@]}"; do
