@@ -63,6 +63,24 @@ impl Session {
     }
 
     /// The set-up payload of `payload_type` in a datagram, or `None`.
+    /// The fields every handshake reply shares: is it ours, and did the BMC refuse? Error replies
+    /// may carry console id 0 or stop after the status (ipmi_sim), so they are ours either way.
+    fn screen(&self, tag: u8, status: RmcpPlusStatus, console_id: u32) -> Screen {
+        if tag != self.tag {
+            Screen::Ignore
+        } else if !status.is_ok() {
+            if console_id == self.console_id || console_id == 0 {
+                Screen::Refused(status)
+            } else {
+                Screen::Ignore
+            }
+        } else if console_id == self.console_id {
+            Screen::Ours
+        } else {
+            Screen::Ignore
+        }
+    }
+
     fn setup_payload(datagram: &[u8], payload_type: v20::PayloadType) -> Option<&[u8]> {
         match Datagram::parse(datagram).ok()? {
             Datagram::V20 { body, .. } => plain_payload(body, payload_type),
@@ -83,24 +101,14 @@ impl Session {
         let Ok(rsp) = OpenSessionResponse::parse(payload) else {
             return Ok(Event::Ignored);
         };
-        if rsp.tag != self.tag {
-            return Ok(Event::Ignored);
-        }
-        if !rsp.status.is_ok() {
-            // Error replies may carry console id 0 or stop after the status (ipmi_sim).
-            if rsp.console_session_id != self.console_id && rsp.console_session_id != 0 {
-                return Ok(Event::Ignored);
+        match self.screen(rsp.tag, rsp.status, rsp.console_session_id) {
+            Screen::Ignore => return Ok(Event::Ignored),
+            Screen::Refused(status) => {
+                let stage = Stage::OpenSession;
+                return self.fail(Failure::Status { stage, status }, 0);
             }
-            return self.fail(
-                Failure::Status {
-                    stage: Stage::OpenSession,
-                    status: rsp.status,
-                },
-                0,
-            );
-        }
-        if rsp.console_session_id != self.console_id || rsp.bmc_session_id == 0 {
-            return Ok(Event::Ignored);
+            Screen::Ours if rsp.bmc_session_id == 0 => return Ok(Event::Ignored),
+            Screen::Ours => {}
         }
         let suite = self.suite()?;
         if rsp.auth != suite.auth
@@ -140,23 +148,18 @@ impl Session {
         let Ok(rsp) = Rakp2::parse(payload) else {
             return Ok(Event::Ignored);
         };
-        if rsp.tag != self.tag {
-            return Ok(Event::Ignored);
-        }
-        if !rsp.status.is_ok() {
-            if rsp.console_session_id != self.console_id && rsp.console_session_id != 0 {
-                return Ok(Event::Ignored);
+        match self.screen(rsp.tag, rsp.status, rsp.console_session_id) {
+            Screen::Ignore => return Ok(Event::Ignored),
+            Screen::Refused(status) => {
+                return self.fail(
+                    Failure::Status {
+                        stage: Stage::Rakp2,
+                        status,
+                    },
+                    0,
+                );
             }
-            return self.fail(
-                Failure::Status {
-                    stage: Stage::Rakp2,
-                    status: rsp.status,
-                },
-                0,
-            );
-        }
-        if rsp.console_session_id != self.console_id {
-            return Ok(Event::Ignored);
+            Screen::Ours => {}
         }
         let suite = self.suite()?;
         let role = self.role();
@@ -244,24 +247,19 @@ impl Session {
         let Ok(rsp) = Rakp4::parse(payload) else {
             return Ok(Event::Ignored);
         };
-        if rsp.tag != self.tag {
-            return Ok(Event::Ignored);
-        }
-        // Error replies may carry console id 0.
-        let id_ok = rsp.console_session_id == self.console_id
-            || (rsp.console_session_id == 0 && !rsp.status.is_ok());
-        if !id_ok {
-            return Ok(Event::Ignored);
-        }
-        if !rsp.status.is_ok() {
-            self.keys = None;
-            return self.fail(
-                Failure::Status {
-                    stage: Stage::Rakp4,
-                    status: rsp.status,
-                },
-                0,
-            );
+        match self.screen(rsp.tag, rsp.status, rsp.console_session_id) {
+            Screen::Ignore => return Ok(Event::Ignored),
+            Screen::Refused(status) => {
+                self.keys = None;
+                return self.fail(
+                    Failure::Status {
+                        stage: Stage::Rakp4,
+                        status,
+                    },
+                    0,
+                );
+            }
+            Screen::Ours => {}
         }
         let role = self.role();
         let user = self.config.user.clone();
@@ -284,4 +282,14 @@ impl Session {
         }
         self.after_authentication(rng, out)
     }
+}
+
+/// What [`Session::screen`] made of a handshake reply.
+enum Screen {
+    /// Not for this handshake (other tag or console id): keep waiting.
+    Ignore,
+    /// The BMC refused with this status.
+    Refused(RmcpPlusStatus),
+    /// Ours, and a success.
+    Ours,
 }
