@@ -18,7 +18,9 @@ start=$(date +%s)
 
 echo "fuzz: building every target (debug assertions, overflow checks, no sanitizer)"
 cargo +nightly fuzz build -a -s none --codegen-units 16
-bin=target/x86_64-unknown-linux-gnu/release
+# Where cargo put the binaries: CARGO_TARGET_DIR when the caller set one, else fuzz/target.
+host=$(rustc +nightly -vV | sed -n 's/^host: //p')
+bin=${CARGO_TARGET_DIR:-target}/$host/release
 mapfile -t targets < <(cargo +nightly fuzz list)
 built=$(date +%s)
 echo "fuzz: ${#targets[@]} targets built in $((built - start)) s"
