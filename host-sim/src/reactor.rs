@@ -52,6 +52,9 @@ type Entry = (Server, Arc<dyn Served>);
 
 struct Worker {
     epoll: Epoll,
+    /// The thread is started with the first BMC it serves: with 64 or fewer BMCs there is none,
+    /// and nothing wakes every `TICK` for nothing.
+    started: OnceLock<Result<(), String>>,
 }
 
 /// The fast-path threads and the BMCs they serve.
@@ -67,7 +70,7 @@ pub struct Reactor {
 pub struct Token(u64);
 
 impl Reactor {
-    /// The process's reactor, its threads started on first use.
+    /// The process's reactor.
     pub fn get() -> &'static Reactor {
         static REACTOR: OnceLock<&'static Reactor> = OnceLock::new();
         REACTOR.get_or_init(|| {
@@ -78,30 +81,35 @@ impl Reactor {
                         eprintln!("host-sim: cannot create an epoll set: {e}");
                         std::process::exit(1)
                     }),
+                    started: OnceLock::new(),
                 })
                 .collect();
-            let r: &'static Reactor = Box::leak(Box::new(Reactor {
+            Box::leak(Box::new(Reactor {
                 workers,
                 served: RwLock::new(HashMap::new()),
                 next: AtomicU64::new(1),
                 dedicated: AtomicUsize::new(0),
-            }));
-            for i in 0..threads {
-                let spawned = std::thread::Builder::new()
-                    .name(format!("udp-{i}"))
-                    .stack_size(256 * 1024)
-                    .spawn(move || r.run(i));
-                if let Err(e) = spawned {
-                    eprintln!("host-sim: cannot start a datagram thread: {e}");
-                    std::process::exit(1);
-                }
-            }
-            r
+            }))
         })
     }
 
+    /// Starts epoll worker `i` unless it runs already.
+    fn start(&'static self, i: usize) -> Result<(), String> {
+        self.workers[i]
+            .started
+            .get_or_init(|| {
+                std::thread::Builder::new()
+                    .name(format!("udp-{i}"))
+                    .stack_size(256 * 1024)
+                    .spawn(move || self.run(i))
+                    .map(drop)
+                    .map_err(|e| format!("cannot start a datagram thread: {e}"))
+            })
+            .clone()
+    }
+
     /// Starts serving a BMC: its datagrams are answered from now on.
-    pub fn add(&self, bmc: Arc<dyn Served>) -> Result<Token, String> {
+    pub fn add(&'static self, bmc: Arc<dyn Served>) -> Result<Token, String> {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         if self.dedicated.fetch_add(1, Ordering::Relaxed) < DEDICATED {
             match dedicated(bmc.clone()) {
@@ -115,6 +123,7 @@ impl Reactor {
         }
         self.dedicated.fetch_sub(1, Ordering::Relaxed);
         let worker = (id % self.workers.len() as u64) as usize;
+        self.start(worker)?;
         let mut served = self.served.write().unwrap_or_else(|p| p.into_inner());
         self.workers[worker]
             .epoll

@@ -718,3 +718,31 @@ fn ipv6_and_many_ports_on_one_address() {
     assert!(lanplus_ok(ports[1], &["power", "status"]).contains("on"));
     assert!(lanplus_ok(ports[2], &["power", "status"]).contains("off"));
 }
+
+/// The first 64 BMCs get a datagram thread each; the rest share epoll workers, which start with
+/// the first BMC they serve. Both kinds answer, stop (the port is free again) and start again.
+#[test]
+fn bmcs_beyond_the_dedicated_threads() {
+    require_tool("ipmitool");
+    let mut sim = Sim::new();
+    let ports: Vec<u16> = (0..70).map(|_| free_port()).collect();
+    for (i, p) in ports.iter().enumerate() {
+        sim.ok(&["add", &format!("n{i}"), "--port", &p.to_string()]);
+    }
+    sim.serve();
+    for i in 0..70 {
+        sim.ok(&["start", &format!("n{i}")]);
+    }
+    lanplus_ok(ports[69], &["power", "on"]);
+    assert!(lanplus_ok(ports[69], &["power", "status"]).contains("on"));
+    assert!(lanplus_ok(ports[65], &["power", "status"]).contains("off"));
+    assert!(lanplus_ok(ports[0], &["power", "status"]).contains("off"));
+    for i in [0, 69] {
+        sim.ok(&["stop", &format!("n{i}")]);
+        // Stopped means the socket is closed: the port can be bound again at once.
+        drop(std::net::UdpSocket::bind(("127.0.0.1", ports[i])).expect("port still bound"));
+        sim.ok(&["start", &format!("n{i}")]);
+    }
+    assert!(lanplus_ok(ports[69], &["power", "status"]).contains("on"));
+    assert!(lanplus_ok(ports[0], &["power", "status"]).contains("off"));
+}
