@@ -375,12 +375,40 @@ int main(int argc, char **argv) {
 """
 
 
-def udp_floor(work: Path, count=20000):
-    """The kernel's share: CPU per request/reply of a blocking C echo server, driven back to back the
-    way ipmi-load drives a BMC. No BMC can spend less per in-session command on this machine."""
+# One "session" of the per-session floor: a fresh process that does as many request/replies as
+# ipmipower --stat does (7: auth capabilities, Open Session, RAKP1, RAKP3, privilege, status, close).
+SESSION_C = r"""
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+int main(int argc, char **argv) {
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(atoi(argv[1]));
+    a.sin_addr.s_addr = htonl(0x7f000001);
+    if (connect(s, (void *)&a, sizeof a)) return 1;
+    char b[256] = {0};
+    for (int i = 0; i < 7; i++) {
+        if (send(s, b, 64, 0) != 64 || recv(s, b, sizeof b, 0) < 0) return 1;
+    }
+    return 0;
+}
+"""
+SESSION_EXCHANGES = 7
+
+
+def udp_floor(work: Path, count=20000, sessions=300):
+    """The kernel's share, from a blocking C echo server: CPU per request/reply driven back to back
+    the way ipmi-load drives a BMC (no BMC can spend less per in-session command on this machine),
+    and CPU per "session" of 7 request/replies from a fresh process each, the way ipmipower --stat
+    arrives (every exchange then finds cold caches and a sleeping server thread)."""
     src, exe = work / "echo.c", work / "echo"
     src.write_text(ECHO_C)
     sh(["cc", "-O2", "-o", str(exe), str(src)])
+    csrc, client = work / "session.c", work / "session"
+    csrc.write_text(SESSION_C)
+    sh(["cc", "-O2", "-o", str(client), str(csrc)])
     port = free_udp_port()
     proc = subprocess.Popen([str(exe), str(port)])
     try:
@@ -393,7 +421,12 @@ def udp_floor(work: Path, count=20000):
             for _ in range(count):
                 c.send(msg)
                 c.recv(256)
-            return (cpu_ns(proc.pid) - c0) / count / 1000
+            per_request = (cpu_ns(proc.pid) - c0) / count / 1000
+        c0 = cpu_ns(proc.pid)
+        for _ in range(sessions):
+            subprocess.run([str(client), str(port)], check=True, timeout=5)
+        per_session = (cpu_ns(proc.pid) - c0) / sessions / 1000
+        return per_request, per_session
     finally:
         proc.kill()
         proc.wait()
@@ -527,15 +560,18 @@ def main():
             for peer in peers:
                 peer.stop()
     with tempfile.TemporaryDirectory(prefix="peers-floor-") as tmp:
-        floor = udp_floor(Path(tmp))
+        floor, session_floor = udp_floor(Path(tmp))
     info = versions(py)
     if opts.json:
-        Path(opts.json).write_text(json.dumps({"versions": info, "udp_floor_us": floor, "results": results},
+        Path(opts.json).write_text(json.dumps({"versions": info, "udp_floor_us": floor,
+                                               "udp_session_floor_us": session_floor, "results": results},
                                               indent=1))
     print(table(results, opts))
     print()
     print(f"Floor: a blocking C UDP echo server spends {floor:.1f} µs of CPU per request/reply on this machine "
-          "(the kernel's loopback UDP path and the wake-up), measured the same way.")
+          "(the kernel's loopback UDP path and the wake-up), measured the same way; "
+          f"{session_floor:.0f} µs per {SESSION_EXCHANGES} request/replies from a fresh client process each "
+          "(the exchanges of one ipmipower --stat session).")
     print("Versions: " + "; ".join(f"{k} {v}" for k, v in info.items()))
     print(f"Each figure is the median of {opts.rounds} rounds; every round runs each measurement against every "
           "BMC in turn.")
