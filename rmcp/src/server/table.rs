@@ -24,24 +24,37 @@ pub(crate) struct Slot {
 }
 
 /// A fixed array of optional sessions.
+///
+/// Every datagram looks a session up and runs the expiry, and a session's datagrams arrive on cold
+/// caches (the client runs in between): so the ids sit packed in one array (a lookup reads one
+/// cache line, not a line of every slot), and the expiry scans the slots only once the earliest
+/// time any of them can be due has come.
 #[derive(Debug)]
 pub(crate) struct Table<const N: usize> {
     slots: [Option<Slot>; N],
+    /// `slots[i]`'s session id, 0 for an empty slot.
+    ids: [u32; N],
+    /// No slot can be due for expiry before this (milliseconds).
+    next_expiry: u64,
+    /// The time-outs of the last expiry scan, (handshake, idle) in ms: `insert` bounds a new
+    /// slot's expiry with them, and other time-outs force a scan.
+    timeouts: (u32, u32),
 }
 
 impl<const N: usize> Table<N> {
     pub fn new() -> Self {
         Table {
             slots: core::array::from_fn(|_| None),
+            ids: [0; N],
+            next_expiry: 0,
+            timeouts: (0, 0),
         }
     }
 
     /// The slot of session `id`.
     pub fn get_mut(&mut self, id: u32) -> Option<&mut Slot> {
-        if id == 0 {
-            return None;
-        }
-        self.slots.iter_mut().flatten().find(|s| s.id == id)
+        let index = self.index_of(id)?;
+        self.at_mut(index)
     }
 
     /// The slot with this index (for tickets).
@@ -51,17 +64,23 @@ impl<const N: usize> Table<N> {
 
     /// The index of session `id`.
     pub fn index_of(&self, id: u32) -> Option<usize> {
-        self.slots
-            .iter()
-            .position(|s| s.as_ref().is_some_and(|s| s.id == id && id != 0))
+        if id == 0 {
+            return None;
+        }
+        self.ids.iter().position(|&x| x == id)
     }
 
     /// Removes session `id`.
     pub fn remove(&mut self, id: u32) {
-        for slot in self.slots.iter_mut() {
-            if slot.as_ref().is_some_and(|s| s.id == id) {
-                *slot = None;
-            }
+        if let Some(index) = self.index_of(id) {
+            self.clear(index);
+        }
+    }
+
+    fn clear(&mut self, index: usize) {
+        if let (Some(slot), Some(id)) = (self.slots.get_mut(index), self.ids.get_mut(index)) {
+            *slot = None;
+            *id = 0;
         }
     }
 
@@ -76,19 +95,39 @@ impl<const N: usize> Table<N> {
     }
 
     /// Drops half-open sessions older than `handshake_ms` and active ones idle for `idle_ms`.
+    /// `now` never goes backwards (every caller's clock is monotonic).
     pub fn expire(&mut self, now: Instant, handshake_ms: u32, idle_ms: u32) {
-        for slot in self.slots.iter_mut() {
-            let dead = slot.as_ref().is_some_and(|s| {
-                if s.state.is_active() {
-                    now.since(s.last) >= u64::from(idle_ms) && !s.state.is_pending()
-                } else {
-                    now.since(s.created) >= u64::from(handshake_ms)
-                }
-            });
-            if dead {
-                *slot = None;
-            }
+        if now.millis() < self.next_expiry && self.timeouts == (handshake_ms, idle_ms) {
+            return;
         }
+        self.timeouts = (handshake_ms, idle_ms);
+        // The bound holds through what can happen to a slot before the next scan: activity
+        // only moves `last` later, and a half-open slot that becomes active (its `last` at or
+        // after `created`) is then due at `last + idle`, not before `created + min(..)`.
+        let first = u64::from(handshake_ms.min(idle_ms));
+        let mut next = u64::MAX;
+        for index in 0..N {
+            let Some(s) = self.slots.get(index).and_then(Option::as_ref) else {
+                continue;
+            };
+            let dead = if s.state.is_active() {
+                now.since(s.last) >= u64::from(idle_ms) && !s.state.is_pending()
+            } else {
+                now.since(s.created) >= u64::from(handshake_ms)
+            };
+            if dead {
+                self.clear(index);
+                continue;
+            }
+            // A pending session is due at `last + idle` once its action completes.
+            let due = if s.state.is_active() {
+                s.last.millis().saturating_add(u64::from(idle_ms))
+            } else {
+                s.created.millis().saturating_add(first)
+            };
+            next = next.min(due);
+        }
+        self.next_expiry = next;
     }
 
     /// Makes a new slot with a fresh random id. When the table is full, the oldest half-open
@@ -115,6 +154,12 @@ impl<const N: usize> Table<N> {
         };
         // The handle is the slot's place in the table: unique among live sessions.
         let handle = u8::try_from(index + 1).unwrap_or(u8::MAX);
+        let (handshake_ms, idle_ms) = self.timeouts;
+        let due = now
+            .millis()
+            .saturating_add(u64::from(handshake_ms.min(idle_ms)));
+        self.next_expiry = self.next_expiry.min(due);
+        *self.ids.get_mut(index)? = id;
         let slot = self.slots.get_mut(index)?;
         *slot = Some(Slot {
             id,
@@ -133,7 +178,7 @@ impl<const N: usize> Table<N> {
             let mut b = [0u8; 4];
             rng.fill(&mut b);
             let id = u32::from_le_bytes(b);
-            if id != 0 && self.iter().all(|s| s.id != id) {
+            if id != 0 && !self.ids.contains(&id) {
                 return Some(id);
             }
         }
