@@ -165,12 +165,14 @@ impl Served for Bmc {
         }
     }
 
-    fn tick(&self) {
+    fn tick(&self) -> bool {
         let mut core = self.core.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now();
         if now.millis() < core.active_until || !core.pending.is_empty() {
             core.ep.poll(now);
+            return true;
         }
+        false
     }
 }
 

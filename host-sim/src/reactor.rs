@@ -19,7 +19,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use nix::errno::Errno;
-use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::socket::SockaddrStorage;
 
 /// How often idle workers wake to run session time-outs.
@@ -35,8 +35,9 @@ pub trait Served: Send + Sync + 'static {
     fn socket(&self) -> &std::net::UdpSocket;
     /// One datagram arrived; answer it (or not) through `socket()`.
     fn datagram(&self, data: &[u8], peer: std::net::SocketAddr);
-    /// Periodic: run time-outs.
-    fn tick(&self);
+    /// Periodic: run time-outs. Returns whether the BMC needs more ticks; once it says no, it
+    /// gets none until its next datagram (an idle BMC costs no wake-ups at all).
+    fn tick(&self) -> bool;
 }
 
 /// Who answers a BMC's datagrams.
@@ -165,12 +166,20 @@ impl Reactor {
         let mut events = [EpollEvent::empty(); 64];
         let mut inbuf = vec![0u8; INBUF].into_boxed_slice();
         let mut next_tick = std::time::Instant::now() + TICK;
+        // The BMCs of this worker that had a datagram and still want ticks: only they are
+        // ticked, and with none the worker sleeps until the next datagram.
+        let mut ticking: Vec<u64> = Vec::new();
         loop {
-            let timeout = next_tick.saturating_duration_since(std::time::Instant::now());
-            // Rounded up: rounded down, the last millisecond before a tick was a busy loop of
-            // zero-timeout waits (about 1 ms of CPU per worker and tick).
-            let millis = timeout.as_micros().div_ceil(1000);
-            let n = match epoll.wait(&mut events, u16::try_from(millis).unwrap_or(u16::MAX)) {
+            let n = if ticking.is_empty() {
+                epoll.wait(&mut events, EpollTimeout::NONE)
+            } else {
+                let timeout = next_tick.saturating_duration_since(std::time::Instant::now());
+                // Rounded up: rounded down, the last millisecond before a tick was a busy loop
+                // of zero-timeout waits (about 1 ms of CPU per worker and tick).
+                let millis = timeout.as_micros().div_ceil(1000);
+                epoll.wait(&mut events, u16::try_from(millis).unwrap_or(u16::MAX))
+            };
+            let n = match n {
                 Ok(n) => n,
                 Err(nix::errno::Errno::EINTR) => 0,
                 Err(e) => {
@@ -188,30 +197,36 @@ impl Reactor {
                     // Level-triggered: one datagram per wake-up and BMC keeps BMCs fair; a second
                     // one waiting makes the next epoll_wait return at once.
                     match bmc.socket().recv_from(&mut inbuf) {
-                        Ok((len, peer)) => bmc.datagram(&inbuf[..len], peer),
+                        Ok((len, peer)) => {
+                            bmc.datagram(&inbuf[..len], peer);
+                            if ticking.is_empty() {
+                                next_tick = std::time::Instant::now() + TICK;
+                            }
+                            if !ticking.contains(&ev.data()) {
+                                ticking.push(ev.data());
+                            }
+                        }
                         Err(e) if e.kind() == ErrorKind::WouldBlock => {}
                         Err(e) => tracing::debug!("recv: {e}"),
                     }
                 }
             }
-            if std::time::Instant::now() >= next_tick {
+            if !ticking.is_empty() && std::time::Instant::now() >= next_tick {
                 let served = self.served.read().unwrap_or_else(|p| p.into_inner());
-                for (server, bmc) in served.values() {
-                    if matches!(server, Server::Shared(w) if *w == me) {
-                        bmc.tick();
-                    }
-                }
+                // A BMC removed meanwhile is gone from `served` and drops out here too.
+                ticking.retain(|id| served.get(id).is_some_and(|(_, bmc)| bmc.tick()));
                 next_tick = std::time::Instant::now() + TICK;
             }
         }
     }
 }
 
-/// A thread of its own for one BMC: blocked in `recvfrom`, waking at least every `TICK`.
+/// A thread of its own for one BMC: blocked in `recvfrom`, waking every `TICK` while the BMC wants
+/// ticks and not at all when it is idle.
 fn dedicated(bmc: Arc<dyn Served>) -> std::io::Result<Server> {
     let sock = bmc.socket();
     sock.set_nonblocking(false)?;
-    sock.set_read_timeout(Some(TICK))?;
+    sock.set_read_timeout(None)?;
     let stop = Arc::new(AtomicBool::new(false));
     let (flag, served) = (stop.clone(), bmc.clone());
     let join = std::thread::Builder::new()
@@ -220,6 +235,8 @@ fn dedicated(bmc: Arc<dyn Served>) -> std::io::Result<Server> {
         .spawn(move || {
             let mut inbuf = vec![0u8; INBUF].into_boxed_slice();
             let mut next_tick = std::time::Instant::now() + TICK;
+            // Whether recvfrom wakes every TICK (the BMC wants ticks) or only for datagrams.
+            let mut ticking = false;
             while !flag.load(Ordering::SeqCst) {
                 // nix's recvfrom, not std's: after the shutdown that stops this thread the kernel
                 // returns no address, on which std's `recv_from` asserts.
@@ -229,6 +246,10 @@ fn dedicated(bmc: Arc<dyn Served>) -> std::io::Result<Server> {
                     Ok((len, Some(from))) => {
                         if let Some(peer) = socket_addr(&from) {
                             served.datagram(&inbuf[..len.min(INBUF)], peer);
+                            if !ticking {
+                                ticking = served.socket().set_read_timeout(Some(TICK)).is_ok();
+                                next_tick = std::time::Instant::now() + TICK;
+                            }
                         }
                     }
                     Ok((_, None)) => {}
@@ -238,8 +259,10 @@ fn dedicated(bmc: Arc<dyn Served>) -> std::io::Result<Server> {
                         std::thread::sleep(Duration::from_millis(10));
                     }
                 }
-                if std::time::Instant::now() >= next_tick {
-                    served.tick();
+                if ticking && std::time::Instant::now() >= next_tick {
+                    if !served.tick() {
+                        ticking = served.socket().set_read_timeout(None).is_err();
+                    }
                     next_tick = std::time::Instant::now() + TICK;
                 }
             }
