@@ -4,36 +4,20 @@
 Both daemons run side by side (`host-sim demo`, one BMC each, in-memory provider) and single
 sessions alternate between them (A B, B A, ...), so a change of the machine's load hits both alike:
 on a shared VM that is the only way to see a 5-10% difference. Prints the daemons' CPU per session
-(all threads, from /proc schedstat) as mean, median, p10 and p90.
+(read from /proc the way peers.py reads it) as mean, median, p10 and p90.
 
     scripts/ab.py OLD/host-sim NEW/host-sim [--sessions 400]
 """
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-
-def cpu_ns(pid: int) -> int:
-    total = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from peers import cpu_ns, free_udp_port
 
 
 def main() -> int:

@@ -353,64 +353,52 @@ def median_of(rows):
     return out
 
 
-ECHO_C = r"""
+# The floors' C program. `echo PORT`: a blocking UDP echo server, the least a BMC can do per request.
+# `session PORT N`: one "session" of N request/replies from a fresh process, the shape of one
+# ipmipower --stat session.
+FLOOR_C = r"""
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 int main(int argc, char **argv) {
+    if (argc < 3) return 2;
     int s = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in a = {0};
     a.sin_family = AF_INET;
-    a.sin_port = htons(atoi(argv[1]));
+    a.sin_port = htons(atoi(argv[2]));
     a.sin_addr.s_addr = htonl(0x7f000001);
-    if (bind(s, (void *)&a, sizeof a)) return 1;
-    char b[2048];
-    for (;;) {
-        struct sockaddr_in p;
-        socklen_t l = sizeof p;
-        int n = recvfrom(s, b, sizeof b, 0, (void *)&p, &l);
-        if (n > 0) sendto(s, b, n, 0, (void *)&p, l);
+    char b[2048] = {0};
+    if (strcmp(argv[1], "echo") == 0) {
+        if (bind(s, (void *)&a, sizeof a)) return 1;
+        for (;;) {
+            struct sockaddr_in p;
+            socklen_t l = sizeof p;
+            int n = recvfrom(s, b, sizeof b, 0, (void *)&p, &l);
+            if (n > 0) sendto(s, b, n, 0, (void *)&p, l);
+        }
     }
-}
-"""
-
-
-# One "session" of the per-session floor: a fresh process that does as many request/replies as
-# ipmipower --stat does (7: auth capabilities, Open Session, RAKP1, RAKP3, privilege, status, close).
-SESSION_C = r"""
-#include <netinet/in.h>
-#include <stdlib.h>
-#include <sys/socket.h>
-int main(int argc, char **argv) {
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(atoi(argv[1]));
-    a.sin_addr.s_addr = htonl(0x7f000001);
-    if (connect(s, (void *)&a, sizeof a)) return 1;
-    char b[256] = {0};
-    for (int i = 0; i < 7; i++) {
+    if (argc < 4 || connect(s, (void *)&a, sizeof a)) return 1;
+    for (int i = 0; i < atoi(argv[3]); i++) {
         if (send(s, b, 64, 0) != 64 || recv(s, b, sizeof b, 0) < 0) return 1;
     }
     return 0;
 }
 """
+# ipmipower --stat: auth capabilities, Open Session, RAKP1, RAKP3, privilege, status, close.
 SESSION_EXCHANGES = 7
 
 
 def udp_floor(work: Path, count=20000, sessions=300):
     """The kernel's share, from a blocking C echo server: CPU per request/reply driven back to back
     the way ipmi-load drives a BMC (no BMC can spend less per in-session command on this machine),
-    and CPU per "session" of 7 request/replies from a fresh process each, the way ipmipower --stat
+    and CPU per "session" of SESSION_EXCHANGES request/replies from a fresh process each, the way ipmipower --stat
     arrives (every exchange then finds cold caches and a sleeping server thread)."""
-    src, exe = work / "echo.c", work / "echo"
-    src.write_text(ECHO_C)
+    src, exe = work / "floor.c", work / "floor"
+    src.write_text(FLOOR_C)
     sh(["cc", "-O2", "-o", str(exe), str(src)])
-    csrc, client = work / "session.c", work / "session"
-    csrc.write_text(SESSION_C)
-    sh(["cc", "-O2", "-o", str(client), str(csrc)])
     port = free_udp_port()
-    proc = subprocess.Popen([str(exe), str(port)])
+    proc = subprocess.Popen([str(exe), "echo", str(port)])
     try:
         time.sleep(0.2)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as c:
@@ -424,7 +412,7 @@ def udp_floor(work: Path, count=20000, sessions=300):
             per_request = (cpu_ns(proc.pid) - c0) / count / 1000
         c0 = cpu_ns(proc.pid)
         for _ in range(sessions):
-            subprocess.run([str(client), str(port)], check=True, timeout=5)
+            subprocess.run([str(exe), "session", str(port), str(SESSION_EXCHANGES)], check=True, timeout=5)
         per_session = (cpu_ns(proc.pid) - c0) / sessions / 1000
         return per_request, per_session
     finally:
