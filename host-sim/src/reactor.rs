@@ -11,7 +11,7 @@
 //! threads and 7 µs on a dedicated thread). Provider scripts still run as tokio tasks (see `bmc`),
 //! and a finished one hands its result back through the BMC's mutex.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -168,7 +168,7 @@ impl Reactor {
         let mut next_tick = std::time::Instant::now() + TICK;
         // The BMCs of this worker that had a datagram and still want ticks: only they are
         // ticked, and with none the worker sleeps until the next datagram.
-        let mut ticking: Vec<u64> = Vec::new();
+        let mut ticking: HashSet<u64> = HashSet::new();
         loop {
             let n = if ticking.is_empty() {
                 epoll.wait(&mut events, EpollTimeout::NONE)
@@ -202,9 +202,7 @@ impl Reactor {
                             if ticking.is_empty() {
                                 next_tick = std::time::Instant::now() + TICK;
                             }
-                            if !ticking.contains(&ev.data()) {
-                                ticking.push(ev.data());
-                            }
+                            ticking.insert(ev.data());
                         }
                         Err(e) if e.kind() == ErrorKind::WouldBlock => {}
                         Err(e) => tracing::debug!("recv: {e}"),
