@@ -11,27 +11,40 @@ use std::time::{Duration, Instant};
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_host-sim");
 
-/// A free UDP port on 127.0.0.1 (bound, read, released).
+/// A free UDP port on 127.0.0.1 and on `::` (where host-sim binds by default).
+///
+/// Not one the kernel picks for `:0`: clients in the tests running alongside (ipmitool, ipmipower)
+/// get their source ports from the ephemeral range, and one of them can take a port between this
+/// call and the BMC's bind. So the ports come from below that range, each handed out once per
+/// test binary, and each checked free at the moment it is handed out.
 pub fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    free_port_on(&["127.0.0.1", "::"])
 }
 
-/// A free UDP port on every address given.
+/// A free UDP port on every address given (see [`free_port`]).
 pub fn free_port_on(addrs: &[&str]) -> u16 {
-    'outer: for _ in 0..100 {
-        let p = free_port();
-        for a in addrs {
-            if UdpSocket::bind((*a, p)).is_err() {
-                continue 'outer;
-            }
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let (lo, hi) = (10_000u32, u32::from(ephemeral_low()).max(10_001));
+    // Each test binary starts at its own offset, so binaries run one after another (or by two
+    // people on one machine) do not walk the same ports.
+    let start = std::process::id() * 7919 % (hi - lo);
+    for _ in 0..(hi - lo) {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let p = (lo + (start + n) % (hi - lo)) as u16;
+        if addrs.iter().all(|a| UdpSocket::bind((*a, p)).is_ok()) {
+            return p;
         }
-        return p;
     }
-    panic!("no free port");
+    panic!("no free UDP port below the ephemeral range on {addrs:?}");
+}
+
+/// The first port of the kernel's ephemeral range (`ip_local_port_range`).
+fn ephemeral_low() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
 }
 
 /// Fails the test (never skips) when a client tool is missing.
