@@ -463,7 +463,7 @@ fn replayed_datagrams_have_no_second_effect() {
     let bmc = Bmc::start(config());
     for (driver, suite) in [("lanplus", "3"), ("lanplus", "17"), ("lan", "")] {
         let before = bmc.actions().len();
-        let proxy = support::DuplicatingProxy::start(bmc.port);
+        let proxy = support::Relay::start(bmc.port, support::Mischief::DuplicateInSession);
         let port = proxy.port.to_string();
         let mut args = vec![
             "-I",
@@ -488,7 +488,54 @@ fn replayed_datagrams_have_no_second_effect() {
             .filter(|a| matches!(a, Action::Control { .. }))
             .count();
         assert_eq!(controls, 1, "{driver} {suite}: {:?}", bmc.actions());
-        assert!(proxy.duplicated() > 3);
+        assert!(proxy.mischief_done() > 3);
     }
     let _ = Privilege::User;
+}
+
+/// A lost reply at any step of the session set-up, or of the first request in the session, is
+/// recovered by the client's own retransmission: the command goes through and runs once.
+#[test]
+fn lost_replies_are_recovered_by_retransmission() {
+    use support::{Mischief, Relay, Reply};
+    const V20: &[Reply] = &[
+        Reply::OpenSession,
+        Reply::Rakp2,
+        Reply::Rakp4,
+        Reply::InSession,
+    ];
+    const V15: &[Reply] = &[Reply::Challenge, Reply::Activate, Reply::InSession];
+    let bmc = Bmc::start(config());
+    let cases: [(&str, &[Reply], &[&str]); 5] = [
+        ("ipmitool", V20, &["-I", "lanplus", "-C", "3"]),
+        ("ipmitool", V20, &["-I", "lanplus", "-C", "17"]),
+        ("ipmitool", V15, &["-I", "lan"]),
+        ("ipmipower", V20, &["-D", "LAN_2_0"]),
+        ("ipmipower", V15, &["-D", "LAN"]),
+    ];
+    for (tool, lose, driver) in cases {
+        let before = bmc.actions().len();
+        let relay = Relay::start(bmc.port, Mischief::LoseFirstReplyOf(lose));
+        let port = relay.port.to_string();
+        let host = format!("127.0.0.1:{port}");
+        let mut args: Vec<&str> = driver.to_vec();
+        let r = if tool == "ipmitool" {
+            args.extend_from_slice(&["-H", "127.0.0.1", "-p", &port, "-U", "admin"]);
+            args.extend_from_slice(&["-P", "password", "-N", "1", "-R", "4"]);
+            args.extend_from_slice(&["chassis", "power", "on"]);
+            run(tool, &args, Duration::from_secs(60))
+        } else {
+            args.extend_from_slice(&["-h", &host, "-u", "admin", "-p", "password", "--on"]);
+            run(tool, &args, Duration::from_secs(60))
+        };
+        let what = format!("{tool} {driver:?}");
+        let said = if tool == "ipmitool" { "Up/On" } else { ": ok" };
+        assert!(r.ok() && r.stdout.contains(said), "{what}: {}", r.text());
+        assert_eq!(relay.mischief_done(), lose.len(), "{what}: replies lost");
+        let controls = bmc.actions()[before..]
+            .iter()
+            .filter(|a| matches!(a, Action::Control { .. }))
+            .count();
+        assert_eq!(controls, 1, "{what}: {:?}", &bmc.actions()[before..]);
+    }
 }

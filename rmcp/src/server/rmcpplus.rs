@@ -7,7 +7,7 @@ use ipmi_core::types::AppCmd;
 use ipmi_core::wire::RequestRepr;
 use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 
-use super::session::{Active, Header, Opened, Protection, Rakp2Sent, SentRakp4, State};
+use super::session::{Active, Header, Opened, Opening, Protection, Rakp2Sent, SentRakp4, State};
 use super::window::Verdict;
 use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
 use crate::crypto::{self, RakpContext, SessionKeys};
@@ -316,6 +316,11 @@ fn rakp1<const S: usize, const U: usize>(
     emit_payload(PayloadType::Rakp2, |b| rsp.emit(b), out)
 }
 
+/// What tells a retransmitted RAKP3 from another: everything but its message tag (byte 0).
+fn rakp3_fingerprint(payload: &[u8]) -> u32 {
+    super::session::fingerprint(payload.get(1..).unwrap_or(&[]))
+}
+
 /// RAKP3 -> RAKP4: the console proves it knows Kuid; derive the keys and activate.
 fn rakp3<const S: usize, const U: usize>(
     ep: &mut Endpoint<S, U>,
@@ -346,11 +351,12 @@ fn rakp3<const S: usize, const U: usize>(
     let r = match (&slot.state, slot.peer == peer) {
         (State::Rakp2Sent(r), true) => *r,
         // The same RAKP3 again for a session that is up: its RAKP4 was lost, send it again
-        // (byte for byte what went out before; anything else is dropped).
+        // (what went out before, under the retry's message tag: freeipmi takes a new tag for
+        // every retransmission, ipmitool keeps it). Anything else is dropped.
         (State::Active(a), true) => {
-            let fp = super::session::fingerprint(payload);
-            return match &a.rakp4 {
-                Some(sent) if sent.rakp3 == fp && sent.tag == tag => {
+            let fp = rakp3_fingerprint(payload);
+            return match &a.opening {
+                Some(Opening::Rakp4(sent)) if sent.rakp3 == fp => {
                     let rsp = Rakp4 {
                         tag,
                         status: Status::NoErrors,
@@ -416,13 +422,12 @@ fn rakp3<const S: usize, const U: usize>(
     ep.sources.refund(peer.ip(), now);
     let max_privilege = Privilege::from(r.role & 0x0F);
     let mut active = Active::v20(&r.opened, r.user_id, max_privilege, keys);
-    active.rakp4 = heapless::Vec::from_slice(icv.as_bytes())
-        .ok()
-        .map(|icv| SentRakp4 {
-            rakp3: super::session::fingerprint(payload),
-            tag,
+    active.opening = heapless::Vec::from_slice(icv.as_bytes()).ok().map(|icv| {
+        Opening::Rakp4(SentRakp4 {
+            rakp3: rakp3_fingerprint(payload),
             icv,
-        });
+        })
+    });
     if let Some(slot) = ep.table.at_mut(index) {
         slot.state = State::Active(active);
         slot.last = now;

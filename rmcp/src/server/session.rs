@@ -140,18 +140,32 @@ pub(crate) struct Active {
     pub cached: Option<Cached>,
     pub pending: Option<Pending>,
     pub serial: u16,
-    /// RMCP+ only: the RAKP4 this session was opened with, sent again when the same RAKP3
-    /// arrives again (the console's retry after a lost RAKP4).
-    pub rakp4: Option<SentRakp4>,
+    /// The last step of the session's set-up, answered again when the console retries it
+    /// because the answer was lost.
+    pub opening: Option<Opening>,
+}
+
+/// How a session was opened, to answer the console's retry of the last set-up step.
+#[derive(Debug, Clone)]
+pub(crate) enum Opening {
+    /// RMCP+: the RAKP4 that went out.
+    Rakp4(SentRakp4),
+    /// IPMI 1.5: the Activate Session request and what it was answered. Kept until the first
+    /// request inside the session, which shows the console has its answer.
+    Activated {
+        /// Fingerprint of the request's data (auth type, privilege, challenge, outbound
+        /// sequence): freeipmi gives each retry a new rqSeq, so the message itself differs.
+        request: u32,
+        initial_inbound_sequence: u32,
+        max_privilege: Privilege,
+    },
 }
 
 /// What it takes to send a session's RAKP4 again.
 #[derive(Debug, Clone)]
 pub(crate) struct SentRakp4 {
-    /// Fingerprint of the RAKP3 payload that was answered.
+    /// Fingerprint of the RAKP3 payload that was answered, message tag left out.
     pub rakp3: u32,
-    /// Its message tag.
-    pub tag: u8,
     /// The integrity check value (not secret: it went out in clear).
     pub icv: heapless::Vec<u8, 16>,
 }
@@ -170,7 +184,7 @@ impl Active {
             cached: None,
             pending: None,
             serial: 0,
-            rakp4: None,
+            opening: None,
         }
     }
 

@@ -13,7 +13,7 @@ use ipmi_core::wire::RequestRepr;
 use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 use subtle::ConstantTimeEq;
 
-use super::session::{Active, Challenged, Header, Protection, State};
+use super::session::{fingerprint, Active, Challenged, Header, Opening, Protection, State};
 use super::window::{self, Verdict, Window};
 use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
 use crate::wire::rmcp::RmcpRepr;
@@ -226,7 +226,11 @@ fn activate<const S: usize, const U: usize>(
                                     cached: None,
                                     pending: None,
                                     serial: 0,
-                                    rakp4: None,
+                                    opening: Some(Opening::Activated {
+                                        request: fingerprint(req.data),
+                                        initial_inbound_sequence: inbound,
+                                        max_privilege: want,
+                                    }),
                                 };
                                 (Cc::Normal, n, Some(active))
                             }
@@ -236,10 +240,6 @@ fn activate<const S: usize, const U: usize>(
                 }
             }
         };
-    let mut msg = [0u8; MAX_MESSAGE];
-    let Some(n) = response_message(&header, cc, &data[..len], &mut msg) else {
-        return Output::Drop;
-    };
     let out_seq = active.as_ref().map_or(0, |a| a.out_seq);
     if let Some(active) = active {
         if let Some(slot) = ep.table.at_mut(index) {
@@ -250,8 +250,78 @@ fn activate<const S: usize, const U: usize>(
             g.succeed();
         }
     }
-    let t = AuthType::from(c.auth_type);
-    v15::seal(out, t, out_seq, id, &msg[..n], Some(&password)).map_or(Output::Drop, Output::Reply)
+    let seal = (out_seq, id, &password);
+    activation_reply(&header, cc, &data[..len], c.auth_type, seal, out)
+}
+
+/// The console retried the Activate Session that opened this session (its answer was lost):
+/// the same answer again, to the retry's rqSeq. Anything else with sequence number 0 is dropped.
+fn activate_again(
+    active: &Active,
+    id: u32,
+    auth_type: u8,
+    message: &[u8],
+    password: &crate::crypto::Kuid,
+    out: &mut [u8],
+) -> Output {
+    let Some(Opening::Activated {
+        request,
+        initial_inbound_sequence,
+        max_privilege,
+    }) = active.opening
+    else {
+        return Output::Drop;
+    };
+    let Ok(req) = RequestRepr::parse_bytes(message) else {
+        return Output::Drop;
+    };
+    if req.netfn != NetFn::App
+        || req.cmd != u8::from(AppCmd::ActivateSession)
+        || fingerprint(req.data) != request
+    {
+        return Output::Drop;
+    }
+    let Ok(a) = ActivateSessionRequest::parse(req.data) else {
+        return Output::Drop;
+    };
+    let rsp = ActivateSessionResponse {
+        auth_type: a.auth_type,
+        session_id: id,
+        initial_inbound_sequence,
+        max_privilege,
+    };
+    let mut data = [0u8; MAX_MESSAGE];
+    let Ok(n) = rsp.emit(&mut data) else {
+        return Output::Drop;
+    };
+    let seal = (active.out_seq, id, password);
+    activation_reply(
+        &Header::from(&req),
+        Cc::Normal,
+        &data[..n],
+        auth_type,
+        seal,
+        out,
+    )
+}
+
+/// An Activate Session response, sealed with the session's password (`seal`: the outbound
+/// sequence number, the session id and the password).
+fn activation_reply(
+    header: &Header,
+    cc: Cc,
+    data: &[u8],
+    auth_type: u8,
+    seal: (u32, u32, &crate::crypto::Kuid),
+    out: &mut [u8],
+) -> Output {
+    let mut msg = [0u8; MAX_MESSAGE];
+    let Some(n) = response_message(header, cc, data, &mut msg) else {
+        return Output::Drop;
+    };
+    let (seq, id, password) = seal;
+    let t = AuthType::from(auth_type);
+    v15::seal(out, t, seq, id, &msg[..n], Some(password)).map_or(Output::Drop, Output::Reply)
 }
 
 /// A packet of an active 1.5 session.
@@ -279,6 +349,17 @@ fn in_session<const S: usize, const U: usize>(
         return Output::Drop;
     };
     match active.window_auth.check(session.sequence) {
+        // Sequence number 0 belongs to the Activate Session packet alone.
+        Verdict::Outside if session.sequence == 0 => {
+            return activate_again(
+                active,
+                slot.id,
+                auth_type,
+                session.message,
+                &user.password,
+                out,
+            )
+        }
         Verdict::Outside => return Output::Drop,
         Verdict::Duplicate => {
             // ipmitool resends the very same packet when a reply was lost: answer from the
@@ -288,7 +369,11 @@ fn in_session<const S: usize, const U: usize>(
                 return Output::Drop;
             }
         }
-        Verdict::Fresh => active.window_auth.accept(session.sequence),
+        Verdict::Fresh => {
+            active.window_auth.accept(session.sequence);
+            // A request inside the session: the console has the Activate Session answer.
+            active.opening = None;
+        }
     }
     slot.last = now;
     let id = slot.id;

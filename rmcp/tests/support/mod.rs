@@ -233,17 +233,65 @@ fn in_session(d: &[u8]) -> bool {
     sid.is_some_and(|s| s != [0, 0, 0, 0])
 }
 
-/// A UDP relay on 127.0.0.1 that forwards every in-session client datagram to the BMC twice, from one
-/// socket (so the BMC sees the same peer), and relays the replies back.
-pub struct DuplicatingProxy {
+/// What a relay does to the traffic between a client and the BMC.
+#[derive(Debug, Clone, Copy)]
+pub enum Mischief {
+    /// Every in-session client datagram goes to the BMC twice (a replay of each).
+    DuplicateInSession,
+    /// The first reply of each of these kinds is lost; everything else passes.
+    LoseFirstReplyOf(&'static [Reply]),
+}
+
+/// The BMC replies a relay can tell apart (from the framing, never from secrets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// IPMI 1.5 Get Session Challenge response.
+    Challenge,
+    /// IPMI 1.5 Activate Session response.
+    Activate,
+    /// RMCP+ Open Session Response.
+    OpenSession,
+    Rakp2,
+    Rakp4,
+    /// The first reply to a request inside a session (IPMI 1.5 or RMCP+).
+    InSession,
+}
+
+impl Reply {
+    /// Which kind of reply a BMC datagram is, if any of the above.
+    fn of(d: &[u8]) -> Option<Reply> {
+        if d.get(4) == Some(&0x06) {
+            return match d.get(5).map(|t| t & 0x3f) {
+                Some(0x11) => Some(Reply::OpenSession),
+                Some(0x13) => Some(Reply::Rakp2),
+                Some(0x15) => Some(Reply::Rakp4),
+                Some(0x00) if in_session(d) => Some(Reply::InSession),
+                _ => None,
+            };
+        }
+        // IPMI 1.5: the auth code is there unless the auth type is none; the command is byte 5
+        // of the message.
+        let msg = if d.get(4)? == &0 { 14 } else { 30 };
+        match d.get(msg + 5)? {
+            0x39 => Some(Reply::Challenge),
+            0x3a => Some(Reply::Activate),
+            _ if in_session(d) => Some(Reply::InSession),
+            _ => None,
+        }
+    }
+}
+
+/// A UDP relay on 127.0.0.1 between one client and the BMC, from one socket (so the BMC sees
+/// the same peer), up to some [`Mischief`].
+pub struct Relay {
     pub port: u16,
     stop: Arc<AtomicBool>,
     count: Arc<Mutex<usize>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl DuplicatingProxy {
-    pub fn start(bmc_port: u16) -> DuplicatingProxy {
+impl Relay {
+    pub fn start(bmc_port: u16, mischief: Mischief) -> Relay {
         let front = UdpSocket::bind("127.0.0.1:0").unwrap();
         let back = UdpSocket::bind("127.0.0.1:0").unwrap();
         front
@@ -258,24 +306,34 @@ impl DuplicatingProxy {
         let (s, c) = (stop.clone(), count.clone());
         let thread = std::thread::spawn(move || {
             let mut client: Option<SocketAddr> = None;
+            let mut lost: Vec<Reply> = Vec::new();
             let mut buf = [0u8; 2048];
             while !s.load(Ordering::SeqCst) {
                 if let Ok((n, from)) = front.recv_from(&mut buf) {
                     client = Some(from);
                     let _ = back.send_to(&buf[..n], bmc);
-                    if in_session(&buf[..n]) {
+                    if matches!(mischief, Mischief::DuplicateInSession) && in_session(&buf[..n]) {
                         let _ = back.send_to(&buf[..n], bmc);
                         *c.lock().unwrap() += 1;
                     }
                 }
                 while let Ok((n, _)) = back.recv_from(&mut buf) {
+                    if let Mischief::LoseFirstReplyOf(kinds) = mischief {
+                        if let Some(k) = Reply::of(&buf[..n]) {
+                            if kinds.contains(&k) && !lost.contains(&k) {
+                                lost.push(k);
+                                *c.lock().unwrap() += 1;
+                                continue;
+                            }
+                        }
+                    }
                     if let Some(to) = client {
                         let _ = front.send_to(&buf[..n], to);
                     }
                 }
             }
         });
-        DuplicatingProxy {
+        Relay {
             port,
             stop,
             count,
@@ -283,13 +341,13 @@ impl DuplicatingProxy {
         }
     }
 
-    /// Client datagrams forwarded (each twice).
-    pub fn duplicated(&self) -> usize {
+    /// Client datagrams sent twice, or replies lost.
+    pub fn mischief_done(&self) -> usize {
         *self.count.lock().unwrap()
     }
 }
 
-impl Drop for DuplicatingProxy {
+impl Drop for Relay {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {

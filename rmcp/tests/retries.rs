@@ -1,0 +1,88 @@
+//! The console's retry of the last step of a session's set-up, after the BMC's answer was lost:
+//! the same answer again (under the retry's tag or rqSeq), never a second session, and nothing
+//! for a packet that is not that retry. (Real ipmitool and ipmipower over a lossy relay:
+//! `interop::lost_replies_are_recovered_by_retransmission`.)
+mod memory;
+
+use ipmi_core::Privilege;
+use memory::{Bmc, Console, RAKP3};
+use rmcp::client::{ClientConfig, Event, Stage};
+
+/// The first byte of an RMCP+ session-less payload (RAKP messages): their message tag.
+const TAG: usize = 16;
+
+#[test]
+fn activate_session_answered_again_until_the_session_is_used() {
+    let mut bmc = Bmc::new(5_000, 60_000);
+    let cfg = ClientConfig::new(b"admin", b"password", Privilege::Administrator)
+        .unwrap()
+        .with_ipmi15_md5()
+        .unwrap();
+    let mut c = Console::with(40101, cfg);
+    c.n = c.session.start(&mut c.rng, &mut c.out).unwrap();
+    let mut reply = [0u8; 512];
+    while c.session.waiting_for() != Some(Stage::ActivateSession) {
+        let m = bmc.exchange(0, c.port, &c.out[..c.n], &mut reply).unwrap();
+        match c.session.handle(&reply[..m], &mut c.rng, &mut c.out) {
+            Ok(Event::Send(n)) => c.n = n,
+            other => panic!("before Activate Session: {other:?}"),
+        }
+    }
+    let activate = c.out[..c.n].to_vec();
+    let m = bmc.exchange(10, c.port, &activate, &mut reply).unwrap();
+    let first = reply[..m].to_vec();
+    // That answer is lost; ipmitool sends the very same packet again.
+    let m = bmc.exchange(1_010, c.port, &activate, &mut reply).unwrap();
+    assert_eq!(
+        reply[..m],
+        first[..],
+        "a different answer to the same Activate Session"
+    );
+    assert_eq!(bmc.ep.active_sessions(), 1);
+    match c.session.handle(&reply[..m], &mut c.rng, &mut c.out) {
+        Ok(Event::Send(n)) => c.n = n,
+        other => panic!("the retry's answer: {other:?}"),
+    }
+    c.handshake(&mut bmc, 1_020, None).unwrap();
+    assert!(c.request(&mut bmc, 1_030));
+    // The session is in use: the console has its answer, an Activate Session now is a replay.
+    assert_eq!(bmc.exchange(1_040, c.port, &activate, &mut reply), None);
+    assert!(c.request(&mut bmc, 1_050));
+}
+
+#[test]
+fn rakp3_retry_gets_the_same_rakp4_under_its_own_tag() {
+    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut c = Console::new(40102);
+    c.handshake(&mut bmc, 0, Some(RAKP3)).unwrap();
+    let rakp3 = c.out[..c.n].to_vec();
+    let mut reply = [0u8; 512];
+    let m = bmc.exchange(10, c.port, &rakp3, &mut reply).unwrap();
+    let first = reply[..m].to_vec();
+    // Lost. ipmitool retries byte for byte.
+    let m = bmc.exchange(1_010, c.port, &rakp3, &mut reply).unwrap();
+    assert_eq!(reply[..m], first[..]);
+    // freeipmi retries under a new message tag: the answer carries that tag, and is otherwise
+    // the same RAKP4.
+    let mut retry = rakp3.clone();
+    retry[TAG] = retry[TAG].wrapping_add(1);
+    let m = bmc.exchange(1_510, c.port, &retry, &mut reply).unwrap();
+    assert_eq!(reply[TAG], retry[TAG]);
+    assert_eq!(reply[..TAG], first[..TAG]);
+    assert_eq!(reply[TAG + 1..m], first[TAG + 1..]);
+    // A RAKP3 with another key exchange code is no retry: nothing.
+    let mut other = rakp3.clone();
+    *other.last_mut().unwrap() ^= 1;
+    assert_eq!(bmc.exchange(1_520, c.port, &other, &mut reply), None);
+    assert_eq!(bmc.ep.active_sessions(), 1);
+    // The console takes the first RAKP4 and the session works.
+    match c.session.handle(&first, &mut c.rng, &mut c.out) {
+        Ok(Event::Established) => {}
+        Ok(Event::Send(n)) => {
+            c.n = n;
+            c.handshake(&mut bmc, 1_530, None).unwrap();
+        }
+        other => panic!("RAKP4: {other:?}"),
+    }
+    assert!(c.request(&mut bmc, 1_540));
+}
