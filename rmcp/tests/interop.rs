@@ -539,3 +539,27 @@ fn lost_replies_are_recovered_by_retransmission() {
         assert_eq!(controls, 1, "{what}: {:?}", &bmc.actions()[before..]);
     }
 }
+
+/// A lost Close Session answer: ipmitool's retries of the Close (for a session that is gone by
+/// then) get that answer again, instead of nothing for 10 s and "Close Session command failed".
+#[test]
+fn lost_close_session_answer_is_sent_again() {
+    use support::{Mischief, Relay, Reply};
+    let bmc = Bmc::start(config());
+    // Suite 1 leaves the Close Session answer in clear, so the relay can tell it apart.
+    for driver in [&["-I", "lan"][..], &["-I", "lanplus", "-C", "1"]] {
+        let relay = Relay::start(bmc.port, Mischief::LoseFirstReplyOf(&[Reply::Close]));
+        let port = relay.port.to_string();
+        let mut args: Vec<&str> = driver.to_vec();
+        args.extend_from_slice(&["-H", "127.0.0.1", "-p", &port, "-U", "admin"]);
+        args.extend_from_slice(&["-P", "password", "-N", "1", "-R", "4", "power", "status"]);
+        let r = run("ipmitool", &args, Duration::from_secs(60));
+        assert_ok(&r, "Chassis Power is");
+        assert_eq!(relay.mischief_done(), 1, "{driver:?}: no Close answer lost");
+        assert!(
+            !r.stderr.contains("Close Session command failed"),
+            "{driver:?}: {}",
+            r.text()
+        );
+    }
+}

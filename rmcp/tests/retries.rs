@@ -86,3 +86,47 @@ fn rakp3_retry_gets_the_same_rakp4_under_its_own_tag() {
     }
     assert!(c.request(&mut bmc, 1_540));
 }
+
+/// A session of `c` on `bmc`, logged in at `at` and closed at `at + 10`: the Close Session
+/// datagram and its answer.
+fn login_and_close(bmc: &mut Bmc, c: &mut Console, at: u64) -> (Vec<u8>, Vec<u8>) {
+    c.n = 0;
+    c.handshake(bmc, at, None).unwrap();
+    let n = c.session.close(&mut c.rng, &mut c.out).unwrap();
+    let close = c.out[..n].to_vec();
+    let mut reply = [0u8; 512];
+    let m = bmc.exchange(at + 10, c.port, &close, &mut reply).unwrap();
+    assert_eq!(bmc.ep.active_sessions(), 0);
+    (close, reply[..m].to_vec())
+}
+
+#[test]
+fn close_session_answer_sent_again_a_few_times_to_its_peer() {
+    for v15 in [false, true] {
+        let cfg = ClientConfig::new(b"admin", b"password", Privilege::Administrator).unwrap();
+        let cfg = if v15 {
+            cfg.with_ipmi15_md5().unwrap()
+        } else {
+            cfg
+        };
+        let mut bmc = Bmc::new(5_000, 60_000);
+        let mut c = Console::with(40103, cfg.clone());
+        let (close, answer) = login_and_close(&mut bmc, &mut c, 0);
+        let mut reply = [0u8; 512];
+        // The answer is lost: the retries get the same bytes, three times, only from the
+        // session's own peer.
+        assert_eq!(bmc.exchange(1_010, c.port + 1, &close, &mut reply), None);
+        for at in [1_010, 2_010, 3_010] {
+            let m = bmc.exchange(at, c.port, &close, &mut reply).unwrap();
+            assert_eq!(reply[..m], answer[..], "v15 {v15}, at {at}");
+        }
+        assert_eq!(bmc.exchange(4_010, c.port, &close, &mut reply), None);
+        // The console takes it.
+        assert!(c.session.handle(&answer, &mut c.rng, &mut c.out).is_ok());
+        // And only within five seconds of the Close.
+        let mut c = Console::with(40104, cfg);
+        let (close, _) = login_and_close(&mut bmc, &mut c, 10_000);
+        assert!(bmc.exchange(15_009, c.port, &close, &mut reply).is_some());
+        assert_eq!(bmc.exchange(15_010, c.port, &close, &mut reply), None);
+    }
+}

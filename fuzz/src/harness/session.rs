@@ -14,7 +14,8 @@
 //!   against the harness's own record of every accepted number), and a platform action only
 //!   ever starts from a freshly accepted packet;
 //! - the table never exceeds its capacity, session ids are unique and never 0;
-//! - expired sessions answer nothing and are gone;
+//! - expired sessions answer nothing and are gone; a session its own Close Session removed
+//!   answers only with that Close's answer again, byte for byte, to its peer, <= 3 times in 5 s;
 //! - unparseable datagrams get nothing; replies are bounded, pre-session ones small;
 //! - an in-session packet whose protection bits differ from its suite's gets nothing, and without
 //!   the fuzzing-only integrity bypass, only packets the harness sealed with the real keys move a
@@ -201,6 +202,16 @@ struct Sent<'a> {
     peer: SocketAddr,
     bytes: &'a [u8],
     bypass: bool,
+    /// The endpoint's answer, if any.
+    reply: Option<&'a [u8]>,
+}
+
+/// A session its own Close Session removed: its answer may go out again (see `check`).
+struct ClosedRec {
+    peer: SocketAddr,
+    at: Instant,
+    answer: Vec<u8>,
+    answered: u8,
 }
 
 struct Harness {
@@ -221,6 +232,8 @@ struct Harness {
     authentic: HashSet<Vec<u8>>,
     /// Sessions that became active.
     activations: usize,
+    /// Sessions closed by their own Close Session, with its answer.
+    closed: HashMap<u32, ClosedRec>,
 }
 
 /// The `session` target.
@@ -248,6 +261,7 @@ pub fn run(data: &[u8]) -> usize {
         history: Vec::new(),
         authentic: HashSet::new(),
         activations: 0,
+        closed: HashMap::new(),
     };
     for _ in 0..MAX_STEPS {
         if r.is_empty() {
@@ -682,6 +696,10 @@ impl Harness {
             peer: peer_addr,
             bytes: &bytes,
             bypass,
+            reply: match output {
+                Output::Reply(n) => Some(&out[..n]),
+                _ => None,
+            },
         };
         self.check(&before, &after, Some(&sent), output, true);
         let reply = match output {
@@ -951,11 +969,42 @@ impl Harness {
         // Expiry, and in-session packets to unknown sessions.
         if let Kind::InSession { id, .. } = kind {
             match find(before, id) {
-                None => assert_eq!(output, Output::Drop, "a reply for unknown session {id:#x}"),
+                None if output != Output::Drop => {
+                    // Only the answer to the session's own Close Session again: the same
+                    // bytes, to its peer, at most 3 times within 5 s.
+                    let rec = self.closed.get_mut(&id);
+                    let rec = rec.unwrap_or_else(|| panic!("a reply for unknown session {id:#x}"));
+                    let sent = sent.expect("an in-session kind has a datagram");
+                    assert_eq!(
+                        sent.reply,
+                        Some(&rec.answer[..]),
+                        "{id:#x}: not the Close answer"
+                    );
+                    assert_eq!(sent.peer, rec.peer, "{id:#x}: Close answer to another peer");
+                    assert!(now.since(rec.at) < 5_000, "{id:#x}: Close answer too late");
+                    rec.answered += 1;
+                    assert!(
+                        rec.answered <= 3,
+                        "{id:#x}: Close answer sent again too often"
+                    );
+                }
+                None => {}
                 Some(s) if expired(&s) => {
                     assert_eq!(output, Output::Drop, "an expired session answered: {s:?}")
                 }
                 _ => {}
+            }
+        }
+        // A session that its own datagram removed, with an answer: its Close Session.
+        if let (Kind::InSession { id, .. }, Some(sent)) = (kind, sent) {
+            if let (Some(answer), Some(_), None) = (sent.reply, find(before, id), find(after, id)) {
+                let rec = ClosedRec {
+                    peer: sent.peer,
+                    at: now,
+                    answer: answer.to_vec(),
+                    answered: 0,
+                };
+                self.closed.insert(id, rec);
             }
         }
         for s in before.iter().filter(|s| polled && expired(s)) {

@@ -36,6 +36,10 @@ pub const MAX_DATAGRAM: usize = 256;
 pub(crate) const MAX_MESSAGE: usize = 64;
 /// Source addresses whose handshakes are rationed separately.
 const SOURCES: usize = 32;
+/// Close Session answers kept to send again ([`Closed`]), how long and how many times.
+const CLOSED: usize = 2;
+const CLOSED_ANSWER_MS: u64 = 5_000;
+const CLOSED_ANSWERS: u8 = 3;
 
 /// A random source, passed in by the shell (hardware RNG, the OS, or a fuzzer's bytes).
 pub trait Random {
@@ -71,6 +75,68 @@ pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
     table: Table<SESSIONS>,
     guards: [UserGuard; USERS],
     sources: Sources<SOURCES>,
+    closed: Closed,
+}
+
+/// The answers to the last Close Sessions. When that answer is lost the console retries the
+/// Close (ipmitool for 10 s, then "Close Session command failed"), but the session, its keys
+/// and its sequence numbers are gone: the very bytes of the answer go out again instead, only
+/// to the same peer, for that session id, a few times within a few seconds. Nothing new is
+/// said, and nothing is amplified.
+#[derive(Default)]
+struct Closed {
+    recent: [Option<ClosedAnswer>; CLOSED],
+    next: usize,
+}
+
+struct ClosedAnswer {
+    session_id: u32,
+    peer: SocketAddr,
+    until: Instant,
+    left: u8,
+    datagram: heapless::Vec<u8, 96>,
+}
+
+impl Closed {
+    fn record(&mut self, session_id: u32, peer: SocketAddr, now: Instant, datagram: &[u8]) {
+        let Ok(datagram) = heapless::Vec::from_slice(datagram) else {
+            return;
+        };
+        if let Some(entry) = self.recent.get_mut(self.next % CLOSED) {
+            *entry = Some(ClosedAnswer {
+                session_id,
+                peer,
+                until: now.add_millis(CLOSED_ANSWER_MS),
+                left: CLOSED_ANSWERS,
+                datagram,
+            });
+        }
+        self.next = (self.next + 1) % CLOSED;
+    }
+
+    /// A datagram for a session id that is not in the table: the answer to its Close again,
+    /// if that is recent and from the same peer; otherwise nothing.
+    fn answer(
+        &mut self,
+        session_id: u32,
+        peer: SocketAddr,
+        now: Instant,
+        out: &mut [u8],
+    ) -> Output {
+        let found =
+            self.recent.iter_mut().flatten().find(|a| {
+                a.session_id == session_id && a.peer == peer && now < a.until && a.left > 0
+            });
+        let Some(a) = found else {
+            return Output::Drop;
+        };
+        let Some(dst) = out.get_mut(..a.datagram.len()) else {
+            return Output::Drop;
+        };
+        dst.copy_from_slice(&a.datagram);
+        a.left -= 1;
+        Output::Reply(a.datagram.len())
+    }
 }
 
 impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
@@ -87,6 +153,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             table: Table::new(),
             guards: [UserGuard::default(); USERS],
             sources: Sources::default(),
+            closed: Closed::default(),
         }
     }
 
@@ -183,6 +250,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
     /// Turns what [`Endpoint::serve`] produced for session `id` into the datagram to send.
     pub(crate) fn finish(
         &mut self,
+        now: Instant,
         id: u32,
         served: Served,
         msg: &[u8],
@@ -196,8 +264,13 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
                 .seal_session(id, msg.get(..n).unwrap_or(&[]), rng, out)
                 .map_or(Output::Drop, Output::Reply),
             Served::Close(n) => {
+                let peer = self.table.get_mut(id).map(|s| s.peer);
                 let r = self.seal_session(id, msg.get(..n).unwrap_or(&[]), rng, out);
                 self.table.remove(id);
+                if let (Some(len), Some(peer)) = (r, peer) {
+                    self.closed
+                        .record(id, peer, now, out.get(..len).unwrap_or(&[]));
+                }
                 r.map_or(Output::Drop, Output::Reply)
             }
         }

@@ -452,7 +452,7 @@ fn in_session<const S: usize, const U: usize>(
     out: &mut [u8],
 ) -> Output {
     let Some(index) = ep.table.index_of(session_id) else {
-        return Output::Drop;
+        return ep.closed.answer(session_id, peer, now, out);
     };
     let Some(slot) = ep.table.at_mut(index) else {
         return Output::Drop;
@@ -497,7 +497,7 @@ fn in_session<const S: usize, const U: usize>(
     let req_len = opened.payload.len();
     let mut msg = [0u8; MAX_MESSAGE];
     let served = ep.serve(index, now, &request[..req_len], &mut msg);
-    ep.finish(session_id, served, &msg, rng, out)
+    ep.finish(now, session_id, served, &msg, rng, out)
 }
 
 /// Seals a LAN response message for an active RMCP+ session.

@@ -33,7 +33,7 @@ pub(crate) fn handle<const S: usize, const U: usize>(
         return presession(ep, now, peer, &session, rng, out);
     }
     let Some(index) = ep.table.index_of(session.session_id) else {
-        return Output::Drop;
+        return ep.closed.answer(session.session_id, peer, now, out);
     };
     let Some(slot) = ep.table.at_mut(index) else {
         return Output::Drop;
@@ -379,7 +379,7 @@ fn in_session<const S: usize, const U: usize>(
     let id = slot.id;
     let mut msg = [0u8; MAX_MESSAGE];
     let served = ep.serve(index, now, session.message, &mut msg);
-    ep.finish(id, served, &msg, rng, out)
+    ep.finish(now, id, served, &msg, rng, out)
 }
 
 /// Seals a LAN response message for an active 1.5 session.

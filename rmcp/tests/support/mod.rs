@@ -253,9 +253,14 @@ pub enum Reply {
     OpenSession,
     Rakp2,
     Rakp4,
-    /// The first reply to a request inside a session (IPMI 1.5 or RMCP+).
+    /// Close Session response (IPMI 1.5, or RMCP+ without encryption).
+    Close,
+    /// The first reply to a request inside a session (IPMI 1.5 or RMCP+), but Close Session.
     InSession,
 }
+
+/// Close Session's command number.
+const CLOSE_SESSION: u8 = 0x3c;
 
 impl Reply {
     /// Which kind of reply a BMC datagram is, if any of the above.
@@ -265,6 +270,12 @@ impl Reply {
                 Some(0x11) => Some(Reply::OpenSession),
                 Some(0x13) => Some(Reply::Rakp2),
                 Some(0x15) => Some(Reply::Rakp4),
+                // In clear, the LAN message follows the 16-byte session header.
+                Some(0x00)
+                    if in_session(d) && d[5] & 0x80 == 0 && d.get(21) == Some(&CLOSE_SESSION) =>
+                {
+                    Some(Reply::Close)
+                }
                 Some(0x00) if in_session(d) => Some(Reply::InSession),
                 _ => None,
             };
@@ -275,6 +286,7 @@ impl Reply {
         match d.get(msg + 5)? {
             0x39 => Some(Reply::Challenge),
             0x3a => Some(Reply::Activate),
+            &CLOSE_SESSION => Some(Reply::Close),
             _ if in_session(d) => Some(Reply::InSession),
             _ => None,
         }
