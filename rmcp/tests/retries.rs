@@ -5,29 +5,94 @@
 mod memory;
 
 use ipmi_core::Privilege;
-use memory::{Bmc, Console, RAKP3};
+use memory::{Bmc, Console, OPEN_SESSION, RAKP3};
 use rmcp::client::{ClientConfig, Event, Stage};
 
-/// The first byte of an RMCP+ session-less payload (RAKP messages): their message tag.
+/// The first byte of an RMCP+ session-less payload (Open Session, RAKP): its message tag.
 const TAG: usize = 16;
+/// The BMC session id in an Open Session Response datagram.
+const OPENED_ID: std::ops::Range<usize> = 24..28;
 
 #[test]
-fn activate_session_answered_again_until_the_session_is_used() {
+fn open_session_retry_gets_the_same_half_open_session() {
     let mut bmc = Bmc::new(5_000, 60_000);
+    let mut c = Console::new(40100);
+    c.handshake(&mut bmc, 0, Some(OPEN_SESSION)).unwrap();
+    let open = c.out[..c.n].to_vec();
+    let mut reply = [0u8; 512];
+    let m = bmc.exchange(10, c.port, &open, &mut reply).unwrap();
+    let first = reply[..m].to_vec();
+    // Lost. ipmitool retries byte for byte, freeipmi under a new tag: the same session.
+    let m = bmc.exchange(1_010, c.port, &open, &mut reply).unwrap();
+    assert_eq!(reply[..m], first[..]);
+    let mut retry = open.clone();
+    retry[TAG] = retry[TAG].wrapping_add(1);
+    let m = bmc.exchange(1_510, c.port, &retry, &mut reply).unwrap();
+    assert_eq!(reply[TAG], retry[TAG]);
+    assert_eq!(reply[TAG + 1..m], first[TAG + 1..]);
+    // From another port it is another console: another session.
+    bmc.exchange(1_520, c.port + 1, &open, &mut reply).unwrap();
+    assert_ne!(reply[OPENED_ID], first[OPENED_ID]);
+    // The console goes on with the session it was answered, within the first one's time-out.
+    match c.session.handle(&first, &mut c.rng, &mut c.out) {
+        Ok(Event::Send(n)) => c.n = n,
+        other => panic!("Open Session Response: {other:?}"),
+    }
+    c.handshake(&mut bmc, 4_999, None).unwrap();
+    assert!(c.request(&mut bmc, 5_000));
+    // Once the session is past Open Session, the same proposal is a new session.
+    bmc.exchange(5_010, c.port, &open, &mut reply).unwrap();
+    assert_ne!(reply[OPENED_ID], first[OPENED_ID]);
+}
+
+/// An IPMI 1.5 console on `port`, run until it is about to send what answers `stage`.
+fn v15_until(bmc: &mut Bmc, port: u16, stage: Stage) -> Console {
     let cfg = ClientConfig::new(b"admin", b"password", Privilege::Administrator)
         .unwrap()
         .with_ipmi15_md5()
         .unwrap();
-    let mut c = Console::with(40101, cfg);
+    let mut c = Console::with(port, cfg);
     c.n = c.session.start(&mut c.rng, &mut c.out).unwrap();
     let mut reply = [0u8; 512];
-    while c.session.waiting_for() != Some(Stage::ActivateSession) {
+    while c.session.waiting_for() != Some(stage) {
         let m = bmc.exchange(0, c.port, &c.out[..c.n], &mut reply).unwrap();
         match c.session.handle(&reply[..m], &mut c.rng, &mut c.out) {
             Ok(Event::Send(n)) => c.n = n,
-            other => panic!("before Activate Session: {other:?}"),
+            other => panic!("before {stage:?}: {other:?}"),
         }
     }
+    c
+}
+
+#[test]
+fn session_challenge_retry_gets_the_same_challenge() {
+    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut c = v15_until(&mut bmc, 40105, Stage::SessionChallenge);
+    let request = c.out[..c.n].to_vec();
+    let mut reply = [0u8; 512];
+    let m = bmc.exchange(10, c.port, &request, &mut reply).unwrap();
+    let first = reply[..m].to_vec();
+    // Lost: the retry gets the same temporary session and challenge.
+    let m = bmc.exchange(1_010, c.port, &request, &mut reply).unwrap();
+    assert_eq!(reply[..m], first[..]);
+    // Another console (port) gets its own.
+    let m = bmc
+        .exchange(1_020, c.port + 1, &request, &mut reply)
+        .unwrap();
+    assert_ne!(reply[..m], first[..]);
+    match c.session.handle(&first, &mut c.rng, &mut c.out) {
+        Ok(Event::Send(n)) => c.n = n,
+        other => panic!("challenge: {other:?}"),
+    }
+    c.handshake(&mut bmc, 1_030, None).unwrap();
+    assert!(c.request(&mut bmc, 1_040));
+}
+
+#[test]
+fn activate_session_answered_again_until_the_session_is_used() {
+    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut c = v15_until(&mut bmc, 40101, Stage::ActivateSession);
+    let mut reply = [0u8; 512];
     let activate = c.out[..c.n].to_vec();
     let m = bmc.exchange(10, c.port, &activate, &mut reply).unwrap();
     let first = reply[..m].to_vec();

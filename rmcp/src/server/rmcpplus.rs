@@ -135,13 +135,25 @@ fn open_session<const S: usize, const U: usize>(
         p if p.rank() > limit.rank() => return refuse(Status::UnauthorizedRole, out),
         p => p,
     };
-    let state = State::Opened(Opened {
+    let opened = Opened {
         console_id: req.console_session_id,
         suite,
         max_privilege,
+    };
+    // The same proposal again from the same console while its session is still half-open: the
+    // answer was lost (freeipmi retries under a new tag, ipmitool with the same bytes). The same
+    // session again, not a second one that would hold a slot until it times out.
+    let again = ep.table.iter().find(|s| {
+        s.peer == peer
+            && matches!(&s.state, State::Opened(o) if o.console_id == opened.console_id
+                && o.suite.id == suite.id && o.max_privilege == max_privilege)
     });
-    let Some(slot) = ep.table.insert(peer, now, state, rng) else {
-        return refuse(Status::InsufficientResources, out);
+    let bmc_session_id = match again {
+        Some(slot) => slot.id,
+        None => match ep.table.insert(peer, now, State::Opened(opened), rng) {
+            Some(slot) => slot.id,
+            None => return refuse(Status::InsufficientResources, out),
+        },
     };
     // Echo exactly the algorithms chosen: ipmitool rejects a reply that differs from its request.
     let rsp = OpenSessionResponse {
@@ -149,7 +161,7 @@ fn open_session<const S: usize, const U: usize>(
         status: Status::NoErrors,
         max_privilege,
         console_session_id: req.console_session_id,
-        bmc_session_id: slot.id,
+        bmc_session_id,
         auth: suite.auth,
         integrity: suite.integrity,
         confidentiality: suite.confidentiality,

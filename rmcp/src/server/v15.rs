@@ -125,18 +125,33 @@ fn challenge<const S: usize, const U: usize>(
     if !ep.config.user(user_id).is_some_and(|u| u.enabled) {
         return (Cc::CommandSpecific81, 0);
     }
-    let mut challenge = [0u8; 16];
-    rng.fill(&mut challenge);
-    let state = State::Challenged(Challenged {
-        auth_type: t,
-        user_id,
-        challenge,
+    // The same request again from the same console while its challenge is pending: the answer
+    // was lost. The same temporary session again, not a second one holding a slot until it
+    // times out.
+    let again = ep.table.iter().find_map(|s| match &s.state {
+        State::Challenged(c) if s.peer == peer && c.user_id == user_id && c.auth_type == t => {
+            Some((s.id, c.challenge))
+        }
+        _ => None,
     });
-    let Some(slot) = ep.table.insert(peer, now, state, rng) else {
-        return (Cc::NodeBusy, 0);
+    let (temporary_session_id, challenge) = match again {
+        Some(pending) => pending,
+        None => {
+            let mut challenge = [0u8; 16];
+            rng.fill(&mut challenge);
+            let state = State::Challenged(Challenged {
+                auth_type: t,
+                user_id,
+                challenge,
+            });
+            let Some(slot) = ep.table.insert(peer, now, state, rng) else {
+                return (Cc::NodeBusy, 0);
+            };
+            (slot.id, challenge)
+        }
     };
     let rsp = GetSessionChallengeResponse {
-        temporary_session_id: slot.id,
+        temporary_session_id,
         challenge,
     };
     match rsp.emit(out) {

@@ -16,6 +16,7 @@ impl Random for Counter {
     }
 }
 
+pub const OPEN_SESSION: u8 = 0x10;
 pub const RAKP1: u8 = 0x12;
 pub const RAKP3: u8 = 0x14;
 
