@@ -20,7 +20,7 @@
 //!
 //! Time-outs are the caller's: when nothing useful arrives in time, [`Session::retransmit`]
 //! writes the last datagram again (same sequence numbers, so the BMC answers from its reply cache
-//! and runs nothing twice). [`blocking`] (feature `std`) is such a loop over a `UdpSocket`.
+//! and runs nothing twice). `blocking` (feature `std`) is such a loop over a `UdpSocket`.
 //!
 //! The client refuses a BMC that cannot prove it knows the password (RAKP2 auth code) and the
 //! session key (RAKP4 ICV), verifies every protected reply, and never panics on any datagram.

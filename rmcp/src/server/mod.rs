@@ -10,7 +10,7 @@
 //! with a new tag, rqSeq or sequence number (freeipmi). Each retry gets the answer it missed, from
 //! what the session kept, and never runs anything again: Open Session and Get Session Challenge
 //! (the same half-open session), RAKP1 (the same RAKP2), RAKP3 (the same RAKP4), Activate
-//! Session (until the first request), any request (the cached response), Close Session ([`Closed`]).
+//! Session (until the first request), any request (the cached response), Close Session (`Closed`).
 use core::net::SocketAddr;
 
 use ipmi_core::bmc::{Action, ActionResult, Bmc, Context, Outcome};
