@@ -13,31 +13,44 @@ const TAG: usize = 16;
 /// The BMC session id in an Open Session Response datagram.
 const OPENED_ID: std::ops::Range<usize> = 24..28;
 
+/// Sends what `c` is about to send at 10; that answer is lost, and the same bytes again at 1,010
+/// (ipmitool's retry) get the same answer. Returns the request and the answer.
+fn lost_and_resent(bmc: &mut Bmc, c: &Console) -> (Vec<u8>, Vec<u8>) {
+    let request = c.out[..c.n].to_vec();
+    let mut reply = [0u8; 512];
+    let m = bmc.exchange(10, c.port, &request, &mut reply).unwrap();
+    let first = reply[..m].to_vec();
+    let m = bmc.exchange(1_010, c.port, &request, &mut reply).unwrap();
+    assert_eq!(reply[..m], first[..], "another answer to the same request");
+    (request, first)
+}
+
+/// [`lost_and_resent`] for the RMCP+ set-up step `payload_type`, and a retry at 1,510 under a
+/// new message tag (freeipmi's) gets the same answer under that tag.
+fn answer_lost_and_retried(bmc: &mut Bmc, c: &mut Console, payload_type: u8) -> (Vec<u8>, Vec<u8>) {
+    c.handshake(bmc, 0, Some(payload_type)).unwrap();
+    let (request, first) = lost_and_resent(bmc, c);
+    let mut reply = [0u8; 512];
+    let mut retry = request.clone();
+    retry[TAG] = retry[TAG].wrapping_add(1);
+    let m = bmc.exchange(1_510, c.port, &retry, &mut reply).unwrap();
+    assert_eq!(reply[TAG], retry[TAG]);
+    assert_eq!(reply[..TAG], first[..TAG]);
+    assert_eq!(reply[TAG + 1..m], first[TAG + 1..]);
+    (request, first)
+}
+
 #[test]
 fn open_session_retry_gets_the_same_half_open_session() {
     let mut bmc = Bmc::new(5_000, 60_000);
     let mut c = Console::new(40100);
-    c.handshake(&mut bmc, 0, Some(OPEN_SESSION)).unwrap();
-    let open = c.out[..c.n].to_vec();
+    let (open, first) = answer_lost_and_retried(&mut bmc, &mut c, OPEN_SESSION);
     let mut reply = [0u8; 512];
-    let m = bmc.exchange(10, c.port, &open, &mut reply).unwrap();
-    let first = reply[..m].to_vec();
-    // Lost. ipmitool retries byte for byte, freeipmi under a new tag: the same session.
-    let m = bmc.exchange(1_010, c.port, &open, &mut reply).unwrap();
-    assert_eq!(reply[..m], first[..]);
-    let mut retry = open.clone();
-    retry[TAG] = retry[TAG].wrapping_add(1);
-    let m = bmc.exchange(1_510, c.port, &retry, &mut reply).unwrap();
-    assert_eq!(reply[TAG], retry[TAG]);
-    assert_eq!(reply[TAG + 1..m], first[TAG + 1..]);
     // From another port it is another console: another session.
     bmc.exchange(1_520, c.port + 1, &open, &mut reply).unwrap();
     assert_ne!(reply[OPENED_ID], first[OPENED_ID]);
     // The console goes on with the session it was answered, within the first one's time-out.
-    match c.session.handle(&first, &mut c.rng, &mut c.out) {
-        Ok(Event::Send(n)) => c.n = n,
-        other => panic!("Open Session Response: {other:?}"),
-    }
+    c.takes(&first);
     c.handshake(&mut bmc, 4_999, None).unwrap();
     assert!(c.request(&mut bmc, 5_000));
     // Once the session is past Open Session, the same proposal is a new session.
@@ -56,10 +69,7 @@ fn v15_until(bmc: &mut Bmc, port: u16, stage: Stage) -> Console {
     let mut reply = [0u8; 512];
     while c.session.waiting_for() != Some(stage) {
         let m = bmc.exchange(0, c.port, &c.out[..c.n], &mut reply).unwrap();
-        match c.session.handle(&reply[..m], &mut c.rng, &mut c.out) {
-            Ok(Event::Send(n)) => c.n = n,
-            other => panic!("before {stage:?}: {other:?}"),
-        }
+        c.takes(&reply[..m]);
     }
     c
 }
@@ -68,22 +78,15 @@ fn v15_until(bmc: &mut Bmc, port: u16, stage: Stage) -> Console {
 fn session_challenge_retry_gets_the_same_challenge() {
     let mut bmc = Bmc::new(5_000, 60_000);
     let mut c = v15_until(&mut bmc, 40105, Stage::SessionChallenge);
-    let request = c.out[..c.n].to_vec();
+    // The retry gets the same temporary session and challenge.
+    let (request, first) = lost_and_resent(&mut bmc, &c);
     let mut reply = [0u8; 512];
-    let m = bmc.exchange(10, c.port, &request, &mut reply).unwrap();
-    let first = reply[..m].to_vec();
-    // Lost: the retry gets the same temporary session and challenge.
-    let m = bmc.exchange(1_010, c.port, &request, &mut reply).unwrap();
-    assert_eq!(reply[..m], first[..]);
     // Another console (port) gets its own.
     let m = bmc
         .exchange(1_020, c.port + 1, &request, &mut reply)
         .unwrap();
     assert_ne!(reply[..m], first[..]);
-    match c.session.handle(&first, &mut c.rng, &mut c.out) {
-        Ok(Event::Send(n)) => c.n = n,
-        other => panic!("challenge: {other:?}"),
-    }
+    c.takes(&first);
     c.handshake(&mut bmc, 1_030, None).unwrap();
     assert!(c.request(&mut bmc, 1_040));
 }
@@ -92,22 +95,10 @@ fn session_challenge_retry_gets_the_same_challenge() {
 fn activate_session_answered_again_until_the_session_is_used() {
     let mut bmc = Bmc::new(5_000, 60_000);
     let mut c = v15_until(&mut bmc, 40101, Stage::ActivateSession);
+    let (activate, first) = lost_and_resent(&mut bmc, &c);
     let mut reply = [0u8; 512];
-    let activate = c.out[..c.n].to_vec();
-    let m = bmc.exchange(10, c.port, &activate, &mut reply).unwrap();
-    let first = reply[..m].to_vec();
-    // That answer is lost; ipmitool sends the very same packet again.
-    let m = bmc.exchange(1_010, c.port, &activate, &mut reply).unwrap();
-    assert_eq!(
-        reply[..m],
-        first[..],
-        "a different answer to the same Activate Session"
-    );
     assert_eq!(bmc.ep.active_sessions(), 1);
-    match c.session.handle(&reply[..m], &mut c.rng, &mut c.out) {
-        Ok(Event::Send(n)) => c.n = n,
-        other => panic!("the retry's answer: {other:?}"),
-    }
+    c.takes(&first);
     c.handshake(&mut bmc, 1_020, None).unwrap();
     assert!(c.request(&mut bmc, 1_030));
     // The session is in use: the console has its answer, an Activate Session now is a replay.
@@ -119,22 +110,8 @@ fn activate_session_answered_again_until_the_session_is_used() {
 fn rakp3_retry_gets_the_same_rakp4_under_its_own_tag() {
     let mut bmc = Bmc::new(5_000, 60_000);
     let mut c = Console::new(40102);
-    c.handshake(&mut bmc, 0, Some(RAKP3)).unwrap();
-    let rakp3 = c.out[..c.n].to_vec();
+    let (rakp3, first) = answer_lost_and_retried(&mut bmc, &mut c, RAKP3);
     let mut reply = [0u8; 512];
-    let m = bmc.exchange(10, c.port, &rakp3, &mut reply).unwrap();
-    let first = reply[..m].to_vec();
-    // Lost. ipmitool retries byte for byte.
-    let m = bmc.exchange(1_010, c.port, &rakp3, &mut reply).unwrap();
-    assert_eq!(reply[..m], first[..]);
-    // freeipmi retries under a new message tag: the answer carries that tag, and is otherwise
-    // the same RAKP4.
-    let mut retry = rakp3.clone();
-    retry[TAG] = retry[TAG].wrapping_add(1);
-    let m = bmc.exchange(1_510, c.port, &retry, &mut reply).unwrap();
-    assert_eq!(reply[TAG], retry[TAG]);
-    assert_eq!(reply[..TAG], first[..TAG]);
-    assert_eq!(reply[TAG + 1..m], first[TAG + 1..]);
     // A RAKP3 with another key exchange code is no retry: nothing.
     let mut other = rakp3.clone();
     *other.last_mut().unwrap() ^= 1;

@@ -117,6 +117,14 @@ impl Console {
         }
     }
 
+    /// Takes the answer to the datagram sent last, which calls for another one (in `out`).
+    pub fn takes(&mut self, answer: &[u8]) {
+        match self.session.handle(answer, &mut self.rng, &mut self.out) {
+            Ok(Event::Send(n)) => self.n = n,
+            other => panic!("an answer that calls for the next datagram: {other:?}"),
+        }
+    }
+
     /// Get Device ID at `at`: whether the BMC answered it.
     pub fn request(&mut self, bmc: &mut Bmc, at: u64) -> bool {
         let n = self
