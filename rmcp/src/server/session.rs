@@ -156,8 +156,7 @@ pub(crate) enum Opening {
         /// Fingerprint of the request's data (auth type, privilege, challenge, outbound
         /// sequence): freeipmi gives each retry a new rqSeq, so the message itself differs.
         request: u32,
-        initial_inbound_sequence: u32,
-        max_privilege: Privilege,
+        response: ipmi_core::cmd::app::ActivateSessionResponse,
     },
 }
 

@@ -243,8 +243,7 @@ fn activate<const S: usize, const U: usize>(
                                     serial: 0,
                                     opening: Some(Opening::Activated {
                                         request: fingerprint(req.data),
-                                        initial_inbound_sequence: inbound,
-                                        max_privilege: want,
+                                        response: rsp,
                                     }),
                                 };
                                 (Cc::Normal, n, Some(active))
@@ -279,12 +278,7 @@ fn activate_again(
     password: &crate::crypto::Kuid,
     out: &mut [u8],
 ) -> Output {
-    let Some(Opening::Activated {
-        request,
-        initial_inbound_sequence,
-        max_privilege,
-    }) = active.opening
-    else {
+    let Some(Opening::Activated { request, response }) = active.opening else {
         return Output::Drop;
     };
     let Ok(req) = RequestRepr::parse_bytes(message) else {
@@ -296,17 +290,8 @@ fn activate_again(
     {
         return Output::Drop;
     }
-    let Ok(a) = ActivateSessionRequest::parse(req.data) else {
-        return Output::Drop;
-    };
-    let rsp = ActivateSessionResponse {
-        auth_type: a.auth_type,
-        session_id: id,
-        initial_inbound_sequence,
-        max_privilege,
-    };
     let mut data = [0u8; MAX_MESSAGE];
-    let Ok(n) = rsp.emit(&mut data) else {
+    let Ok(n) = response.emit(&mut data) else {
         return Output::Drop;
     };
     let seal = (active.out_seq, id, password);
