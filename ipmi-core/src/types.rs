@@ -168,6 +168,10 @@ open_enum! {
         GetDeviceId = 0x01,
         /// 0x04 Get Self Test Results.
         GetSelfTestResults = 0x04,
+        /// 0x06 Set ACPI Power State.
+        SetAcpiPowerState = 0x06,
+        /// 0x07 Get ACPI Power State.
+        GetAcpiPowerState = 0x07,
         /// 0x08 Get Device GUID.
         GetDeviceGuid = 0x08,
         /// 0x37 Get System GUID.

@@ -7,8 +7,8 @@ use crate::cmd::app::{
     GetChannelAccessRequest, GetChannelAccessResponse, GetChannelInfoRequest,
     GetChannelInfoResponse, GetDeviceIdResponse, GetSelfTestResultsResponse, GetUserAccessRequest,
     GetUserAccessResponse, GetUserNameRequest, GetUserNameResponse, GuidResponse,
-    PasswordOperation, SetChannelAccessRequest, SetUserAccessRequest, SetUserNameRequest,
-    SetUserPasswordRequest, UserEnableStatus, UserName, CHANNEL_CURRENT,
+    PasswordOperation, SetAcpiPowerStateRequest, SetChannelAccessRequest, SetUserAccessRequest,
+    SetUserNameRequest, SetUserPasswordRequest, UserEnableStatus, UserName, CHANNEL_CURRENT,
 };
 use crate::types::AppCmd;
 use crate::{CompletionCode, Privilege};
@@ -71,6 +71,20 @@ impl Bmc {
                     },
                     out,
                 )?
+            }
+            AppCmd::GetAcpiPowerState => {
+                parse::<Empty>(req.data)?;
+                emit(&self.acpi, out)?
+            }
+            AppCmd::SetAcpiPowerState => {
+                let r: SetAcpiPowerStateRequest = parse(req.data)?;
+                if let Some(system) = r.system {
+                    self.acpi.system = system;
+                }
+                if let Some(device) = r.device {
+                    self.acpi.device = device;
+                }
+                0
             }
             AppCmd::GetChannelAccess => {
                 let r: GetChannelAccessRequest = parse(req.data)?;
@@ -191,7 +205,7 @@ impl Bmc {
 
     /// The LAN channel's number when `channel` names it (by number or as 0x0E, "this
     /// channel"); any other channel does not exist here: CC.
-    fn lan_channel(&self, channel: u8) -> Result<u8, CompletionCode> {
+    pub(super) fn lan_channel(&self, channel: u8) -> Result<u8, CompletionCode> {
         if channel == CHANNEL_CURRENT || channel == self.channel.number {
             Ok(self.channel.number)
         } else {

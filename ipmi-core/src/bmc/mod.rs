@@ -14,6 +14,7 @@ use crate::{CompletionCode, Instant, NetFn, Privilege};
 mod app;
 mod chassis;
 mod identity;
+mod lan;
 #[cfg(test)]
 mod tests;
 mod users;
@@ -21,6 +22,7 @@ mod users;
 pub use crate::cmd::chassis::boot_options::BootFlags;
 pub use crate::cmd::chassis::control::ControlOp;
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
+pub use lan::LanConfig;
 pub use users::{PasswordTest, UserAccess, UserStore};
 
 /// What the dispatcher needs to know about a request.
@@ -140,6 +142,8 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
         },
         NetFn::App => match A::from(cmd) {
             A::GetSystemGuid => Some(Highest),
+            A::GetAcpiPowerState => Some(User),
+            A::SetAcpiPowerState => Some(Administrator),
             A::GetDeviceId | A::GetSelfTestResults | A::GetDeviceGuid => Some(User),
             A::GetChannelAccess | A::GetChannelInfo => Some(User),
             A::GetUserAccess | A::GetUserName => Some(Operator),
@@ -155,7 +159,35 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
             | A::GetChannelCipherSuites
             | A::Unknown(_) => None,
         },
+        NetFn::Transport => {
+            use crate::cmd::transport::TransportCmd as T;
+            match T::from(cmd) {
+                T::GetLanConfig => Some(Operator),
+                T::SetLanConfig => Some(Administrator),
+                T::Unknown(_) => None,
+            }
+        }
         _ => None,
+    }
+}
+
+/// Whether a request that succeeded changed state a shell persists (users, channel access,
+/// LAN parameters, boot options, restore policy, ACPI state). A test of a password changes
+/// nothing.
+fn changes_saved_state(netfn: NetFn, cmd: u8, data: &[u8]) -> bool {
+    use crate::types::{AppCmd as A, ChassisCmd as C};
+    match netfn {
+        NetFn::Chassis => matches!(
+            C::from(cmd),
+            C::SetPowerRestorePolicy | C::SetSystemBootOptions
+        ),
+        NetFn::App => match A::from(cmd) {
+            A::SetUserPassword => data.get(1).is_some_and(|op| op & 0x03 != 0x03),
+            A::SetChannelAccess | A::SetUserAccess | A::SetUserName | A::SetAcpiPowerState => true,
+            _ => false,
+        },
+        NetFn::Transport => cmd == u8::from(crate::cmd::transport::TransportCmd::SetLanConfig),
+        _ => false,
     }
 }
 
@@ -169,6 +201,9 @@ pub struct Bmc {
     identity: DeviceIdentity,
     channel: ChannelConfig,
     chassis: chassis::ChassisState,
+    lan: LanConfig,
+    acpi: crate::cmd::app::AcpiPowerState,
+    changed: bool,
 }
 
 impl Bmc {
@@ -178,7 +213,48 @@ impl Bmc {
             identity,
             channel,
             chassis: chassis::ChassisState::default(),
+            lan: LanConfig::default(),
+            acpi: crate::cmd::app::AcpiPowerState {
+                system: crate::cmd::app::ACPI_STATE_UNKNOWN,
+                device: crate::cmd::app::ACPI_STATE_UNKNOWN,
+            },
+            changed: false,
         }
+    }
+
+    /// The LAN configuration parameters.
+    pub fn lan(&self) -> &LanConfig {
+        &self.lan
+    }
+
+    /// The LAN configuration parameters, e.g. to list the suites or restore saved values.
+    pub fn lan_mut(&mut self) -> &mut LanConfig {
+        &mut self.lan
+    }
+
+    /// Restores a saved channel configuration (Set Channel Access's result).
+    pub fn restore_channel(&mut self, channel: ChannelConfig) {
+        self.channel = channel;
+    }
+
+    /// The ACPI power states (Get ACPI Power State).
+    pub fn acpi_power_state(&self) -> crate::cmd::app::AcpiPowerState {
+        self.acpi
+    }
+
+    /// Restores saved ACPI power states.
+    pub fn restore_acpi_power_state(&mut self, state: crate::cmd::app::AcpiPowerState) {
+        self.acpi = crate::cmd::app::AcpiPowerState {
+            system: state.system & 0x7F,
+            device: state.device & 0x7F,
+        };
+    }
+
+    /// Whether state a shell persists changed since the last call (and clears the flag): a
+    /// user, channel access, a LAN parameter, boot options, the restore policy or the ACPI
+    /// state was set, or a power action consumed one-shot boot flags. The shell saves then.
+    pub fn take_changed(&mut self) -> bool {
+        core::mem::take(&mut self.changed)
     }
 
     /// The identity Get Device ID and the GUID commands report.
@@ -232,7 +308,14 @@ impl Bmc {
     ) -> Outcome {
         self.poll(ctx.now);
         match self.dispatch(ctx, req, users, out) {
-            Ok(outcome) => outcome,
+            Ok(outcome) => {
+                if matches!(outcome, Outcome::Reply(r) if r.completion_code == CompletionCode::Normal)
+                    && changes_saved_state(req.netfn, req.cmd, req.data)
+                {
+                    self.changed = true;
+                }
+                outcome
+            }
             Err(cc) => Outcome::Reply(Reply::code(cc)),
         }
     }
@@ -254,6 +337,7 @@ impl Bmc {
         }
         match req.netfn {
             NetFn::Chassis => self.chassis_command(ctx, req, out),
+            NetFn::Transport => self.transport_command(req, out).map(Outcome::Reply),
             _ => self.app_command(ctx, req, users, out).map(Outcome::Reply),
         }
     }
@@ -275,6 +359,9 @@ impl Bmc {
             } else {
                 cc
             });
+        }
+        if matches!(action, Action::Control { .. } | Action::SetBootFlags(_)) {
+            self.changed = true;
         }
         match self
             .chassis

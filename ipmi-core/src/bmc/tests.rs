@@ -220,7 +220,7 @@ fn unknown_netfns_and_commands_get_c1() {
         (0x2C, 0x01, &[0xDC][..]), // DCMI Get Capabilities
         (0x04, 0x2D, &[0x01][..]),
         (0x0A, 0x10, &[][..]),
-        (0x0C, 0x02, &[0x01, 0x00, 0x00, 0x00][..]),
+        (0x0C, 0x04, &[0x01, 0x00][..]),
         (0x2E, 0x01, &[0x00, 0x00, 0x00][..]),
         (0x00, 0x05, &[][..]),
         (0x00, 0x0A, &[][..]),
@@ -1194,4 +1194,124 @@ fn restored_state_is_reported() {
     h.advance(120_000); // restored flags start no timer
     assert_eq!(&h.boot_param(5)[..], &[0x01, 0x05, 0xC0, 0x08, 0, 0, 0]);
     assert_eq!(h.chassis(0x01, &[])[0], 0x40);
+}
+
+#[test]
+fn lan_parameters_get_set_and_privileges() {
+    let mut h = Harness::new();
+    h.bmc.lan_mut().set_suites([
+        (3, Privilege::Administrator),
+        (17, Privilege::Administrator),
+    ]);
+    // ipmitool `lan print 1`: IP address, then the cipher suite entries.
+    let (cc, d) = h.run(
+        Privilege::Operator,
+        NetFn::Transport,
+        0x02,
+        &[0x01, 0x03, 0, 0],
+    );
+    assert_eq!((cc, &d[..]), (Cc::Normal, &[0x11, 0, 0, 0, 0][..]));
+    let (cc, d) = h.run(
+        Privilege::Operator,
+        NetFn::Transport,
+        0x02,
+        &[0x01, 23, 0, 0],
+    );
+    assert_eq!((cc, &d[..]), (Cc::Normal, &[0x11, 0, 3, 17][..]));
+    // Revision only.
+    let (cc, d) = h.run(
+        Privilege::Operator,
+        NetFn::Transport,
+        0x02,
+        &[0x81, 0x03, 0, 0],
+    );
+    assert_eq!((cc, &d[..]), (Cc::Normal, &[0x11][..]));
+    // Set as Administrator: changed; as Operator or User: D4, nothing changed.
+    assert!(!h.bmc.take_changed());
+    let set_ip = [0x01, 0x03, 10, 0, 0, 5];
+    for p in [Privilege::Operator, Privilege::User] {
+        assert_eq!(
+            h.run(p, NetFn::Transport, 0x01, &set_ip).0,
+            Cc::InsufficientPrivilege
+        );
+    }
+    assert!(!h.bmc.take_changed());
+    assert_eq!(h.admin(NetFn::Transport, 0x01, &set_ip).0, Cc::Normal);
+    assert!(h.bmc.take_changed());
+    assert!(!h.bmc.take_changed());
+    let (_, d) = h.run(
+        Privilege::Operator,
+        NetFn::Transport,
+        0x02,
+        &[0x0E, 0x03, 0, 0],
+    );
+    assert_eq!(&d[..], &[0x11, 10, 0, 0, 5]);
+    // Read-only, unknown, other channel, User reading.
+    assert_eq!(
+        h.admin(NetFn::Transport, 0x01, &[0x01, 23, 0, 3]).0,
+        Cc::CommandSpecific82
+    );
+    assert_eq!(
+        h.admin(NetFn::Transport, 0x01, &[0x01, 0x60, 0]).0,
+        Cc::CommandSpecific80
+    );
+    assert_eq!(
+        h.admin(NetFn::Transport, 0x02, &[0x01, 0x60, 0, 0]).0,
+        Cc::CommandSpecific80
+    );
+    assert_eq!(
+        h.admin(NetFn::Transport, 0x02, &[0x05, 0x03, 0, 0]).0,
+        Cc::InvalidDataField
+    );
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Transport, 0x02, &[0x01, 0x03, 0, 0])
+            .0,
+        Cc::InsufficientPrivilege
+    );
+    assert!(!h.bmc.take_changed());
+    // Parameter 24: suite 3 capped at User.
+    let privs = [0x01, 24, 0, 0x42, 0, 0, 0, 0, 0, 0, 0];
+    assert_eq!(h.admin(NetFn::Transport, 0x01, &privs).0, Cc::Normal);
+    assert_eq!(h.bmc.lan().suite_cap(3), Privilege::User);
+    assert_eq!(h.bmc.lan().suite_cap(17), Privilege::Administrator);
+}
+
+#[test]
+fn acpi_power_state() {
+    let mut h = Harness::new();
+    let (cc, d) = h.run(Privilege::User, NetFn::App, 0x07, &[]);
+    assert_eq!((cc, &d[..]), (Cc::Normal, &[0x2A, 0x2A][..]));
+    assert_eq!(
+        h.run(Privilege::Operator, NetFn::App, 0x06, &[0x80, 0x80])
+            .0,
+        Cc::InsufficientPrivilege
+    );
+    assert_eq!(h.admin(NetFn::App, 0x06, &[0x80, 0x05]).0, Cc::Normal);
+    assert!(h.bmc.take_changed());
+    let (_, d) = h.run(Privilege::User, NetFn::App, 0x07, &[]);
+    assert_eq!(&d[..], &[0x00, 0x2A]);
+    assert_eq!(
+        h.admin(NetFn::App, 0x06, &[0x80]).0,
+        Cc::RequestDataLengthInvalid
+    );
+}
+
+#[test]
+fn user_changes_raise_the_changed_flag_but_a_password_test_does_not() {
+    let mut h = Harness::new();
+    let mut name = [0u8; 17];
+    name[0] = 3;
+    name[1..5].copy_from_slice(b"maas");
+    assert_eq!(h.admin(NetFn::App, 0x45, &name).0, Cc::Normal);
+    assert!(h.bmc.take_changed());
+    let mut pw = [0u8; 18];
+    pw[0] = 2;
+    pw[1] = 3; // test password: mismatch
+    assert_eq!(h.admin(NetFn::App, 0x47, &pw).0, Cc::CommandSpecific80);
+    assert!(!h.bmc.take_changed());
+    pw[1] = 2; // set password
+    assert_eq!(h.admin(NetFn::App, 0x47, &pw).0, Cc::Normal);
+    assert!(h.bmc.take_changed());
+    assert_eq!(h.admin(NetFn::Chassis, 0x06, &[0x02]).0, Cc::Normal);
+    assert!(h.bmc.take_changed());
 }

@@ -56,13 +56,13 @@ pub(crate) fn auth_capabilities<const U: usize>(
         .users
         .iter()
         .flatten()
-        .any(|u| u.enabled && !u.name.is_empty());
+        .any(|u| u.can_log_in() && !u.name.is_empty());
     let null = config.allow_null_users
         && config
             .users
             .iter()
             .flatten()
-            .any(|u| u.enabled && u.name.is_empty());
+            .any(|u| u.can_log_in() && u.name.is_empty());
     let rsp = GetChannelAuthCapabilitiesResponse {
         channel: LAN_CHANNEL,
         ipmi_v20_extended_capabilities: req.get_ipmi_v20_extended_data,

@@ -68,8 +68,18 @@ pub struct User {
     pub password: Kuid,
     /// Highest privilege this user may have on the LAN channel.
     pub privilege_limit: Privilege,
-    /// Whether the user may log in at all.
+    /// Whether the user may log in at all (Set User Password enable/disable).
     pub enabled: bool,
+    /// IPMI messaging on the LAN channel (Set User Access bit 4). Kept apart from the
+    /// privilege limit: `ipmitool user priv` and `user enable` change one and leave the other.
+    pub ipmi_messaging: bool,
+}
+
+impl User {
+    /// Whether this user may open a session now: enabled, IPMI messaging on, some privilege.
+    pub fn can_log_in(&self) -> bool {
+        self.enabled && self.ipmi_messaging && self.privilege_limit.rank() > 0
+    }
 }
 
 /// The endpoint's configuration. `USERS` counts user ids 1..=USERS; id 1 is IPMI's null user.
@@ -218,6 +228,30 @@ impl<const USERS: usize> Config<USERS> {
         self.users.get(usize::from(id).checked_sub(1)?)?.as_ref()
     }
 
+    /// Puts `user` into slot `id` (1-based), or empties the slot: how a shell restores a saved
+    /// user table or applies an operator's change while the BMC runs.
+    pub fn set_user(&mut self, id: u8, user: Option<User>) -> Result<(), ConfigError> {
+        if let Some(u) = &user {
+            if !u.name.is_empty() && self.find_user(&u.name).is_some_and(|other| other != id) {
+                return Err(ConfigError::DuplicateUser);
+            }
+        }
+        let slot = usize::from(id)
+            .checked_sub(1)
+            .and_then(|i| self.users.get_mut(i))
+            .ok_or(ConfigError::TooManyUsers)?;
+        *slot = user;
+        Ok(())
+    }
+
+    /// Every user slot, id 1 first.
+    pub fn users(&self) -> impl Iterator<Item = (u8, Option<&User>)> + '_ {
+        self.users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (i as u8 + 1, u.as_ref()))
+    }
+
     /// Finds an enabled or disabled user by name; returns its id.
     pub fn find_user(&self, name: &[u8]) -> Option<u8> {
         self.users
@@ -242,6 +276,7 @@ pub(crate) fn make_user(
         password,
         privilege_limit,
         enabled: true,
+        ipmi_messaging: true,
     })
 }
 

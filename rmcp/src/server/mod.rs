@@ -152,7 +152,12 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             privilege_limit: config.channel_privilege_limit,
             ..ipmi_core::bmc::ChannelConfig::default()
         };
-        let bmc = Bmc::new(config.identity, channel);
+        let mut bmc = Bmc::new(config.identity, channel);
+        // LAN parameters 22-24 list the enabled suites with their caps; what Set LAN
+        // Configuration Parameters 24 writes there is what Open Session holds new sessions to.
+        let lan = bmc.lan_mut();
+        lan.set_suites(config.enabled_suites().map(|id| (id, config.suite_cap(id))));
+        lan.auth_type_support = config.v15_auth_types & 0x37;
         Endpoint {
             config,
             bmc,
@@ -166,6 +171,22 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
     /// The configuration in force.
     pub fn config(&self) -> &Config<USERS> {
         &self.config
+    }
+
+    /// Puts `user` into slot `id` (or empties it) while the endpoint runs: the next login sees
+    /// it. Sessions already open keep going.
+    pub fn set_user(&mut self, id: u8, user: Option<User>) -> Result<(), ConfigError> {
+        self.config.set_user(id, user)?;
+        if let Some(g) = self.guards.get_mut(usize::from(id).saturating_sub(1)) {
+            *g = UserGuard::default();
+        }
+        Ok(())
+    }
+
+    /// Whether state a shell persists changed since the last call (users, channel access, LAN
+    /// parameters, boot options, restore policy); clears the flag. See [`Bmc::take_changed`].
+    pub fn take_changed(&mut self) -> bool {
+        self.bmc.take_changed()
     }
 
     /// The command dispatcher (boot flags, restore policy...), e.g. to save its state.

@@ -116,8 +116,10 @@ fn open_session<const S: usize, const U: usize>(
     };
     // A null record lets the BMC choose that algorithm: take the strongest enabled suite that
     // matches every algorithm the console did name.
+    // A suite whose entry in LAN parameter 24 is "unused" is not offered.
     let suite = crate::crypto::SUITES.iter().rev().find(|s| {
         ep.config.suite_enabled(s.id)
+            && ep.bmc.lan().suite_cap(s.id).rank() > 0
             && req.auth.is_none_or(|a| a == s.auth)
             && req.integrity.is_none_or(|i| i == s.integrity)
             && req.confidentiality.is_none_or(|c| c == s.confidentiality)
@@ -127,7 +129,7 @@ fn open_session<const S: usize, const U: usize>(
     };
     let limit = super::session_privilege(&[
         ep.bmc.channel().privilege_limit,
-        ep.config.suite_cap(suite.id),
+        ep.bmc.lan().suite_cap(suite.id),
     ]);
     let max_privilege = match req.max_privilege {
         Privilege::Highest => limit,
@@ -247,7 +249,7 @@ fn rakp1<const S: usize, const U: usize>(
     } else {
         ep.config
             .find_user(name)
-            .filter(|&id| ep.config.user(id).is_some_and(|u| u.enabled))
+            .filter(|&id| ep.config.user(id).is_some_and(|u| u.can_log_in()))
     };
     let Some(user_id) = user_id else {
         // Unknown user: a failed login, charged to the source.

@@ -24,7 +24,9 @@ impl<const U: usize> Store<'_, U> {
     fn user(&self, id: u8) -> Option<&User> {
         self.config.user(id)
     }
-    /// The user in slot `id`, created empty and disabled if the slot is free.
+    /// The user in slot `id`, created empty and disabled if the slot is free. A new user has
+    /// IPMI messaging on (and no privilege until one is set), so that ipmitool's
+    /// `user set name` / `set password` / `priv` / `enable` alone make a user who can log in.
     fn user_or_new(&mut self, id: u8) -> Option<&mut User> {
         let slot = self.slot(id)?;
         if slot.is_none() {
@@ -33,6 +35,7 @@ impl<const U: usize> Store<'_, U> {
                 password: Kuid::empty(),
                 privilege_limit: Privilege::NoAccess,
                 enabled: false,
+                ipmi_messaging: true,
             });
         }
         slot.as_mut()
@@ -79,7 +82,7 @@ impl<const U: usize> UserStore for Store<'_, U> {
             Some(u) => UserAccess {
                 enabled: u.enabled,
                 privilege_limit: u.privilege_limit,
-                ipmi_messaging: u.enabled && u.privilege_limit.rank() > 0,
+                ipmi_messaging: u.ipmi_messaging,
                 link_auth: false,
                 callback_only: false,
             },
@@ -97,11 +100,8 @@ impl<const U: usize> UserStore for Store<'_, U> {
         let user = self
             .user_or_new(id)
             .ok_or(CompletionCode::ParameterOutOfRange)?;
-        user.privilege_limit = if access.ipmi_messaging {
-            access.privilege_limit
-        } else {
-            Privilege::NoAccess
-        };
+        user.privilege_limit = access.privilege_limit;
+        user.ipmi_messaging = access.ipmi_messaging;
         user.enabled = access.enabled;
         Ok(())
     }
@@ -147,5 +147,57 @@ impl<const U: usize> UserStore for Store<'_, U> {
 
     fn active_sessions(&self) -> u8 {
         self.active
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn access(store: &Store<'_, 4>, id: u8) -> UserAccess {
+        store.access(id)
+    }
+
+    /// ipmitool's MAAS sequence (`user set name 3 maas`, `set password`, `priv 3 4 1`,
+    /// `enable 3`) and `disable`/`enable` afterwards leave a user who can log in as asked.
+    #[test]
+    fn ipmitool_user_sequences_leave_a_user_who_can_log_in() {
+        let mut config: Config<4> = Config::new();
+        let mut guards = [UserGuard::default(); 4];
+        let mut store = Store {
+            config: &mut config,
+            guards: &mut guards,
+            active: 0,
+        };
+        let mut name = [0u8; 16];
+        name[..4].copy_from_slice(b"maas");
+        store.set_name(3, &name).unwrap();
+        store.set_password(3, &[b'x'; 20]).unwrap();
+        // `user priv 3 4 1`: change bits clear, only the limit.
+        let mut a = access(&store, 3);
+        a.privilege_limit = Privilege::Administrator;
+        store.set_access(3, a).unwrap();
+        // `user enable 3`.
+        let mut a = access(&store, 3);
+        a.enabled = true;
+        store.set_access(3, a).unwrap();
+        assert!(store.config.user(3).unwrap().can_log_in());
+        // disable, enable: the privilege and messaging survive.
+        for enabled in [false, true] {
+            let mut a = access(&store, 3);
+            a.enabled = enabled;
+            store.set_access(3, a).unwrap();
+        }
+        let u = store.config.user(3).unwrap();
+        assert!(u.can_log_in());
+        assert_eq!(u.privilege_limit, Privilege::Administrator);
+        // `channel setaccess 1 3 ipmi=off`: no login, limit kept.
+        let mut a = access(&store, 3);
+        a.ipmi_messaging = false;
+        store.set_access(3, a).unwrap();
+        let u = store.config.user(3).unwrap();
+        assert!(!u.can_log_in());
+        assert_eq!(u.privilege_limit, Privilege::Administrator);
+        assert_eq!(store.test_password(3, &[b'x'; 20]), PasswordTest::Match);
     }
 }

@@ -122,7 +122,7 @@ fn challenge<const S: usize, const U: usize>(
     let Some(user_id) = ep.config.find_user(name) else {
         return (Cc::CommandSpecific81, 0);
     };
-    if !ep.config.user(user_id).is_some_and(|u| u.enabled) {
+    if !ep.config.user(user_id).is_some_and(|u| u.can_log_in()) {
         return (Cc::CommandSpecific81, 0);
     }
     // The same request again from the same console while its challenge is pending: the answer

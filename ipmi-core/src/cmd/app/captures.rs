@@ -44,8 +44,12 @@ fn check_request(cmd: u8, data: &[u8]) {
         AppCmd::GetDeviceId
         | AppCmd::GetSelfTestResults
         | AppCmd::GetDeviceGuid
-        | AppCmd::GetSystemGuid => {
+        | AppCmd::GetSystemGuid
+        | AppCmd::GetAcpiPowerState => {
             check_exact!(Empty, data);
+        }
+        AppCmd::SetAcpiPowerState => {
+            check_exact!(SetAcpiPowerStateRequest, data);
         }
         AppCmd::GetChannelAuthCapabilities => {
             check_exact!(GetChannelAuthCapabilitiesRequest, data);
@@ -107,6 +111,9 @@ fn check_response(cmd: u8, data: &[u8]) {
         AppCmd::GetDeviceGuid | AppCmd::GetSystemGuid => {
             check_exact!(GuidResponse, data);
         }
+        AppCmd::GetAcpiPowerState => {
+            check_exact!(AcpiPowerState, data);
+        }
         AppCmd::GetChannelAuthCapabilities => {
             check_exact!(GetChannelAuthCapabilitiesResponse, data);
         }
@@ -141,7 +148,8 @@ fn check_response(cmd: u8, data: &[u8]) {
         | AppCmd::SetChannelAccess
         | AppCmd::SetUserAccess
         | AppCmd::SetUserName
-        | AppCmd::SetUserPassword => {
+        | AppCmd::SetUserPassword
+        | AppCmd::SetAcpiPowerState => {
             check_exact!(Empty, data);
         }
         AppCmd::Unknown(_) => {}

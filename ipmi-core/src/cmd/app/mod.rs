@@ -62,6 +62,7 @@ mod testutil;
 #[cfg(test)]
 mod captures;
 
+pub mod acpi_power_state;
 pub mod activate_session;
 pub mod channel_access;
 pub mod channel_auth_capabilities;
@@ -78,6 +79,10 @@ pub mod user_access;
 pub mod user_name;
 pub mod user_password;
 
+pub use acpi_power_state::{
+    AcpiPowerState, GetAcpiPowerState, SetAcpiPowerState, SetAcpiPowerStateRequest,
+    ACPI_STATE_UNKNOWN,
+};
 pub use activate_session::{ActivateSession, ActivateSessionRequest, ActivateSessionResponse};
 pub use channel_access::{
     ChannelAccessMode, ChannelAccessSelector, GetChannelAccess, GetChannelAccessRequest,

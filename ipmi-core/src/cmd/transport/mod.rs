@@ -1,0 +1,18 @@
+//! NetFn Transport (0x0C) commands: the LAN channel's configuration parameters.
+
+pub mod lan_config;
+
+pub use lan_config::{
+    GetLanConfig, GetLanConfigRequest, GetLanConfigResponse, LanParameter, SetLanConfig,
+    SetLanConfigRequest, LAN_CONFIG_REVISION,
+};
+
+open_enum! {
+    /// Commands of NetFn Transport (0x0C) that this stack knows.
+    pub enum TransportCmd {
+        /// 0x01 Set LAN Configuration Parameters.
+        SetLanConfig = 0x01,
+        /// 0x02 Get LAN Configuration Parameters.
+        GetLanConfig = 0x02,
+    }
+}
