@@ -26,8 +26,9 @@ use crate::provider::Provider;
 
 /// Sessions per BMC.
 pub const SESSIONS: usize = 8;
-/// User ids per BMC (id 1 is IPMI's null user; the configured user gets id 2).
-pub const USERS: usize = 4;
+/// User ids a BMC can have (id 1 is IPMI's null user; the configured user gets id 2); the
+/// configuration's `max_users` (default 10) is how many it serves.
+pub const USERS: usize = crate::config::MAX_USERS as usize;
 
 /// The endpoint type host-sim runs.
 pub type Ep = Endpoint<SESSIONS, USERS>;
@@ -85,12 +86,11 @@ pub struct Spec {
 /// Builds the endpoint configuration of one BMC.
 pub fn endpoint_config(cfg: &BmcConfig, r: &Resolved) -> Result<Config<USERS>, String> {
     let mut c = Config::new();
-    c.add_user(
-        cfg.username.as_bytes(),
-        cfg.password.as_bytes(),
-        ipmi_core::Privilege::Administrator,
-    )
-    .map_err(|e| format!("user: {e}"))?;
+    c.max_user_ids = cfg.max_users.min(crate::config::MAX_USERS);
+    for u in &r.users {
+        c.set_user(u.id, Some(crate::store::user_of(u)?))
+            .map_err(|e| format!("user {:?}: {e}", u.name))?;
+    }
     c.set_kg(r.kg.as_deref()).map_err(|e| format!("kg: {e}"))?;
     c.set_suites(&cfg.cipher_suites)
         .map_err(|e| format!("cipher_suites: {e}"))?;
@@ -110,7 +110,7 @@ pub struct Bmc {
     sock: std::net::UdpSocket,
     core: std::sync::Mutex<Core>,
     machine: Arc<Machine>,
-    home: Option<Home>,
+    saver: Option<crate::store::Saver>,
     clock: Clock,
     rt: tokio::runtime::Handle,
     me: Weak<Bmc>,
@@ -124,6 +124,8 @@ struct Core {
     pending: Vec<(Ticket, SocketAddr)>,
     active_until: u64,
     state: State,
+    /// The LAN parameters as the BMC started (only changes from them are saved).
+    lan_baseline: ipmi_core::bmc::LanConfig,
 }
 
 impl Served for Bmc {
@@ -141,7 +143,12 @@ impl Served for Bmc {
             .handle(now, peer, data, &mut core.rng, &mut core.out)
         {
             Output::Drop => tracing::debug!(bmc = %self.name, %peer, len = data.len(), "dropped"),
-            Output::Reply(m) => self.send(&core.out[..m], peer),
+            Output::Reply(m) => {
+                self.send(&core.out[..m], peer);
+                if core.ep.take_changed() {
+                    self.persist(core);
+                }
+            }
             Output::Pending(ticket, action) => {
                 self.log_action(peer, action);
                 if let Some(result) = self.machine.perform_now(action) {
@@ -228,22 +235,30 @@ impl Bmc {
         if let (Some(m), Some(peer)) = (reply, peer) {
             self.send(&core.out[..m], peer);
         }
-        if !matches!(action, Action::PowerStatus | Action::Identify { .. }) {
-            core.state.power_on = self.machine.power_on.load(Ordering::Relaxed);
-            crate::bootstate::save(&core.ep, &mut core.state);
-            self.save_state(&core.state);
+        let changed = core.ep.take_changed();
+        if changed || !matches!(action, Action::PowerStatus | Action::Identify { .. }) {
+            self.persist(core);
         }
     }
 
-    fn save_state(&self, state: &State) {
-        if let Some(h) = &self.home {
-            let (h, name, s) = (h.clone(), self.name.clone(), state.clone());
-            self.rt.spawn_blocking(move || {
-                if let Err(e) = h.save_state(&name, &s) {
-                    tracing::warn!(bmc = %name, "cannot save state: {e}");
-                }
-            });
+    /// Captures what the endpoint changed into the state and saves it (see `store.rs`).
+    fn persist(&self, core: &mut Core) {
+        core.state.power_on = self.machine.power_on.load(Ordering::Relaxed);
+        crate::store::capture(&core.ep, &core.lan_baseline, &mut core.state);
+        if let Some(saver) = &self.saver {
+            saver.save(&self.rt, core.state.clone());
         }
+    }
+
+    /// Applies a `host-sim user` change to the running endpoint (the next login sees it) and
+    /// saves it.
+    fn edit_user(&self, edit: &crate::store::UserEdit) -> Result<String, String> {
+        let mut guard = self.core.lock().unwrap_or_else(|p| p.into_inner());
+        let core = &mut *guard;
+        let done = crate::store::apply_user_edit(&mut core.ep, edit)?;
+        self.persist(core);
+        tracing::info!(bmc = %self.name, "{done}");
+        Ok(done)
     }
 
     /// The boot device a provider's `[BOOT] get` reported at start, when no flags were saved.
@@ -259,16 +274,47 @@ impl Bmc {
     }
 }
 
-/// Runs one BMC until `stop` fires. `home` is where its state is saved (None for `demo`).
+/// A `host-sim user` change for a running BMC, and where its one-line answer goes.
+pub type UserEditRequest = (
+    crate::store::UserEdit,
+    oneshot::Sender<Result<String, String>>,
+);
+
+/// Builds the endpoint of a BMC from its configuration and restores its saved state; returns
+/// it with the LAN parameters it had before the restore (the baseline of what is saved).
+pub fn build_endpoint(
+    name: &str,
+    cfg: &BmcConfig,
+    r: &Resolved,
+    state: &State,
+) -> Result<(Box<Ep>, ipmi_core::bmc::LanConfig), String> {
+    let config = endpoint_config(cfg, r)?;
+    let mut ep: Box<Ep> = Box::new(Endpoint::new(config));
+    // What `lan print` reports before anyone sets it: the address the BMC is bound to, a
+    // locally administered MAC made from the GUID, the port.
+    let lan = ep.bmc_mut().lan_mut();
+    if let std::net::IpAddr::V4(v4) = r.bind.ip() {
+        let g = r.guid;
+        lan.set_address(v4.octets(), 1, [0x02, g[0], g[1], g[2], g[3], g[4]], [0; 4]);
+    }
+    lan.rmcp_port = r.bind.port();
+    let baseline = ep.bmc().lan().clone();
+    crate::store::restore(&mut ep, state, name);
+    Ok((ep, baseline))
+}
+
+/// Runs one BMC until `stop` fires. `home` is where its state is saved (None for `demo`);
+/// `edits` brings `host-sim user` changes while it runs.
 pub async fn run(
     spec: Spec,
     sock: std::net::UdpSocket,
     home: Option<Home>,
     clock: Clock,
     stop: oneshot::Receiver<()>,
+    edits: tokio::sync::mpsc::UnboundedReceiver<UserEditRequest>,
 ) {
     let span = tracing::info_span!("bmc", name = %spec.name);
-    run_inner(spec, sock, home, clock, stop)
+    run_inner(spec, sock, home, clock, stop, edits)
         .instrument(span)
         .await
 }
@@ -278,17 +324,17 @@ async fn run_inner(
     sock: std::net::UdpSocket,
     home: Option<Home>,
     clock: Clock,
-    stop: oneshot::Receiver<()>,
+    mut stop: oneshot::Receiver<()>,
+    mut edits: tokio::sync::mpsc::UnboundedReceiver<UserEditRequest>,
 ) {
-    let config = match endpoint_config(&spec.cfg, &spec.resolved) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!("bad configuration: {e}");
-            return;
-        }
-    };
-    let mut ep: Box<Ep> = Box::new(Endpoint::new(config));
-    crate::bootstate::restore(&mut ep, &spec.state);
+    let (ep, lan_baseline) =
+        match build_endpoint(&spec.name, &spec.cfg, &spec.resolved, &spec.state) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!("bad configuration: {e}");
+                return;
+            }
+        };
     let machine = Arc::new(Machine::new(
         &spec.name,
         spec.provider.clone(),
@@ -308,9 +354,10 @@ async fn run_inner(
             pending: Vec::new(),
             active_until: 0,
             state,
+            lan_baseline,
         }),
         machine,
-        home,
+        saver: home.map(|h| crate::store::Saver::new(h, &spec.name)),
         clock,
         rt: tokio::runtime::Handle::current(),
         me: me.clone(),
@@ -352,7 +399,20 @@ async fn run_inner(
         }
     };
     tracing::info!(addr = ?local, provider = %spec.cfg.provider, "BMC listening");
-    let _ = stop.await;
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            edit = edits.recv() => match edit {
+                Some((edit, answer)) => {
+                    let _ = answer.send(bmc.edit_user(&edit));
+                }
+                None => {
+                    let _ = (&mut stop).await;
+                    break;
+                }
+            },
+        }
+    }
     reactor.remove(token);
     // A script finishing right now may hold the BMC for a moment; the socket closes (and the port
     // can be bound again) when the last reference goes.

@@ -48,6 +48,98 @@ pub struct BmcConfig {
     pub script_timeout_secs: u64,
     /// System GUID (32 hex digits), fixed at `add` so that clients see a stable GUID.
     pub system_guid: String,
+    /// User ids the BMC serves (1..=this; id 1 is IPMI's null user), at most 16.
+    #[serde(default = "default_max_users")]
+    pub max_users: u8,
+    /// More users, after the one of `username` (ids 3, 4, ... unless `id` is given).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserConfig>,
+}
+
+/// Most user ids a host-sim BMC can have (the endpoint's table size).
+pub const MAX_USERS: u8 = 16;
+/// User ids a new BMC serves.
+pub const DEFAULT_MAX_USERS: u8 = 10;
+
+fn default_max_users() -> u8 {
+    DEFAULT_MAX_USERS
+}
+fn default_true() -> bool {
+    true
+}
+
+/// One more user of a BMC (`[[users]]` in the file, `--user` on the command line).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// User id (2..=max_users); the next free one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u8>,
+    /// Name, at most 16 bytes.
+    pub name: String,
+    /// Password, at most 20 bytes (in clear: RAKP needs it).
+    pub password: String,
+    /// Privilege limit: callback, user, operator or administrator.
+    #[serde(default = "default_privilege")]
+    pub privilege: String,
+    /// Whether the user may log in.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+impl UserConfig {
+    /// Parses `--user NAME[:PRIVILEGE][:disabled]=PASSWORD`.
+    pub fn parse_arg(text: &str) -> Result<UserConfig, String> {
+        let (left, password) = text.split_once('=').ok_or_else(|| {
+            format!("bad --user {text:?}: use NAME[:PRIVILEGE][:disabled]=PASSWORD")
+        })?;
+        let mut parts = left.split(':');
+        let name = parts.next().unwrap_or_default().to_string();
+        let mut u = UserConfig {
+            id: None,
+            name,
+            password: password.to_string(),
+            privilege: default_privilege(),
+            enabled: true,
+        };
+        for p in parts {
+            if p.eq_ignore_ascii_case("disabled") {
+                u.enabled = false;
+            } else {
+                parse_privilege(p).map_err(|m| format!("bad --user {:?}: {m}", u.name))?;
+                u.privilege = p.to_ascii_lowercase();
+            }
+        }
+        Ok(u)
+    }
+}
+
+/// One user as the BMC's user table holds it (what `resolve` decodes).
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserEntry {
+    /// User id, 2..=max_users.
+    pub id: u8,
+    /// Name.
+    pub name: String,
+    /// Password.
+    pub password: String,
+    /// Privilege limit.
+    pub privilege: Privilege,
+    /// May log in.
+    pub enabled: bool,
+    /// IPMI messaging on the LAN channel.
+    pub ipmi_messaging: bool,
+}
+
+impl fmt::Debug for UserEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserEntry")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("privilege", &self.privilege)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
 }
 
 fn default_suites() -> Vec<u8> {
@@ -71,6 +163,8 @@ pub struct Resolved {
     pub privilege_limit: Privilege,
     /// System GUID bytes.
     pub guid: [u8; 16],
+    /// The users the file configures, by id.
+    pub users: Vec<UserEntry>,
 }
 
 impl fmt::Debug for Resolved {
@@ -234,6 +328,8 @@ impl BmcConfig {
             privilege_limit: default_privilege(),
             script_timeout_secs: DEFAULT_SCRIPT_TIMEOUT_SECS,
             system_guid: random_guid(),
+            max_users: DEFAULT_MAX_USERS,
+            users: Vec::new(),
         }
     }
 
@@ -278,12 +374,86 @@ impl BmcConfig {
             return Err(ferr("script_timeout_secs", "must be 1 to 3600 seconds"));
         }
         let guid = parse_guid(&self.system_guid).map_err(|m| ferr("system_guid", m))?;
+        let users = self.user_entries()?;
         Ok(Resolved {
             bind: SocketAddr::new(ip, self.port),
             kg,
             privilege_limit,
             guid,
+            users,
         })
+    }
+
+    /// The users of the file by id: `username` at id 2, then `users` (ids given, or the next
+    /// free ones).
+    fn user_entries(&self) -> Result<Vec<UserEntry>, FieldError> {
+        if self.max_users < 2 || self.max_users > MAX_USERS {
+            return Err(ferr(
+                "max_users",
+                format!("must be 2 to {MAX_USERS} (user id 1 is the null user)"),
+            ));
+        }
+        let mut out: Vec<UserEntry> = Vec::new();
+        let first = UserConfig {
+            id: Some(2),
+            name: self.username.clone(),
+            password: self.password.clone(),
+            privilege: default_privilege(),
+            enabled: true,
+        };
+        for (field, u) in
+            std::iter::once(("username", &first)).chain(self.users.iter().map(|u| ("users", u)))
+        {
+            if u.name.is_empty() || u.name.len() > 16 {
+                return Err(ferr(
+                    field,
+                    format!("user name {:?} must be 1 to 16 bytes", u.name),
+                ));
+            }
+            if u.password.len() > 20 {
+                return Err(ferr(
+                    field,
+                    format!("password of {:?} is longer than 20 bytes", u.name),
+                ));
+            }
+            let privilege = parse_privilege(&u.privilege).map_err(|m| ferr(field, m))?;
+            if out.iter().any(|o| o.name == u.name) {
+                return Err(ferr(
+                    field,
+                    format!("user {:?} is configured twice", u.name),
+                ));
+            }
+            let id = match u.id {
+                Some(id) => id,
+                None => (2..=self.max_users)
+                    .find(|id| !out.iter().any(|o| o.id == *id))
+                    .ok_or_else(|| {
+                        ferr(
+                            field,
+                            format!("more users than max_users = {}", self.max_users),
+                        )
+                    })?,
+            };
+            if id < 2 || id > self.max_users {
+                return Err(ferr(
+                    field,
+                    format!("user id {id} is not in 2..={}", self.max_users),
+                ));
+            }
+            if out.iter().any(|o| o.id == id) {
+                return Err(ferr(field, format!("user id {id} is used twice")));
+            }
+            out.push(UserEntry {
+                id,
+                name: u.name.clone(),
+                password: u.password.clone(),
+                privilege,
+                enabled: u.enabled,
+                ipmi_messaging: true,
+            });
+        }
+        out.sort_by_key(|u| u.id);
+        Ok(out)
     }
 
     /// The file text (TOML with a comment header).
@@ -496,7 +666,9 @@ impl Home {
     }
 }
 
-/// Run-time state kept across daemon restarts.
+/// Run-time state kept across daemon restarts: the one store of everything a BMC changes while
+/// it runs (see `store.rs`). Fields are optional or defaulted, so an older file still loads and
+/// a feature adds its field here.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct State {
     /// The BMC was running when the daemon last stopped: restore it.
@@ -508,6 +680,65 @@ pub struct State {
     /// Boot flags parameter 5 data bytes (all five), when valid flags are set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot_flags: Option<Vec<u8>>,
+    /// The whole user table once it was changed over IPMI or with `host-sim user`; from then
+    /// on it, not the configuration file's users, is the BMC's user table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<StateUser>>,
+    /// LAN channel access (Set Channel Access), once changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ChannelState>,
+    /// LAN configuration parameters set over IPMI: parameter name -> data bytes in hex.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub lan: std::collections::BTreeMap<String, String>,
+    /// Power restore policy: always-off, previous or always-on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_restore_policy: Option<String>,
+    /// ACPI system and device power states (Set ACPI Power State).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acpi_power_state: Option<[u8; 2]>,
+}
+
+/// One user id of the saved user table.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StateUser {
+    /// User id.
+    pub id: u8,
+    /// Name (may be empty: a slot with only a password or access set).
+    #[serde(default)]
+    pub name: String,
+    /// Password bytes in hex (a set password may hold any byte).
+    #[serde(default)]
+    pub password_hex: String,
+    /// Privilege limit code (2 user, 3 operator, 4 administrator, 15 no access).
+    pub privilege: u8,
+    /// May log in.
+    pub enabled: bool,
+    /// IPMI messaging on the LAN channel.
+    pub ipmi_messaging: bool,
+}
+
+impl fmt::Debug for StateUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateUser")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("privilege", &self.privilege)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Saved LAN channel access.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelState {
+    /// Channel privilege limit code.
+    pub privilege_limit: u8,
+    /// Per-message authentication on.
+    pub per_message_auth: bool,
+    /// User-level authentication on.
+    pub user_level_auth: bool,
 }
 
 /// Writes a file atomically: a temp file in the same folder (mode 0600), fsync, rename.

@@ -45,6 +45,69 @@ pub enum Request {
     List,
     /// The daemon's own state.
     Status,
+    /// Add, change or delete one user of a BMC (live when it runs).
+    User {
+        /// The BMC.
+        bmc: String,
+        /// The change.
+        edit: crate::store::UserEdit,
+    },
+}
+
+/// One user as `show` lists it (never the password).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UserInfo {
+    /// User id.
+    pub id: u8,
+    /// Name.
+    pub name: String,
+    /// Privilege limit.
+    pub privilege: String,
+    /// May log in (enabled, IPMI messaging on, some privilege).
+    pub enabled: bool,
+}
+
+fn privilege_name(p: ipmi_core::Privilege) -> String {
+    use ipmi_core::Privilege as P;
+    match p {
+        P::Callback => "callback",
+        P::User => "user",
+        P::Operator => "operator",
+        P::Administrator => "administrator",
+        P::Oem => "oem",
+        _ => "no access",
+    }
+    .into()
+}
+
+/// The users of a BMC: the saved table when there is one, else the configuration file's.
+pub fn user_list(cfg: &BmcConfig, state: &crate::config::State) -> Vec<UserInfo> {
+    match &state.users {
+        Some(users) => users
+            .iter()
+            .filter(|u| !u.name.is_empty())
+            .map(|u| UserInfo {
+                id: u.id,
+                name: u.name.clone(),
+                privilege: privilege_name(ipmi_core::Privilege::from(u.privilege)),
+                enabled: u.enabled
+                    && u.ipmi_messaging
+                    && ipmi_core::Privilege::from(u.privilege).rank() > 0,
+            })
+            .collect(),
+        None => cfg
+            .resolve()
+            .map(|r| r.users)
+            .unwrap_or_default()
+            .iter()
+            .map(|u| UserInfo {
+                id: u.id,
+                name: u.name.clone(),
+                privilege: privilege_name(u.privilege),
+                enabled: u.enabled,
+            })
+            .collect(),
+    }
 }
 
 /// What `show` and `list` report about one BMC (no password, no key).
@@ -72,6 +135,9 @@ pub struct BmcInfo {
     pub script_timeout_secs: u64,
     /// The configuration file.
     pub config_file: String,
+    /// The users (no passwords).
+    #[serde(default)]
+    pub users: Vec<UserInfo>,
 }
 
 impl BmcInfo {
@@ -89,6 +155,7 @@ impl BmcInfo {
             kg_set: cfg.kg.is_some(),
             script_timeout_secs: cfg.script_timeout_secs,
             config_file: file.display().to_string(),
+            users: Vec::new(),
         }
     }
 
@@ -106,6 +173,7 @@ impl BmcInfo {
             kg_set: false,
             script_timeout_secs: 0,
             config_file: file.display().to_string(),
+            users: Vec::new(),
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::provider::Provider;
 struct Running {
     stop: oneshot::Sender<()>,
     join: JoinHandle<()>,
+    edits: tokio::sync::mpsc::UnboundedSender<bmc::UserEditRequest>,
 }
 
 /// The daemon: configured BMCs on disk, running ones here.
@@ -55,12 +56,16 @@ impl Daemon {
     fn info(&self, name: &str, running: bool) -> BmcInfo {
         let file = self.home.config_path(name);
         match self.home.load(name) {
-            Ok((cfg, _)) => BmcInfo::new(
-                name,
-                &cfg,
-                if running { "running" } else { "stopped" },
-                &file,
-            ),
+            Ok((cfg, _)) => {
+                let mut info = BmcInfo::new(
+                    name,
+                    &cfg,
+                    if running { "running" } else { "stopped" },
+                    &file,
+                );
+                info.users = crate::control::user_list(&cfg, &self.home.load_state(name));
+                info
+            }
             Err(e) => BmcInfo::broken(name, &e.to_string(), &file),
         }
     }
@@ -96,14 +101,16 @@ impl Daemon {
             }
         }
         let (stop, stop_rx) = oneshot::channel();
+        let (edits, edits_rx) = tokio::sync::mpsc::unbounded_channel();
         let join = tokio::spawn(bmc::run(
             spec,
             sock,
             Some(self.home.clone()),
             self.clock,
             stop_rx,
+            edits_rx,
         ));
-        map.insert(name.to_string(), Running { stop, join });
+        map.insert(name.to_string(), Running { stop, join, edits });
         Ok(())
     }
 
@@ -182,6 +189,35 @@ impl Daemon {
                     ..Default::default()
                 }
             }
+            Request::User { bmc, edit } => {
+                if let Some(r) = self.unknown(&bmc) {
+                    return r;
+                }
+                let map = self.running.lock().await;
+                let result = match map.get(&bmc) {
+                    Some(r) => {
+                        let (tx, rx) = oneshot::channel();
+                        if r.edits.send((edit, tx)).is_err() {
+                            Err(format!("BMC {bmc:?} is stopping"))
+                        } else {
+                            rx.await
+                                .unwrap_or_else(|_| Err(format!("BMC {bmc:?} stopped")))
+                        }
+                    }
+                    None => edit_user_files(&self.home, &bmc, &edit),
+                };
+                let running = map.contains_key(&bmc);
+                drop(map);
+                match result {
+                    Ok(msg) => {
+                        let mut r = Response::bmc(self.info(&bmc, running));
+                        r.error = None;
+                        tracing::info!(bmc = %bmc, "{msg}");
+                        r
+                    }
+                    Err(e) => Response::err(e),
+                }
+            }
             Request::Status => {
                 let ready = self.ready.load(Ordering::SeqCst);
                 let running = if ready {
@@ -242,6 +278,24 @@ impl Daemon {
         self.ready.store(true, Ordering::SeqCst);
         tracing::info!(configured = names.len(), started, ms, "restored BMCs");
     }
+}
+
+/// Changes a user of a BMC that is not running: the same endpoint code as a live change, on an
+/// endpoint built from the files, then saved into its state file.
+pub fn edit_user_files(
+    home: &Home,
+    name: &str,
+    edit: &crate::store::UserEdit,
+) -> Result<String, String> {
+    let (cfg, resolved) = home.load(name).map_err(|e| e.to_string())?;
+    let mut state = home.load_state(name);
+    let (mut ep, baseline) = bmc::build_endpoint(name, &cfg, &resolved, &state)?;
+    let msg = crate::store::apply_user_edit(&mut ep, edit)?;
+    crate::store::capture(&ep, &baseline, &mut state);
+    home.ensure()
+        .map_err(|e| format!("cannot create {}: {e}", home.root.display()))?;
+    crate::store::Saver::new(home.clone(), name).save_now(&state)?;
+    Ok(msg)
 }
 
 /// Checks and writes a new BMC's files (shared by the daemon and the offline CLI).

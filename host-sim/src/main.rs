@@ -11,6 +11,7 @@ mod daemon;
 mod machine;
 mod provider;
 mod reactor;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +68,8 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Add, change or delete a user of a BMC; a running BMC uses the change at its next login.
+    User(UserArgs),
     /// Start one BMC on 127.0.0.1 with the in-memory provider and admin/password, in the foreground.
     Demo {
         /// Port to try first (a free one is used when it is taken).
@@ -106,6 +109,35 @@ struct AddArgs {
     /// Seconds before a provider script's process group is killed.
     #[arg(long, default_value_t = config::DEFAULT_SCRIPT_TIMEOUT_SECS, value_name = "SECS")]
     script_timeout: u64,
+    /// One more user (repeatable): NAME=PASSWORD, NAME:operator=PASSWORD, NAME:user:disabled=PASSWORD.
+    #[arg(long = "user", value_name = "NAME[:PRIV][:disabled]=PASSWORD")]
+    users: Vec<String>,
+    /// User ids the BMC serves (2 to 16; id 1 is the null user).
+    #[arg(long, default_value_t = config::DEFAULT_MAX_USERS, value_name = "N")]
+    max_users: u8,
+}
+
+#[derive(Args, Debug)]
+struct UserArgs {
+    /// BMC name.
+    bmc: String,
+    /// User name (a new user is added at the first free id).
+    name: String,
+    /// Password (needed for a new user).
+    #[arg(long)]
+    password: Option<String>,
+    /// Privilege limit: user, operator or administrator [default for a new user: administrator].
+    #[arg(long, value_name = "LEVEL")]
+    privilege: Option<String>,
+    /// Enable the user.
+    #[arg(long, conflicts_with = "disable")]
+    enable: bool,
+    /// Disable the user.
+    #[arg(long)]
+    disable: bool,
+    /// Delete the user.
+    #[arg(long, conflicts_with_all = ["password", "privilege", "enable", "disable"])]
+    delete: bool,
 }
 
 fn init_tracing(default: &str) {
@@ -151,6 +183,10 @@ fn build_config(a: &AddArgs) -> Result<BmcConfig, String> {
     }
     cfg.privilege_limit = a.privilege_limit.to_ascii_lowercase();
     cfg.script_timeout_secs = a.script_timeout;
+    cfg.max_users = a.max_users;
+    for u in &a.users {
+        cfg.users.push(config::UserConfig::parse_arg(u)?);
+    }
     cfg.resolve().map_err(|e| e.message)?;
     Ok(cfg)
 }
@@ -225,6 +261,16 @@ fn print_show(b: &BmcInfo) {
     for (k, v) in rows {
         println!("{k:<16} {v}");
     }
+    for u in &b.users {
+        println!(
+            "{:<16} {} {} {}{}",
+            "user",
+            u.id,
+            u.name,
+            u.privilege,
+            if u.enabled { "" } else { " (disabled)" }
+        );
+    }
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -236,7 +282,11 @@ fn offline(home: &Home, req: &Request) -> Result<Response, String> {
     let status_of = |name: &str| {
         let file = home.config_path(name);
         match home.load(name) {
-            Ok((cfg, _)) => BmcInfo::new(name, &cfg, "stopped", &file),
+            Ok((cfg, _)) => {
+                let mut info = BmcInfo::new(name, &cfg, "stopped", &file);
+                info.users = control::user_list(&cfg, &home.load_state(name));
+                info
+            }
             Err(e) => BmcInfo::broken(name, &e.to_string(), &file),
         }
     };
@@ -251,6 +301,11 @@ fn offline(home: &Home, req: &Request) -> Result<Response, String> {
         Request::Add { name, config } => {
             daemon::add_files(home, name, config)?;
             Ok(Response::bmc(status_of(name)))
+        }
+        Request::User { bmc, edit } => {
+            known(bmc)?;
+            daemon::edit_user_files(home, bmc, edit)?;
+            Ok(Response::bmc(status_of(bmc)))
         }
         Request::Delete { name } => {
             known(name)?;
@@ -316,7 +371,8 @@ fn demo(port: u16) -> Result<(), String> {
             state: config::State::default(),
         };
         let (stop, stop_rx) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(bmc::run(spec, sock, None, bmc::Clock::new(), stop_rx));
+        let (_edits, edits_rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(bmc::run(spec, sock, None, bmc::Clock::new(), stop_rx, edits_rx));
         let _ = tokio::signal::ctrl_c().await;
         let _ = stop.send(());
         let _ = task.await;
@@ -365,6 +421,30 @@ fn run(cli: Cli) -> Result<(), String> {
                     if let Some(b) = &r.bmc {
                         eprintln!("started BMC {name:?} on {} port {}", b.address, b.port);
                     }
+                }
+                Cmd::User(u) => {
+                    let edit = store::UserEdit {
+                        name: u.name.clone(),
+                        password: u.password,
+                        privilege: u.privilege,
+                        enabled: match (u.enable, u.disable) {
+                            (true, _) => Some(true),
+                            (_, true) => Some(false),
+                            _ => None,
+                        },
+                        delete: u.delete,
+                    };
+                    edit.check()?;
+                    validate_name(&u.bmc)?;
+                    let r = request(
+                        &home,
+                        Request::User {
+                            bmc: u.bmc.clone(),
+                            edit,
+                        },
+                    )?;
+                    eprintln!("changed user {:?} of BMC {:?}", u.name, u.bmc);
+                    print_one(r, false);
                 }
                 Cmd::Stop { name } => {
                     request(&home, Request::Stop { name: name.clone() })?;

@@ -6,6 +6,11 @@
 //! [`LanConfig::set`]). Addresses are reported and stored, not applied: the shell owns the
 //! network (host-sim binds what its config says). The cipher suite privilege levels (parameter
 //! 24) are applied: rmcp holds every new session to them.
+//!
+//! Parameter 24 holds one nibble per cipher suite *id* 0..15 (not per entry of parameter 23):
+//! that is how ipmitool (`lan set cipher_privs`, "the character position identifies the cipher
+//! suite number") and freeipmi (`Maximum_Privilege_Cipher_Suite_Id_N`) both read and write it.
+//! Suites 16 and 17 have no nibble: their cap is the configured one.
 use crate::cmd::transport::LanParameter as P;
 use crate::{CompletionCode, Privilege};
 
@@ -43,7 +48,10 @@ pub struct LanConfig {
     vlan: [u8; 2],
     vlan_priority: u8,
     suites: heapless::Vec<u8, MAX_SUITE_ENTRIES>,
-    suite_privileges: [u8; MAX_SUITE_ENTRIES],
+    /// The configured cap of each listed suite (what ids 16 and up are held to).
+    suite_caps: [Privilege; MAX_SUITE_ENTRIES],
+    /// Parameter 24: one nibble per suite id 0..15.
+    suite_privileges: [u8; 16],
 }
 
 impl Default for LanConfig {
@@ -72,7 +80,8 @@ impl Default for LanConfig {
             vlan: [0; 2],
             vlan_priority: 0,
             suites: heapless::Vec::new(),
-            suite_privileges: [0; MAX_SUITE_ENTRIES],
+            suite_caps: [Privilege::NoAccess; MAX_SUITE_ENTRIES],
+            suite_privileges: [0; 16],
         }
     }
 }
@@ -102,25 +111,30 @@ impl LanConfig {
     /// Entries beyond [`MAX_SUITE_ENTRIES`] are ignored.
     pub fn set_suites(&mut self, suites: impl IntoIterator<Item = (u8, Privilege)>) {
         self.suites.clear();
-        self.suite_privileges = [0; MAX_SUITE_ENTRIES];
+        self.suite_privileges = [0; 16];
         for (id, cap) in suites {
             let i = self.suites.len();
             if self.suites.push(id).is_err() {
                 break;
             }
-            self.suite_privileges[i] = u8::from(cap) & 0x0F;
+            self.suite_caps[i] = cap;
+            if let Some(p) = self.suite_privileges.get_mut(usize::from(id)) {
+                *p = u8::from(cap) & 0x0F;
+            }
         }
     }
 
-    /// The highest privilege a new session on suite `id` may reach (parameter 24);
-    /// [`Privilege::NoAccess`] for a suite that is not listed or whose entry is unused (0).
+    /// The highest privilege a new session on suite `id` may reach: parameter 24's nibble for
+    /// ids 0..15, the configured cap above; [`Privilege::NoAccess`] for a suite that is not
+    /// listed or whose nibble is "unused" (0).
     pub fn suite_cap(&self, id: u8) -> Privilege {
-        match self.suites.iter().position(|&s| s == id) {
-            Some(i) => match self.suite_privileges[i] {
-                0 => Privilege::NoAccess,
-                p => Privilege::from(p),
-            },
-            None => Privilege::NoAccess,
+        let Some(i) = self.suites.iter().position(|&s| s == id) else {
+            return Privilege::NoAccess;
+        };
+        match self.suite_privileges.get(usize::from(id)) {
+            Some(0) => Privilege::NoAccess,
+            Some(&p) => Privilege::from(p),
+            None => self.suite_caps[i],
         }
     }
 
@@ -169,7 +183,7 @@ impl LanConfig {
                 &buf[..1 + n]
             }
             P::CipherSuitePrivileges => {
-                // Byte 1 reserved, then two entries per byte, the first in the low nibble.
+                // Byte 1 reserved, then two suite ids per byte, the lower id in the low nibble.
                 for (i, pair) in self.suite_privileges.chunks(2).enumerate() {
                     buf[1 + i] = pair[0] | pair.get(1).map_or(0, |h| h << 4);
                 }
@@ -254,17 +268,13 @@ impl LanConfig {
             }
             P::CipherSuitePrivileges => {
                 let v = exact::<9>(data)?;
-                let mut levels = [0u8; MAX_SUITE_ENTRIES];
+                let mut levels = [0u8; 16];
                 for (i, level) in levels.iter_mut().enumerate() {
                     let byte = v[1 + i / 2];
                     *level = if i % 2 == 0 { byte & 0x0F } else { byte >> 4 };
-                    // Unused (0) or Callback..OEM; entries past the list must stay unused.
-                    let ok = if i < self.suites.len() {
-                        *level <= 5
-                    } else {
-                        *level == 0
-                    };
-                    if !ok {
+                    // Unused (0) or Callback..OEM. A nibble for a suite that is not offered
+                    // is kept and has no effect (ipmitool writes one for every id 0..14).
+                    if *level > 5 {
                         return Err(bad);
                     }
                 }
@@ -292,23 +302,21 @@ mod tests {
         assert_eq!(out[0], 2);
         assert_eq!(l.get(P::CipherSuiteEntries, &mut out), Ok(3));
         assert_eq!(&out[..3], &[0, 3, 17]);
+        // By suite id: 3 is the high nibble of the third byte; 17 has no nibble.
         assert_eq!(l.get(P::CipherSuitePrivileges, &mut out), Ok(9));
-        assert_eq!(&out[..3], &[0, 0x44, 0]);
-        // ipmitool `lan set 1 cipher_privs ua`: suite 3 User, suite 17 Administrator.
-        assert_eq!(
-            l.set(P::CipherSuitePrivileges, &[0, 0x42, 0, 0, 0, 0, 0, 0, 0]),
-            Ok(())
-        );
+        assert_eq!(&out[..3], &[0, 0, 0x40]);
+        // ipmitool `lan set 1 cipher_privs XXXuXXXXXXXXXXX`: suite 3 User.
+        let user3 = [0, 0, 0x20, 0, 0, 0, 0, 0, 0];
+        assert_eq!(l.set(P::CipherSuitePrivileges, &user3), Ok(()));
         assert_eq!(l.suite_cap(3), Privilege::User);
         assert_eq!(l.suite_cap(17), Privilege::Administrator);
         assert_eq!(l.suite_cap(1), Privilege::NoAccess);
-        // An entry past the list, a level above OEM, a short write.
+        // "Unused" takes a suite out; a level above OEM and a short write are refused.
+        assert_eq!(l.set(P::CipherSuitePrivileges, &[0; 9]), Ok(()));
+        assert_eq!(l.suite_cap(3), Privilege::NoAccess);
+        assert_eq!(l.set(P::CipherSuitePrivileges, &user3), Ok(()));
         assert_eq!(
-            l.set(P::CipherSuitePrivileges, &[0, 0x44, 4, 0, 0, 0, 0, 0, 0]),
-            Err(CompletionCode::InvalidDataField)
-        );
-        assert_eq!(
-            l.set(P::CipherSuitePrivileges, &[0, 0x46, 0, 0, 0, 0, 0, 0, 0]),
+            l.set(P::CipherSuitePrivileges, &[0, 0x60, 0, 0, 0, 0, 0, 0, 0]),
             Err(CompletionCode::InvalidDataField)
         );
         assert_eq!(

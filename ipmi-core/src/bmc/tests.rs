@@ -1270,7 +1270,7 @@ fn lan_parameters_get_set_and_privileges() {
     );
     assert!(!h.bmc.take_changed());
     // Parameter 24: suite 3 capped at User.
-    let privs = [0x01, 24, 0, 0x42, 0, 0, 0, 0, 0, 0, 0];
+    let privs = [0x01, 24, 0, 0, 0x20, 0, 0, 0, 0, 0, 0];
     assert_eq!(h.admin(NetFn::Transport, 0x01, &privs).0, Cc::Normal);
     assert_eq!(h.bmc.lan().suite_cap(3), Privilege::User);
     assert_eq!(h.bmc.lan().suite_cap(17), Privilege::Administrator);

@@ -109,6 +109,9 @@ pub struct Config<const USERS: usize> {
     pub v15_auth_types: u8,
     /// Allow the null user (empty name) and anonymous logins.
     pub allow_null_users: bool,
+    /// User ids the BMC reports and serves (Get User Access "maximum user ids"): 1..=this,
+    /// at most `USERS` and 63. Lets a shell build one endpoint type and configure the table size.
+    pub max_user_ids: u8,
 }
 
 impl<const USERS: usize> Default for Config<USERS> {
@@ -137,6 +140,7 @@ impl<const USERS: usize> Config<USERS> {
             limiter: LimiterConfig::default(),
             v15_auth_types: 1 << 2,
             allow_null_users: false,
+            max_user_ids: USERS.min(63) as u8,
         }
     }
 
@@ -155,7 +159,14 @@ impl<const USERS: usize> Config<USERS> {
             return Err(ConfigError::DuplicateUser);
         }
         let start = if name.is_empty() { 0 } else { 1 };
-        for (i, slot) in self.users.iter_mut().enumerate().skip(start) {
+        let max = usize::from(self.max_user_ids);
+        for (i, slot) in self
+            .users
+            .iter_mut()
+            .enumerate()
+            .skip(start)
+            .take(max - start.min(max))
+        {
             if slot.is_none() {
                 *slot = Some(user);
                 return Ok(i as u8 + 1);
@@ -238,6 +249,7 @@ impl<const USERS: usize> Config<USERS> {
         }
         let slot = usize::from(id)
             .checked_sub(1)
+            .filter(|_| id <= self.max_user_ids)
             .and_then(|i| self.users.get_mut(i))
             .ok_or(ConfigError::TooManyUsers)?;
         *slot = user;

@@ -49,7 +49,7 @@ fn trim(name: &[u8; 16]) -> &[u8] {
 
 impl<const U: usize> UserStore for Store<'_, U> {
     fn max_user_ids(&self) -> u8 {
-        U.min(63) as u8
+        self.config.max_user_ids.min(U.min(63) as u8)
     }
 
     fn name(&self, id: u8) -> [u8; 16] {
