@@ -286,6 +286,48 @@ impl LanConfig {
     }
 }
 
+impl super::Bmc {
+    /// Get / Set LAN Configuration Parameters for this BMC's LAN channel.
+    pub(super) fn transport_command(
+        &mut self,
+        req: &super::Request<'_>,
+        out: &mut [u8],
+    ) -> Result<super::Reply, CompletionCode> {
+        use crate::cmd::transport::{
+            GetLanConfigRequest, GetLanConfigResponse, SetLanConfigRequest, TransportCmd,
+            LAN_CONFIG_REVISION,
+        };
+        let len = match TransportCmd::from(req.cmd) {
+            TransportCmd::GetLanConfig => {
+                let r: GetLanConfigRequest = super::parse(req.data)?;
+                self.lan_channel(r.channel)?;
+                let mut data = [0u8; 32];
+                let n = if r.revision_only {
+                    0
+                } else {
+                    self.lan.get(r.parameter, &mut data)?
+                };
+                let rsp = GetLanConfigResponse {
+                    revision: LAN_CONFIG_REVISION,
+                    data: &data[..n],
+                };
+                super::emit(&rsp, out)?
+            }
+            TransportCmd::SetLanConfig => {
+                let r: SetLanConfigRequest = super::parse(req.data)?;
+                self.lan_channel(r.channel)?;
+                self.lan.set(r.parameter, r.data)?;
+                0
+            }
+            TransportCmd::Unknown(_) => return Err(CompletionCode::InvalidCommand),
+        };
+        Ok(super::Reply {
+            completion_code: CompletionCode::Normal,
+            len,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,47 +412,5 @@ mod tests {
             l.set(P::VlanPriority, &[8]),
             Err(CompletionCode::InvalidDataField)
         );
-    }
-}
-
-impl super::Bmc {
-    /// Get / Set LAN Configuration Parameters for this BMC's LAN channel.
-    pub(super) fn transport_command(
-        &mut self,
-        req: &super::Request<'_>,
-        out: &mut [u8],
-    ) -> Result<super::Reply, CompletionCode> {
-        use crate::cmd::transport::{
-            GetLanConfigRequest, GetLanConfigResponse, SetLanConfigRequest, TransportCmd,
-            LAN_CONFIG_REVISION,
-        };
-        let len = match TransportCmd::from(req.cmd) {
-            TransportCmd::GetLanConfig => {
-                let r: GetLanConfigRequest = super::parse(req.data)?;
-                self.lan_channel(r.channel)?;
-                let mut data = [0u8; 32];
-                let n = if r.revision_only {
-                    0
-                } else {
-                    self.lan.get(r.parameter, &mut data)?
-                };
-                let rsp = GetLanConfigResponse {
-                    revision: LAN_CONFIG_REVISION,
-                    data: &data[..n],
-                };
-                super::emit(&rsp, out)?
-            }
-            TransportCmd::SetLanConfig => {
-                let r: SetLanConfigRequest = super::parse(req.data)?;
-                self.lan_channel(r.channel)?;
-                self.lan.set(r.parameter, r.data)?;
-                0
-            }
-            TransportCmd::Unknown(_) => return Err(CompletionCode::InvalidCommand),
-        };
-        Ok(super::Reply {
-            completion_code: CompletionCode::Normal,
-            len,
-        })
     }
 }
