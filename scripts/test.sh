@@ -17,6 +17,7 @@ deps() {
   local need=()
   command -v ipmitool >/dev/null || need+=(ipmitool)
   command -v ipmipower >/dev/null || need+=(freeipmi-tools)
+  command -v ipmiutil >/dev/null || need+=(ipmiutil)
   command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
   command -v ipmi_sim >/dev/null || need+=(openipmi)
   command -v cc >/dev/null || need+=(build-essential)

@@ -4,6 +4,7 @@
 //! bytes, parse back to the same value, and fail cleanly on a buffer one byte short.
 use ipmi_core::cmd::app as a;
 use ipmi_core::cmd::chassis as c;
+use ipmi_core::cmd::transport as t;
 use ipmi_core::cmd::{Body, Command};
 
 /// Parses `data` as `$body`, then checks emit and the round trip.
@@ -57,6 +58,7 @@ macro_rules! command_files {
 }
 
 command_files! {
+    cmd_app_acpi_power_state: a::GetAcpiPowerState, a::SetAcpiPowerState;
     cmd_app_activate_session: a::ActivateSession;
     cmd_app_channel_access: a::GetChannelAccess, a::SetChannelAccess;
     cmd_app_channel_auth_capabilities: a::GetChannelAuthCapabilities;
@@ -81,4 +83,5 @@ command_files! {
     cmd_chassis_reset: c::reset::ChassisReset;
     cmd_chassis_restart_cause: c::restart_cause::GetSystemRestartCause;
     cmd_chassis_status: c::status::GetChassisStatus;
+    cmd_transport_lan_config: t::GetLanConfig, t::SetLanConfig;
 }

@@ -33,6 +33,10 @@ pub const TARGETS: &[Target] = &[
     ("wire_rakp", wire::wire_rakp),
     ("wire_lan_message", wire::wire_lan_message),
     (
+        "cmd_app_acpi_power_state",
+        commands::cmd_app_acpi_power_state,
+    ),
+    (
         "cmd_app_activate_session",
         commands::cmd_app_activate_session,
     ),
@@ -83,6 +87,10 @@ pub const TARGETS: &[Target] = &[
         commands::cmd_chassis_restart_cause,
     ),
     ("cmd_chassis_status", commands::cmd_chassis_status),
+    (
+        "cmd_transport_lan_config",
+        commands::cmd_transport_lan_config,
+    ),
 ];
 
 /// The check of the target called `name`.
