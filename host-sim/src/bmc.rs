@@ -124,8 +124,8 @@ struct Core {
     pending: Vec<(Ticket, SocketAddr)>,
     active_until: u64,
     state: State,
-    /// The LAN parameters as the BMC started (only changes from them are saved).
-    lan_baseline: ipmi_core::bmc::LanConfig,
+    /// The LAN parameters and system info as the BMC started (only changes are saved).
+    baseline: crate::store::Baseline,
 }
 
 impl Served for Bmc {
@@ -244,7 +244,7 @@ impl Bmc {
     /// Captures what the endpoint changed into the state and saves it (see `store.rs`).
     fn persist(&self, core: &mut Core) {
         core.state.power_on = self.machine.power_on.load(Ordering::Relaxed);
-        crate::store::capture(&core.ep, &core.lan_baseline, &mut core.state);
+        crate::store::capture(&core.ep, &core.baseline, &mut core.state);
         if let Some(saver) = &self.saver {
             saver.save(&self.rt, core.state.clone());
         }
@@ -281,13 +281,13 @@ pub type UserEditRequest = (
 );
 
 /// Builds the endpoint of a BMC from its configuration and restores its saved state; returns
-/// it with the LAN parameters it had before the restore (the baseline of what is saved).
+/// it with what it had before the restore (the baseline of what is saved).
 pub fn build_endpoint(
     name: &str,
     cfg: &BmcConfig,
     r: &Resolved,
     state: &State,
-) -> Result<(Box<Ep>, ipmi_core::bmc::LanConfig), String> {
+) -> Result<(Box<Ep>, crate::store::Baseline), String> {
     let config = endpoint_config(cfg, r)?;
     let mut ep: Box<Ep> = Box::new(Endpoint::new(config));
     // What `lan print` reports before anyone sets it: the address the BMC is bound to, a
@@ -298,7 +298,14 @@ pub fn build_endpoint(
         lan.set_address(v4.octets(), 1, [0x02, g[0], g[1], g[2], g[3], g[4]], [0; 4]);
     }
     lan.rmcp_port = r.bind.port();
-    let baseline = ep.bmc().lan().clone();
+    // Get System Info Parameters: what bmc-info and `ipmitool mc getsysinfo` show.
+    let info = ep.bmc_mut().system_info_mut();
+    info.set_string(
+        1,
+        concat!("host-sim ", env!("CARGO_PKG_VERSION")).as_bytes(),
+    );
+    info.set_string(2, name.as_bytes());
+    let baseline = crate::store::Baseline::of(&ep);
     crate::store::restore(&mut ep, state, name);
     Ok((ep, baseline))
 }
@@ -327,14 +334,13 @@ async fn run_inner(
     mut stop: oneshot::Receiver<()>,
     mut edits: tokio::sync::mpsc::UnboundedReceiver<UserEditRequest>,
 ) {
-    let (ep, lan_baseline) =
-        match build_endpoint(&spec.name, &spec.cfg, &spec.resolved, &spec.state) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::error!("bad configuration: {e}");
-                return;
-            }
-        };
+    let (ep, baseline) = match build_endpoint(&spec.name, &spec.cfg, &spec.resolved, &spec.state) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!("bad configuration: {e}");
+            return;
+        }
+    };
     let machine = Arc::new(Machine::new(
         &spec.name,
         spec.provider.clone(),
@@ -354,7 +360,7 @@ async fn run_inner(
             pending: Vec::new(),
             active_until: 0,
             state,
-            lan_baseline,
+            baseline,
         }),
         machine,
         saver: home.map(|h| crate::store::Saver::new(h, &spec.name)),

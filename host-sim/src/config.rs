@@ -690,6 +690,9 @@ pub struct State {
     /// LAN configuration parameters set over IPMI: parameter name -> data bytes in hex.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub lan: std::collections::BTreeMap<String, String>,
+    /// System Info Parameters set over IPMI: parameter number -> its 64 bytes in hex.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub system_info: std::collections::BTreeMap<String, String>,
     /// Power restore policy: always-off, previous or always-on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_restore_policy: Option<String>,

@@ -16,7 +16,7 @@
 //! endpoint built from the files when it does not.
 use std::sync::{Arc, Mutex};
 
-use ipmi_core::bmc::LanConfig;
+use ipmi_core::bmc::{LanConfig, SystemInfo};
 use ipmi_core::cmd::app::AcpiPowerState;
 use ipmi_core::cmd::chassis::power_restore_policy::PowerRestorePolicy;
 use ipmi_core::Privilege;
@@ -95,10 +95,30 @@ pub fn users_of(ep: &Ep) -> Vec<StateUser> {
         .collect()
 }
 
-/// Copies everything the endpoint may have changed into `state`. `lan_baseline` is the LAN
-/// configuration the BMC started with: only parameters that differ from it are saved, so an
-/// address the shell derived from its configuration file follows that file.
-pub fn capture(ep: &Ep, lan_baseline: &LanConfig, state: &mut State) {
+/// What a BMC's LAN parameters and system info were when it started, before [`restore`]: only
+/// values that differ from these are saved, so what the shell derives from the configuration
+/// file (the address, the firmware version) follows that file.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// The LAN configuration parameters.
+    pub lan: LanConfig,
+    /// The System Info Parameters.
+    pub system_info: SystemInfo,
+}
+
+impl Baseline {
+    /// The baseline of this endpoint, as it is now.
+    pub fn of(ep: &Ep) -> Baseline {
+        Baseline {
+            lan: ep.bmc().lan().clone(),
+            system_info: ep.bmc().system_info().clone(),
+        }
+    }
+}
+
+/// Copies everything the endpoint may have changed into `state`.
+pub fn capture(ep: &Ep, baseline: &Baseline, state: &mut State) {
+    let lan_baseline = &baseline.lan;
     crate::bootstate::save(ep, state);
     state.users = Some(users_of(ep));
     let c = ep.bmc().channel();
@@ -118,6 +138,13 @@ pub fn capture(ep: &Ep, lan_baseline: &LanConfig, state: &mut State) {
         };
         if now[..n] != base[..m] {
             state.lan.insert(lan_name(p), hex(&now[..n]));
+        }
+    }
+    state.system_info.clear();
+    for p in ipmi_core::bmc::system_info_parameters() {
+        let (now, base) = (ep.bmc().system_info().raw(p), baseline.system_info.raw(p));
+        if let Some(now) = now.filter(|n| Some(*n) != base) {
+            state.system_info.insert(p.to_string(), hex(&now));
         }
     }
     state.power_restore_policy = Some(policy_name(ep.bmc().power_restore_policy()).into());
@@ -176,6 +203,13 @@ pub fn restore(ep: &mut Ep, state: &State, bmc: &str) {
             if !ok {
                 tracing::warn!(bmc, parameter = %lan_name(p), "saved LAN parameter not restored");
             }
+        }
+    }
+    for (p, text) in &state.system_info {
+        let raw = unhex(text).and_then(|v| <[u8; 64]>::try_from(v).ok());
+        match (p.parse::<u8>(), raw) {
+            (Ok(p), Some(raw)) => ep.bmc_mut().system_info_mut().set_raw(p, &raw),
+            _ => tracing::warn!(bmc, parameter = %p, "saved system info not restored"),
         }
     }
     if let Some(p) = state.power_restore_policy.as_deref().and_then(policy_of) {

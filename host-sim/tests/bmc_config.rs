@@ -119,6 +119,7 @@ fn user_session_changes_nothing(port: u16, user: &str, pass: &str) {
         &["lan", "set", "1", "cipher_privs", "XuuuXXuuuXXuuXX"][..],
         &["chassis", "policy", "always-off"][..],
         &["chassis", "bootdev", "disk"][..],
+        &["mc", "setsysinfo", "system_name", "evil"][..],
     ] {
         let mut a = vec!["-L", "USER"];
         a.extend_from_slice(args);
@@ -324,6 +325,27 @@ fn maas_lan_parameters_bmc_config_and_ipmiutil_survive_restart() {
         "password",
         &["chassis", "policy", "always-on"],
     );
+    tool_ok(
+        port,
+        "admin",
+        "password",
+        &["mc", "setsysinfo", "system_name", "rack7-node3"],
+    );
+    let o = free(
+        "bmc-info",
+        port,
+        "admin",
+        "password",
+        "17",
+        "USER",
+        &["--get-system-info"],
+    );
+    let t = text(&o);
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("System Firmware Version") && l.contains("host-sim")),
+        "{t}"
+    );
     let suite3_capped = || {
         let o = tool(port, "maas", &pw, "3", &["power", "status"]);
         assert!(
@@ -412,6 +434,13 @@ fn maas_lan_parameters_bmc_config_and_ipmiutil_survive_restart() {
         lan_value(&print, "Cipher Suite Priv Max"),
         "XaauXXaaoXXaaXX"
     );
+    let name = tool_ok(
+        port,
+        "admin",
+        "password",
+        &["mc", "getsysinfo", "system_name"],
+    );
+    assert_eq!(name.trim(), "rack7-node3");
     let status = tool_ok(port, "admin", "password", &["chassis", "status"]);
     assert!(status.contains("always-on"), "{status}");
     let list = tool_ok(port, "admin", "password", &["user", "list", "1"]);

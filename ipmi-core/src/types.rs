@@ -206,6 +206,10 @@ open_enum! {
         SetUserPassword = 0x47,
         /// 0x54 Get Channel Cipher Suites.
         GetChannelCipherSuites = 0x54,
+        /// 0x58 Set System Info Parameters.
+        SetSystemInfo = 0x58,
+        /// 0x59 Get System Info Parameters.
+        GetSystemInfo = 0x59,
     }
 }
 

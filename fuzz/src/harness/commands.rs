@@ -70,6 +70,7 @@ command_files! {
     cmd_app_self_test: a::GetSelfTestResults;
     cmd_app_session_challenge: a::GetSessionChallenge;
     cmd_app_session_info: a::GetSessionInfo;
+    cmd_app_system_info: a::GetSystemInfo, a::SetSystemInfo;
     cmd_app_set_session_privilege: a::SetSessionPrivilegeLevel;
     cmd_app_user_access: a::GetUserAccess, a::SetUserAccess;
     cmd_app_user_name: a::GetUserName, a::SetUserName;

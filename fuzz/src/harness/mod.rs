@@ -59,6 +59,7 @@ pub const TARGETS: &[Target] = &[
         commands::cmd_app_session_challenge,
     ),
     ("cmd_app_session_info", commands::cmd_app_session_info),
+    ("cmd_app_system_info", commands::cmd_app_system_info),
     (
         "cmd_app_set_session_privilege",
         commands::cmd_app_set_session_privilege,

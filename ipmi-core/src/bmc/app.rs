@@ -72,6 +72,7 @@ impl Bmc {
                     out,
                 )?
             }
+            AppCmd::GetSystemInfo | AppCmd::SetSystemInfo => self.system_info_command(req, out)?,
             AppCmd::GetAcpiPowerState => {
                 parse::<Empty>(req.data)?;
                 emit(&self.acpi, out)?

@@ -15,6 +15,7 @@ mod app;
 mod chassis;
 mod identity;
 mod lan;
+mod system_info;
 #[cfg(test)]
 mod tests;
 mod users;
@@ -23,6 +24,12 @@ pub use crate::cmd::chassis::boot_options::BootFlags;
 pub use crate::cmd::chassis::control::ControlOp;
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
 pub use lan::LanConfig;
+pub use system_info::SystemInfo;
+
+/// The System Info Parameters a shell saves (the string parameters 1..=4).
+pub fn system_info_parameters() -> core::ops::RangeInclusive<u8> {
+    system_info::STRING_PARAMETERS
+}
 pub use users::{PasswordTest, UserAccess, UserStore};
 
 /// What the dispatcher needs to know about a request.
@@ -142,7 +149,8 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
         },
         NetFn::App => match A::from(cmd) {
             A::GetSystemGuid => Some(Highest),
-            A::GetAcpiPowerState => Some(User),
+            A::GetAcpiPowerState | A::GetSystemInfo => Some(User),
+            A::SetSystemInfo => Some(Administrator),
             A::SetAcpiPowerState => Some(Administrator),
             A::GetDeviceId | A::GetSelfTestResults | A::GetDeviceGuid => Some(User),
             A::GetChannelAccess | A::GetChannelInfo => Some(User),
@@ -183,7 +191,11 @@ fn changes_saved_state(netfn: NetFn, cmd: u8, data: &[u8]) -> bool {
         ),
         NetFn::App => match A::from(cmd) {
             A::SetUserPassword => data.get(1).is_some_and(|op| op & 0x03 != 0x03),
-            A::SetChannelAccess | A::SetUserAccess | A::SetUserName | A::SetAcpiPowerState => true,
+            A::SetChannelAccess
+            | A::SetUserAccess
+            | A::SetUserName
+            | A::SetAcpiPowerState
+            | A::SetSystemInfo => true,
             _ => false,
         },
         NetFn::Transport => cmd == u8::from(crate::cmd::transport::TransportCmd::SetLanConfig),
@@ -203,6 +215,7 @@ pub struct Bmc {
     chassis: chassis::ChassisState,
     lan: LanConfig,
     acpi: crate::cmd::app::AcpiPowerState,
+    system_info: SystemInfo,
     changed: bool,
 }
 
@@ -218,8 +231,19 @@ impl Bmc {
                 system: crate::cmd::app::ACPI_STATE_UNKNOWN,
                 device: crate::cmd::app::ACPI_STATE_UNKNOWN,
             },
+            system_info: SystemInfo::default(),
             changed: false,
         }
+    }
+
+    /// The System Info Parameters (firmware version, system and OS names).
+    pub fn system_info(&self) -> &SystemInfo {
+        &self.system_info
+    }
+
+    /// The System Info Parameters, e.g. to set the firmware version or restore saved names.
+    pub fn system_info_mut(&mut self) -> &mut SystemInfo {
+        &mut self.system_info
     }
 
     /// The LAN configuration parameters.

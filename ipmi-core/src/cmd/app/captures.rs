@@ -51,6 +51,12 @@ fn check_request(cmd: u8, data: &[u8]) {
         AppCmd::SetAcpiPowerState => {
             check_exact!(SetAcpiPowerStateRequest, data);
         }
+        AppCmd::GetSystemInfo => {
+            check_exact!(GetSystemInfoRequest, data);
+        }
+        AppCmd::SetSystemInfo => {
+            check_exact!(SetSystemInfoRequest<'_>, data);
+        }
         AppCmd::GetChannelAuthCapabilities => {
             check_exact!(GetChannelAuthCapabilitiesRequest, data);
         }
@@ -114,6 +120,9 @@ fn check_response(cmd: u8, data: &[u8]) {
         AppCmd::GetAcpiPowerState => {
             check_exact!(AcpiPowerState, data);
         }
+        AppCmd::GetSystemInfo => {
+            check_exact!(GetSystemInfoResponse<'_>, data);
+        }
         AppCmd::GetChannelAuthCapabilities => {
             check_exact!(GetChannelAuthCapabilitiesResponse, data);
         }
@@ -149,7 +158,8 @@ fn check_response(cmd: u8, data: &[u8]) {
         | AppCmd::SetUserAccess
         | AppCmd::SetUserName
         | AppCmd::SetUserPassword
-        | AppCmd::SetAcpiPowerState => {
+        | AppCmd::SetAcpiPowerState
+        | AppCmd::SetSystemInfo => {
             check_exact!(Empty, data);
         }
         AppCmd::Unknown(_) => {}

@@ -75,6 +75,7 @@ pub mod self_test;
 pub mod session_challenge;
 pub mod session_info;
 pub mod set_session_privilege;
+pub mod system_info;
 pub mod user_access;
 pub mod user_name;
 pub mod user_password;
@@ -113,6 +114,10 @@ pub use session_info::{
 };
 pub use set_session_privilege::{
     SetSessionPrivilegeLevel, SetSessionPrivilegeLevelRequest, SetSessionPrivilegeLevelResponse,
+};
+pub use system_info::{
+    GetSystemInfo, GetSystemInfoRequest, GetSystemInfoResponse, SetSystemInfo,
+    SetSystemInfoRequest, SYSTEM_INFO_REVISION,
 };
 pub use user_access::{
     GetUserAccess, GetUserAccessRequest, GetUserAccessResponse, SetUserAccess,
