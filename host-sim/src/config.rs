@@ -719,6 +719,9 @@ pub struct StateUser {
     pub enabled: bool,
     /// IPMI messaging on the LAN channel.
     pub ipmi_messaging: bool,
+    /// The password was set in the 20-byte form.
+    #[serde(default)]
+    pub twenty_byte_password: bool,
 }
 
 impl fmt::Debug for StateUser {

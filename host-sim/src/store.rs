@@ -37,6 +37,7 @@ pub fn user_of(u: &UserEntry) -> Result<User, String> {
         privilege_limit: u.privilege,
         enabled: u.enabled,
         ipmi_messaging: u.ipmi_messaging,
+        twenty_byte_password: u.password.len() > 16,
     })
 }
 
@@ -90,6 +91,7 @@ pub fn users_of(ep: &Ep) -> Vec<StateUser> {
                 privilege: u8::from(u.privilege_limit),
                 enabled: u.enabled,
                 ipmi_messaging: u.ipmi_messaging,
+                twenty_byte_password: u.twenty_byte_password,
             })
         })
         .collect()
@@ -176,6 +178,7 @@ pub fn restore(ep: &mut Ep, state: &State, bmc: &str) {
                     privilege_limit: Privilege::from(u.privilege),
                     enabled: u.enabled,
                     ipmi_messaging: u.ipmi_messaging,
+                    twenty_byte_password: u.twenty_byte_password,
                 },
                 _ => {
                     tracing::warn!(bmc, id = u.id, "saved user does not fit, skipped");
@@ -350,6 +353,7 @@ pub fn apply_user_edit(ep: &mut Ep, edit: &UserEdit) -> Result<String, String> {
     if let Some(p) = &edit.password {
         user.password =
             Kuid::from_slice(p.as_bytes()).map_err(|_| "password is longer than 20 bytes")?;
+        user.twenty_byte_password = p.len() > 16;
     }
     if let Some(p) = &edit.privilege {
         user.privilege_limit = crate::config::parse_privilege(p)?;

@@ -255,6 +255,31 @@ fn maas_lan_parameters_bmc_config_and_ipmiutil_survive_restart() {
         }
     };
     check_maas(&["3", "17"]);
+    // Set User Password's test operation knows the 20-byte form it was set in.
+    let t = text(&tool(
+        port,
+        "admin",
+        "password",
+        "17",
+        &["user", "test", "4", "20", &pw],
+    ));
+    assert!(t.contains("Success"), "{t}");
+    let t = text(&tool(
+        port,
+        "admin",
+        "password",
+        "17",
+        &["user", "test", "4", "16", &pw[..16]],
+    ));
+    assert!(t.contains("wrong password size"), "{t}");
+    let t = text(&tool(
+        port,
+        "admin",
+        "password",
+        "17",
+        &["user", "test", "4", "20", "not-it"],
+    ));
+    assert!(t.contains("password incorrect"), "{t}");
     // disable / enable / priv again: the user keeps the privilege asked for.
     tool_ok(port, "admin", "password", &["user", "disable", "4"]);
     let o = free("ipmipower", port, "maas", &pw, "17", "ADMIN", &["--stat"]);

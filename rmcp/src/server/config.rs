@@ -73,6 +73,9 @@ pub struct User {
     /// IPMI messaging on the LAN channel (Set User Access bit 4). Kept apart from the
     /// privilege limit: `ipmitool user priv` and `user enable` change one and leave the other.
     pub ipmi_messaging: bool,
+    /// The password was set in the 20-byte form (Set User Password id bit 7): a test of it in
+    /// the other form answers 0x81.
+    pub twenty_byte_password: bool,
 }
 
 impl User {
@@ -279,6 +282,7 @@ pub(crate) fn make_user(
     privilege_limit: Privilege,
 ) -> Result<User, ConfigError> {
     let name = heapless::Vec::from_slice(name).map_err(|_| ConfigError::NameTooLong)?;
+    let twenty_byte_password = password.len() > 16;
     let password = Kuid::from_slice(password).map_err(|_| ConfigError::PasswordTooLong)?;
     if privilege_limit.rank() == 0 && privilege_limit != Privilege::NoAccess {
         return Err(ConfigError::InvalidPrivilege);
@@ -289,6 +293,7 @@ pub(crate) fn make_user(
         privilege_limit,
         enabled: true,
         ipmi_messaging: true,
+        twenty_byte_password,
     })
 }
 

@@ -36,6 +36,7 @@ impl<const U: usize> Store<'_, U> {
                 privilege_limit: Privilege::NoAccess,
                 enabled: false,
                 ipmi_messaging: true,
+                twenty_byte_password: false,
             });
         }
         slot.as_mut()
@@ -117,6 +118,7 @@ impl<const U: usize> UserStore for Store<'_, U> {
             .user_or_new(id)
             .ok_or(CompletionCode::ParameterOutOfRange)?;
         user.password = key;
+        user.twenty_byte_password = password.len() == 20;
         if let Some(g) = self.guards.get_mut(usize::from(id).saturating_sub(1)) {
             *g = UserGuard::default();
         }
@@ -127,8 +129,7 @@ impl<const U: usize> UserStore for Store<'_, U> {
         let Some(u) = self.user(id) else {
             return PasswordTest::Mismatch;
         };
-        let stored_is_20 = u.password.len() > 16;
-        if stored_is_20 != (password.len() == 20) && stored_is_20 {
+        if u.twenty_byte_password != (password.len() == 20) {
             return PasswordTest::WrongSize;
         }
         let mut candidate = [0u8; 20];
@@ -199,5 +200,15 @@ mod tests {
         assert!(!u.can_log_in());
         assert_eq!(u.privilege_limit, Privilege::Administrator);
         assert_eq!(store.test_password(3, &[b'x'; 20]), PasswordTest::Match);
+        assert_eq!(store.test_password(3, &[b'x'; 16]), PasswordTest::WrongSize);
+        let mut short = [0u8; 16];
+        short[..5].copy_from_slice(b"short");
+        store.set_password(3, &short).unwrap();
+        assert_eq!(store.test_password(3, &short), PasswordTest::Match);
+        let mut long = [0u8; 20];
+        long[..5].copy_from_slice(b"short");
+        assert_eq!(store.test_password(3, &long), PasswordTest::WrongSize);
+        short[0] = b'S';
+        assert_eq!(store.test_password(3, &short), PasswordTest::Mismatch);
     }
 }
