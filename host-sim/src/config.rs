@@ -390,7 +390,7 @@ impl BmcConfig {
         if self.max_users < 2 || self.max_users > MAX_USERS {
             return Err(ferr(
                 "max_users",
-                format!("must be 2 to {MAX_USERS} (user id 1 is the null user)"),
+                format!("max_users must be 2 to {MAX_USERS} (user id 1 is the null user)"),
             ));
         }
         let mut out: Vec<UserEntry> = Vec::new();
@@ -493,6 +493,7 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
             let t = l.trim_start();
             t.strip_prefix(key)
                 .is_some_and(|rest| rest.trim_start().starts_with('='))
+                || t.trim_end() == format!("[[{key}]]")
         })
         .map(|i| i + 1)
 }
@@ -820,6 +821,45 @@ mod tests {
         let e = parse_config(Path::new("n1.toml"), &bad).unwrap_err();
         assert_eq!(e.line, Some(bad.lines().count()), "{e}");
         assert!(e.to_string().contains("n1.toml line"), "{e}");
+    }
+
+    #[test]
+    fn users_from_flags_and_file() {
+        let u = UserConfig::parse_arg("ops:operator=se:cr=et").unwrap();
+        assert_eq!((u.name.as_str(), u.privilege.as_str()), ("ops", "operator"));
+        assert_eq!(u.password, "se:cr=et");
+        assert!(u.enabled);
+        let u = UserConfig::parse_arg("ro:user:disabled=x").unwrap();
+        assert!(!u.enabled && u.privilege == "user");
+        assert!(UserConfig::parse_arg("nopassword").is_err());
+        assert!(UserConfig::parse_arg("a:root=x").is_err());
+
+        let mut cfg = BmcConfig::with_defaults();
+        cfg.users
+            .push(UserConfig::parse_arg("ops:operator=x").unwrap());
+        cfg.users.push(UserConfig {
+            id: Some(7),
+            ..UserConfig::parse_arg("seven=y").unwrap()
+        });
+        let text = cfg.to_text("n");
+        let (back, r) = parse_config(Path::new("n.toml"), &text).unwrap();
+        assert_eq!(back, cfg);
+        let ids: Vec<(u8, &str)> = r.users.iter().map(|u| (u.id, u.name.as_str())).collect();
+        assert_eq!(ids, [(2, "admin"), (3, "ops"), (7, "seven")]);
+        assert_eq!(r.users[1].privilege, Privilege::Operator);
+
+        for (bad, field) in [
+            ("max_users = 10\n", "max_users = 30\n"),
+            ("name = \"ops\"", "name = \"admin\""),
+            ("id = 7", "id = 11"),
+            ("id = 7", "id = 3"),
+            ("privilege = \"operator\"", "privilege = \"root\""),
+        ] {
+            let t = text.replace(bad, field);
+            assert_ne!(t, text, "{bad}");
+            let e = parse_config(Path::new("n.toml"), &t).unwrap_err();
+            assert!(e.line.is_some(), "{e}");
+        }
     }
 
     #[test]

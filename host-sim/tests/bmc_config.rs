@@ -425,6 +425,19 @@ fn maas_lan_parameters_bmc_config_and_ipmiutil_survive_restart() {
     );
     // User 3 (op) down to User.
     let edited = set_key(&edited, "User3", "Lan_Privilege_Limit", "User");
+    // Channel access: per-message authentication off (both sets: host-sim keeps one).
+    let edited = set_key(
+        &edited,
+        "Lan_Channel",
+        "Volatile_Enable_Per_Message_Auth",
+        "No",
+    );
+    let edited = set_key(
+        &edited,
+        "Lan_Channel",
+        "Non_Volatile_Enable_Per_Message_Auth",
+        "No",
+    );
     assert_ne!(edited, conf);
     std::fs::write(&f2, &edited).unwrap();
     bmc_config(&["--commit", "--filename", f2.to_str().unwrap()]);

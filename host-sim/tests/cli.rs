@@ -137,3 +137,63 @@ fn a_second_daemon_refuses_to_start() {
     assert!(!o.status.success());
     assert!(text(&o).contains("already running"), "{}", text(&o));
 }
+
+/// Users on the command line: several at `add`, `host-sim user` offline and online, every
+/// mistake one line; `show` never prints a password.
+#[test]
+fn users_on_the_command_line() {
+    let mut sim = Sim::new();
+    let port = free_port();
+    sim.fails(&["add", "x", "--user", "nopassword"], "bad --user");
+    sim.fails(&["add", "x", "--user", "a:root=pw"], "bad privilege level");
+    sim.fails(&["add", "x", "--user", "admin=pw"], "configured twice");
+    sim.fails(&["add", "x", "--max-users", "1"], "max_users");
+    sim.ok(&[
+        "add",
+        "n",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--max-users",
+        "4",
+        "--user",
+        "ops:operator=ops-secret",
+        "--user",
+        "ro:user:disabled=ro-secret",
+    ]);
+    let show = sim.ok(&["show", "n"]);
+    assert!(show.contains("3 ops operator"), "{show}");
+    assert!(show.contains("4 ro user (disabled)"), "{show}");
+    assert!(!show.contains("secret"), "{show}");
+    // Offline: into the state file.
+    sim.fails(
+        &["user", "n", "new", "--privilege", "user"],
+        "needs --password",
+    );
+    sim.fails(
+        &["user", "n", "ro", "--privilege", "root"],
+        "bad privilege level",
+    );
+    sim.fails(&["user", "nope", "ro", "--enable"], "unknown BMC");
+    sim.ok(&["user", "n", "ro", "--enable"]);
+    sim.fails(&["user", "n", "more", "--password", "x"], "user table full");
+    let show = sim.ok(&["show", "n", "--json"]);
+    assert!(!show.contains("secret"), "{show}");
+    let v: serde_json::Value = serde_json::from_str(&show).unwrap();
+    assert_eq!(v["users"][2]["name"], "ro");
+    assert_eq!(v["users"][2]["enabled"], true);
+    // Online: the running BMC.
+    sim.serve();
+    sim.ok(&["start", "n"]);
+    sim.ok(&["user", "n", "ops", "--delete"]);
+    sim.fails(&["user", "n", "ops", "--enable"], "needs --password");
+    sim.ok(&["user", "n", "more", "--password", "more-secret"]);
+    let show = sim.ok(&["show", "n"]);
+    assert!(
+        show.contains("3 more administrator") && !show.contains(" ops "),
+        "{show}"
+    );
+    let state = std::fs::read_to_string(sim.home.path().join("state/n.toml")).unwrap();
+    assert!(state.contains("name = \"more\""), "{state}");
+}
