@@ -723,6 +723,12 @@ pub struct StateUser {
     /// The password was set in the 20-byte form.
     #[serde(default)]
     pub twenty_byte_password: bool,
+    /// Link authentication enabled.
+    #[serde(default)]
+    pub link_auth: bool,
+    /// Restricted to callback.
+    #[serde(default)]
+    pub callback_only: bool,
 }
 
 impl fmt::Debug for StateUser {

@@ -38,6 +38,8 @@ pub fn user_of(u: &UserEntry) -> Result<User, String> {
         enabled: u.enabled,
         ipmi_messaging: u.ipmi_messaging,
         twenty_byte_password: u.password.len() > 16,
+        link_auth: false,
+        callback_only: false,
     })
 }
 
@@ -92,6 +94,8 @@ pub fn users_of(ep: &Ep) -> Vec<StateUser> {
                 enabled: u.enabled,
                 ipmi_messaging: u.ipmi_messaging,
                 twenty_byte_password: u.twenty_byte_password,
+                link_auth: u.link_auth,
+                callback_only: u.callback_only,
             })
         })
         .collect()
@@ -179,6 +183,8 @@ pub fn restore(ep: &mut Ep, state: &State, bmc: &str) {
                     enabled: u.enabled,
                     ipmi_messaging: u.ipmi_messaging,
                     twenty_byte_password: u.twenty_byte_password,
+                    link_auth: u.link_auth,
+                    callback_only: u.callback_only,
                 },
                 _ => {
                     tracing::warn!(bmc, id = u.id, "saved user does not fit, skipped");

@@ -425,6 +425,7 @@ fn maas_lan_parameters_bmc_config_and_ipmiutil_survive_restart() {
     );
     // User 3 (op) down to User.
     let edited = set_key(&edited, "User3", "Lan_Privilege_Limit", "User");
+    let edited = set_key(&edited, "User3", "Lan_Enable_Link_Auth", "Yes");
     // Channel access: per-message authentication off (both sets: host-sim keeps one).
     let edited = set_key(
         &edited,

@@ -87,9 +87,11 @@ pub(crate) fn auth_capabilities<const U: usize>(
     emit(&rsp, out)
 }
 
-/// Get Channel Cipher Suites: the enabled suites, 16 record bytes per reply.
+/// Get Channel Cipher Suites: the enabled suites, 16 record bytes per reply; a suite that LAN
+/// parameter 24 marks "unused" is not listed (a console would pick it and fail).
 pub(crate) fn cipher_suites<const U: usize>(
     config: &Config<U>,
+    lan: &ipmi_core::bmc::LanConfig,
     data: &[u8],
     out: &mut [u8],
 ) -> Answer {
@@ -104,7 +106,11 @@ pub(crate) fn cipher_suites<const U: usize>(
     let mut records = [0u8; 5 * 12];
     let mut len = 0;
     if req.list_by_cipher_suite {
-        for s in config.enabled_suites().filter_map(CipherSuite::by_id) {
+        for s in config
+            .enabled_suites()
+            .filter(|&id| lan.suite_cap(id).rank() > 0)
+            .filter_map(CipherSuite::by_id)
+        {
             records[len..len + 5].copy_from_slice(&s.record());
             len += 5;
         }
@@ -112,7 +118,11 @@ pub(crate) fn cipher_suites<const U: usize>(
         // "List supported algorithms": each algorithm tag once, authentication (00h|alg) first,
         // then integrity (40h|alg), then confidentiality (80h|alg).
         for field in 2..5 {
-            for s in config.enabled_suites().filter_map(CipherSuite::by_id) {
+            for s in config
+                .enabled_suites()
+                .filter(|&id| lan.suite_cap(id).rank() > 0)
+                .filter_map(CipherSuite::by_id)
+            {
                 let tag = s.record()[field];
                 if !records[..len].contains(&tag) {
                     records[len] = tag;

@@ -76,12 +76,26 @@ pub struct User {
     /// The password was set in the 20-byte form (Set User Password id bit 7): a test of it in
     /// the other form answers 0x81.
     pub twenty_byte_password: bool,
+    /// Link authentication enabled (Set User Access bit 5; kept and reported, no effect here).
+    pub link_auth: bool,
+    /// Restricted to callback connections (Set User Access bit 6): this endpoint makes no
+    /// callbacks, so such a user gets at most Callback privilege.
+    pub callback_only: bool,
 }
 
 impl User {
     /// Whether this user may open a session now: enabled, IPMI messaging on, some privilege.
     pub fn can_log_in(&self) -> bool {
         self.enabled && self.ipmi_messaging && self.privilege_limit.rank() > 0
+    }
+
+    /// The highest privilege this user may have on the LAN channel.
+    pub fn lan_limit(&self) -> Privilege {
+        if self.callback_only {
+            self.privilege_limit.min(Privilege::Callback)
+        } else {
+            self.privilege_limit
+        }
     }
 }
 
@@ -294,6 +308,8 @@ pub(crate) fn make_user(
         enabled: true,
         ipmi_messaging: true,
         twenty_byte_password,
+        link_auth: false,
+        callback_only: false,
     })
 }
 

@@ -372,7 +372,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
                         commands::auth_capabilities(&self.config, req.data, &mut data)
                     }
                     A::GetChannelCipherSuites => {
-                        commands::cipher_suites(&self.config, req.data, &mut data)
+                        commands::cipher_suites(&self.config, self.bmc.lan(), req.data, &mut data)
                     }
                     A::SetSessionPrivilegeLevel => {
                         let max = active.max_privilege;

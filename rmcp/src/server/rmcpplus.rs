@@ -81,7 +81,7 @@ fn presession<const S: usize, const U: usize>(
             commands::auth_capabilities(&ep.config, req.data, &mut data)
         }
         (NetFn::App, AppCmd::GetChannelCipherSuites) => {
-            commands::cipher_suites(&ep.config, req.data, &mut data)
+            commands::cipher_suites(&ep.config, ep.bmc.lan(), req.data, &mut data)
         }
         _ => (Cc::InsufficientPrivilege, 0),
     };
@@ -269,7 +269,7 @@ fn rakp1<const S: usize, const U: usize>(
     let Some(user) = ep.config.user(user_id) else {
         return Output::Drop;
     };
-    let limit = super::session_privilege(&[user.privilege_limit, opened.max_privilege]);
+    let limit = super::session_privilege(&[user.lan_limit(), opened.max_privilege]);
     // Name+privilege lookup (bit 4 clear) asks for a user at exactly this level: we match by name
     // and then require the level to be within the user's limit in both modes.
     if requested.rank() > limit.rank() {

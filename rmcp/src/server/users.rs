@@ -37,6 +37,8 @@ impl<const U: usize> Store<'_, U> {
                 enabled: false,
                 ipmi_messaging: true,
                 twenty_byte_password: false,
+                link_auth: false,
+                callback_only: false,
             });
         }
         slot.as_mut()
@@ -84,8 +86,8 @@ impl<const U: usize> UserStore for Store<'_, U> {
                 enabled: u.enabled,
                 privilege_limit: u.privilege_limit,
                 ipmi_messaging: u.ipmi_messaging,
-                link_auth: false,
-                callback_only: false,
+                link_auth: u.link_auth,
+                callback_only: u.callback_only,
             },
             None => UserAccess {
                 enabled: false,
@@ -103,6 +105,8 @@ impl<const U: usize> UserStore for Store<'_, U> {
             .ok_or(CompletionCode::ParameterOutOfRange)?;
         user.privilege_limit = access.privilege_limit;
         user.ipmi_messaging = access.ipmi_messaging;
+        user.link_auth = access.link_auth;
+        user.callback_only = access.callback_only;
         user.enabled = access.enabled;
         Ok(())
     }

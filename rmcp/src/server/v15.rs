@@ -85,7 +85,7 @@ fn presession<const S: usize, const U: usize>(
                 commands::auth_capabilities(&ep.config, req.data, &mut data)
             }
             AppCmd::GetChannelCipherSuites => {
-                commands::cipher_suites(&ep.config, req.data, &mut data)
+                commands::cipher_suites(&ep.config, ep.bmc.lan(), req.data, &mut data)
             }
             AppCmd::GetSessionChallenge => challenge(ep, now, peer, req.data, rng, &mut data),
             _ => (Cc::InsufficientPrivilege, 0),
@@ -186,7 +186,7 @@ fn activate<const S: usize, const U: usize>(
         return Output::Drop;
     }
     let password = user.password.clone();
-    let user_limit = user.privilege_limit;
+    let user_limit = user.lan_limit();
     let locked = ep.guards.get_mut(guard).is_some_and(|g| g.locked(now));
     let Ok(req) = RequestRepr::parse_bytes(session.message) else {
         return Output::Drop;
