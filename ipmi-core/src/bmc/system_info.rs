@@ -129,7 +129,7 @@ impl super::Bmc {
                     0
                 } else {
                     self.system_info
-                        .get(r.parameter, r.set_selector, &mut data)?
+                        .get(u8::from(r.parameter), r.set_selector, &mut data)?
                 };
                 super::emit(
                     &GetSystemInfoResponse {
@@ -141,7 +141,7 @@ impl super::Bmc {
             }
             _ => {
                 let r: SetSystemInfoRequest = super::parse(req.data)?;
-                self.system_info.set(r.parameter, r.data)?;
+                self.system_info.set(u8::from(r.parameter), r.data)?;
                 Ok(0)
             }
         }

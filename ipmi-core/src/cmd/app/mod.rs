@@ -117,7 +117,7 @@ pub use set_session_privilege::{
 };
 pub use system_info::{
     GetSystemInfo, GetSystemInfoRequest, GetSystemInfoResponse, SetSystemInfo,
-    SetSystemInfoRequest, SYSTEM_INFO_REVISION,
+    SetSystemInfoRequest, SystemInfoParameter, SYSTEM_INFO_REVISION,
 };
 pub use user_access::{
     GetUserAccess, GetUserAccessRequest, GetUserAccessResponse, SetUserAccess,

@@ -33,6 +33,22 @@ impl crate::cmd::Command for GetSystemInfo {
     type Response<'a> = GetSystemInfoResponse<'a>;
 }
 
+open_enum! {
+    /// System Info parameter selectors (IPMI 2.0 table 22-16) this stack names.
+    pub enum SystemInfoParameter {
+        /// 0 set in progress.
+        SetInProgress = 0,
+        /// 1 system firmware version.
+        SystemFirmwareVersion = 1,
+        /// 2 system name.
+        SystemName = 2,
+        /// 3 primary operating system name.
+        PrimaryOsName = 3,
+        /// 4 operating system name.
+        OsName = 4,
+    }
+}
+
 /// The parameter revision every Get reply carries.
 pub const SYSTEM_INFO_REVISION: u8 = 0x11;
 /// Longest parameter data carried (a set selector and one 16-byte block).
@@ -45,7 +61,7 @@ pub struct GetSystemInfoRequest {
     /// Only the parameter revision is asked for.
     pub revision_only: bool,
     /// Parameter selector.
-    pub parameter: u8,
+    pub parameter: SystemInfoParameter,
     /// Set selector.
     pub set_selector: u8,
     /// Block selector.
@@ -57,7 +73,7 @@ impl<'a> Body<'a> for GetSystemInfoRequest {
         let [b0, parameter, set_selector, block_selector] = *crate::cmd::exact::<4>(data)?;
         Ok(GetSystemInfoRequest {
             revision_only: b0 & 0x80 != 0,
-            parameter,
+            parameter: SystemInfoParameter::from(parameter),
             set_selector,
             block_selector,
         })
@@ -68,7 +84,7 @@ impl<'a> Body<'a> for GetSystemInfoRequest {
     fn emit(&self, out: &mut [u8]) -> Result<usize, Error> {
         *out_slice::<4>(out)? = [
             u8::from(self.revision_only) << 7,
-            self.parameter,
+            u8::from(self.parameter),
             self.set_selector,
             self.block_selector,
         ];
@@ -118,7 +134,7 @@ impl<'a> Body<'a> for GetSystemInfoResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SetSystemInfoRequest<'a> {
     /// Parameter selector.
-    pub parameter: u8,
+    pub parameter: SystemInfoParameter,
     /// The data.
     pub data: &'a [u8],
 }
@@ -132,7 +148,7 @@ impl<'a> Body<'a> for SetSystemInfoRequest<'a> {
                     return Err(Error::TooLong);
                 }
                 Ok(SetSystemInfoRequest {
-                    parameter: *parameter,
+                    parameter: SystemInfoParameter::from(*parameter),
                     data: rest,
                 })
             }
@@ -148,7 +164,7 @@ impl<'a> Body<'a> for SetSystemInfoRequest<'a> {
         let o = out
             .get_mut(..self.buffer_len())
             .ok_or(Error::BufferTooSmall)?;
-        o[0] = self.parameter;
+        o[0] = u8::from(self.parameter);
         o[1..].copy_from_slice(self.data);
         Ok(o.len())
     }
@@ -162,7 +178,7 @@ mod tests {
     fn round_trips() {
         // `ipmitool mc getsysinfo system_fw_version`: 00 01 00 00.
         let r = check_exact!(GetSystemInfoRequest, &[0x00, 0x01, 0x00, 0x00]);
-        assert_eq!(r.parameter, 1);
+        assert_eq!(r.parameter, SystemInfoParameter::SystemFirmwareVersion);
         assert!(!r.revision_only);
         check_lengths!(GetSystemInfoRequest, &[0x80, 0x01, 0x00, 0x00]);
         let mut set = [0u8; 18];
@@ -171,7 +187,7 @@ mod tests {
         set[3] = 4;
         set[4..8].copy_from_slice(b"node");
         let s = check_exact!(SetSystemInfoRequest<'_>, &set);
-        assert_eq!(s.parameter, 2);
+        assert_eq!(s.parameter, SystemInfoParameter::SystemName);
         assert_eq!(s.data.len(), 17);
         assert_eq!(SetSystemInfoRequest::parse(&[2]), Err(Error::Truncated));
         assert_eq!(SetSystemInfoRequest::parse(&[0u8; 19]), Err(Error::TooLong));

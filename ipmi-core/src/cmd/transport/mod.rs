@@ -16,3 +16,17 @@ open_enum! {
         GetLanConfig = 0x02,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_enums_round_trip_every_byte() {
+        for b in 0..=255u8 {
+            assert_eq!(u8::from(TransportCmd::from(b)), b);
+            assert_eq!(u8::from(LanParameter::from(b)), b);
+            assert_eq!(u8::from(crate::cmd::app::SystemInfoParameter::from(b)), b);
+        }
+    }
+}
