@@ -6,7 +6,7 @@
 //! retransmissions keep being answered while it runs, and its reply goes out when it is done.
 use core::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
-use embassy_futures::join::join;
+use embassy_futures::join::join4;
 use embassy_futures::select::{select3, Either3};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::{IpAddress, IpEndpoint, Stack};
@@ -17,8 +17,9 @@ use ipmi_core::bmc::{Action, ActionResult, DeviceIdentity};
 use ipmi_core::CompletionCode;
 use rmcp::server::{Config, Endpoint, Output, Random, Ticket, MAX_DATAGRAM};
 
-use crate::chassis::{perform, Chassis};
+use crate::chassis::perform;
 use crate::config;
+use crate::lines::{self, BoardLines, InputLine, OutputLine};
 use crate::net::RMCP_PORT;
 
 /// Sessions the endpoint holds at once (each slot holds its keys, windows and a cached reply).
@@ -81,9 +82,22 @@ pub fn endpoint_config(board: &Board) -> Config<USERS> {
     cfg
 }
 
-/// Runs the BMC on `stack` for ever: the endpoint on UDP 623, `chassis` for its actions and
-/// `rng` for session ids, RAKP randoms and AES IVs.
-pub async fn run<C: Chassis, R: Random>(stack: Stack<'static>, board: Board, mut chassis: C, mut rng: R) -> ! {
+/// Runs the BMC on `stack` for ever: the endpoint on UDP 623, the board's `lines` for its
+/// chassis actions and `rng` for session ids, RAKP randoms and AES IVs.
+pub async fn run<P, Rs, N, G, L, R>(
+    stack: Stack<'static>,
+    board: Board,
+    lines: BoardLines<P, Rs, N, G, L>,
+    mut rng: R,
+) -> !
+where
+    P: OutputLine,
+    Rs: OutputLine,
+    N: OutputLine,
+    G: InputLine,
+    L: OutputLine,
+    R: Random,
+{
     config::log_summary();
     let mut endpoint = BmcEndpoint::new(endpoint_config(&board));
     crate::info!(
@@ -96,6 +110,8 @@ pub async fn run<C: Chassis, R: Random>(stack: Stack<'static>, board: Board, mut
     let actions: Channel<NoopRawMutex, (Ticket, Action, IpEndpoint), PENDING> = Channel::new();
     let results: Channel<NoopRawMutex, (Ticket, ActionResult, IpEndpoint), PENDING> = Channel::new();
 
+    let shared = lines::Shared::new();
+    let (mut chassis, sequencer, identify) = lines::split(lines, &shared);
     let chassis_loop = async {
         loop {
             let (ticket, action, peer) = actions.receive().await;
@@ -149,6 +165,6 @@ pub async fn run<C: Chassis, R: Random>(stack: Stack<'static>, board: Board, mut
         }
     };
 
-    join(chassis_loop, network_loop).await;
+    join4(chassis_loop, network_loop, sequencer, identify).await;
     unreachable!()
 }

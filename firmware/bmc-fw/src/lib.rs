@@ -9,6 +9,8 @@ pub mod fmt;
 pub mod bmc;
 pub mod chassis;
 pub mod config;
+pub mod lines;
 pub mod net;
 
-pub use chassis::{Chassis, RamChassis};
+pub use chassis::Chassis;
+pub use lines::{BoardLines, InputLine, NoLine, OutputLine, Timings};

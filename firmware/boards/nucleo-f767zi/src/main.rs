@@ -25,6 +25,9 @@ bind_interrupts!(struct Irqs {
     RNG => rng::InterruptHandler<RNG>;
 });
 
+/// The lines this board drives (no NMI line wired).
+type Lines = bmc_fw::BoardLines<chassis::Switch, chassis::Switch, bmc_fw::NoLine, chassis::PowerGood, chassis::Led>;
+
 type Device = Ethernet<'static, ETH, GenericPhy<Sma<'static, ETH_SMA>>>;
 
 /// The endpoint's random source: the STM32 RNG peripheral (a true RNG).
@@ -42,7 +45,7 @@ async fn net_task(mut runner: embassy_net::Runner<'static, Device>) -> ! {
 }
 
 #[embassy_executor::task]
-async fn bmc_task(stack: embassy_net::Stack<'static>, chassis: chassis::GpioChassis, rng: HwRng) -> ! {
+async fn bmc_task(stack: embassy_net::Stack<'static>, lines: Lines, rng: HwRng) -> ! {
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A stable GUID from the chip's 96-bit unique id (RFC 4122 version 4 layout bits set).
     let uid = embassy_stm32::uid::uid();
@@ -53,7 +56,7 @@ async fn bmc_task(stack: embassy_net::Stack<'static>, chassis: chassis::GpioChas
     guid[8] = (guid[8] & 0x3f) | 0x80;
     identity.device_guid = guid;
     identity.system_guid = guid;
-    bmc_fw::bmc::run(stack, bmc_fw::bmc::Board { identity }, chassis, rng).await
+    bmc_fw::bmc::run(stack, bmc_fw::bmc::Board { identity }, lines, rng).await
 }
 
 #[embassy_executor::main]
@@ -122,14 +125,15 @@ async fn main(spawner: Spawner) {
     );
 
     let (power_button, reset, power_good, identify) = pins::chassis_pins!(p);
-    let chassis = chassis::GpioChassis {
-        power_button: OutputOpenDrain::new(power_button, Level::High, Speed::Low),
-        reset: OutputOpenDrain::new(reset, Level::High, Speed::Low),
-        power_good: Input::new(power_good, Pull::Down),
+    let lines = Lines {
+        power_button: chassis::Switch(OutputOpenDrain::new(power_button, Level::High, Speed::Low)),
+        reset: chassis::Switch(OutputOpenDrain::new(reset, Level::High, Speed::Low)),
+        nmi: None,
+        power_good: chassis::PowerGood(Input::new(power_good, Pull::Down)),
+        identify: chassis::Led(Output::new(identify, Level::Low, Speed::Low)),
+        timings: pins::TIMINGS,
     };
-    let identify = Output::new(identify, Level::Low, Speed::Low);
 
     spawner.spawn(net_task(runner).expect("net task"));
-    spawner.spawn(chassis::identify_task(identify).expect("identify task"));
-    spawner.spawn(bmc_task(stack, chassis, HwRng(rng)).expect("bmc task"));
+    spawner.spawn(bmc_task(stack, lines, HwRng(rng)).expect("bmc task"));
 }

@@ -6,12 +6,14 @@
 //! - executor: a thread-mode executor that sleeps in WFI (QEMU's WFE returns at once and would
 //!   spin a host core at 100 %);
 //! - logs: plain text over Arm semihosting (QEMU prints them on its stdout);
-//! - chassis: power, identify and boot flags live in RAM;
+//! - chassis lines: reported and driven over UART1 (see [`lines`]), with a built-in mainboard
+//!   model until a test drives power good;
 //! - randomness: [`rng::EmulationRng`], a SHA-256 generator seeded from the host's /dev/urandom
 //!   through semihosting. NOT a hardware RNG: never use this board's image on real hardware.
 #![no_std]
 #![no_main]
 
+mod lines;
 mod rng;
 mod time;
 
@@ -91,7 +93,15 @@ async fn bmc_task(stack: embassy_net::Stack<'static>) -> ! {
     identity.device_guid = guid;
     identity.system_guid = guid;
     let board = bmc_fw::bmc::Board { identity };
-    bmc_fw::bmc::run(stack, board, bmc_fw::RamChassis::default(), rng::EmulationRng).await
+    let lines = bmc_fw::BoardLines {
+        power_button: lines::UartLine::power_button(),
+        reset: lines::UartLine::new(b"RESET"),
+        nmi: Some(lines::UartLine::new(b"NMI")),
+        power_good: lines::PowerGood,
+        identify: lines::UartLine::new(b"LED"),
+        timings: lines::TIMINGS,
+    };
+    bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng).await
 }
 
 fn start(spawner: Spawner) {
@@ -128,6 +138,8 @@ fn start(spawner: Spawner) {
     // SAFETY: the handler only touches the LAN9118's INT_STS and an AtomicWaker.
     unsafe { NVIC::unmask(EthIrq) };
     spawner.spawn(net_task(runner).expect("net task"));
+    lines::init();
+    spawner.spawn(lines::rx_task().expect("lines task"));
     spawner.spawn(bmc_task(stack).expect("bmc task"));
 }
 
