@@ -76,7 +76,7 @@ fi
 # boot NAME CONFIG TARGET-DIR: builds (its own step, so a slow compile never counts against the
 # boot time-out) and starts QEMU on a fresh free port; sets port, qemu_pid, log.
 boot() {
-    local name=$1 config=$2
+    local name=$1 config=$2 extra=${4:-}
     export QEMU_TARGET_DIR=$3
     echo "test-qemu: building the QEMU image ($name)"
     (cd "$here" && CARGO_TARGET_DIR="$QEMU_TARGET_DIR" BMC_CONFIG="$config" \
@@ -93,7 +93,7 @@ boot() {
     rm -f "$lines_sock" "$monitor_sock" "$control"
     : >"$events"
     mkfifo "$control"
-    BMC_CONFIG="$config" QEMU_ARGS="-serial mon:stdio -chardev socket,id=lines,path=$lines_sock,server=on,wait=off -serial chardev:lines -monitor unix:$monitor_sock,server=on,wait=off" \
+    BMC_CONFIG="$config" QEMU_ARGS="-serial mon:stdio -chardev socket,id=lines,path=$lines_sock,server=on,wait=off -serial chardev:lines -monitor unix:$monitor_sock,server=on,wait=off $extra" \
         "$here/qemu.sh" "$port" >"$log" 2>&1 &
     qemu_pid=$!
     echo "test-qemu: QEMU pid $qemu_pid, BMC at udp://127.0.0.1:$port, log $log"
@@ -277,6 +277,51 @@ done
 check "ipmitool -I lan (IPMI 1.5) power status" "^Chassis Power is (on|off)$" \
     ipmitool -I lan -H 127.0.0.1 -p "$port" -U admin -P password -N 1 -R 2 power status
 
+# monitor CMD: one QEMU monitor command (system_reset...).
+monitor() {
+    python3 - "$monitor_sock" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+time.sleep(0.2)
+s.recv(65536)
+s.sendall(sys.argv[2].encode() + b"\n")
+time.sleep(0.3)
+PY
+}
+# reset_and_wait NAME: system_reset, then wait for the second (third...) boot's listening line.
+reset_and_wait() {
+    local before after _
+    before=$(grep -c "bmc: listening on UDP port 623" "$log")
+    monitor system_reset
+    for _ in $(seq 1 50); do
+        after=$(grep -c "bmc: listening on UDP port 623" "$log")
+        ((after > before)) && { passed=$((passed + 1)); echo "ok   $1"; return 0; }
+        sleep 0.2
+    done
+    failed=$((failed + 1))
+    echo "FAIL $1: no new boot within 10 s"
+}
+
+# State changed over LAN is in the store (emulated flash) and survives a reset of the board.
+c=("${lanplus[@]}" -C 17)
+check "LAN: user set name 3 bob" "^$" "${c[@]}" user set name 3 bob
+check "LAN: user set password 3" "successful" "${c[@]}" user set password 3 bobpass123
+check "LAN: user enable 3" "^$" "${c[@]}" user enable 3
+check "LAN: channel setaccess 1 3 ipmi=on privilege=4" "successful" "${c[@]}" channel setaccess 1 3 ipmi=on privilege=4
+bob=(ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U bob -P bobpass123 -N 1 -R 2 -C 17)
+check "LAN: new user bob logs in" "^Chassis Power is (on|off)$" "${bob[@]}" power status
+check "LAN: chassis policy always-on" "always-on" "${c[@]}" chassis policy always-on
+step "store: the changes were saved" grep -q "store: snapshot [0-9]* saved" "$log"
+reset_and_wait "system_reset of the emulated board (QEMU monitor)"
+step "store: the snapshot is loaded after the reset" bash -c "grep -A3 'BMC image .* booting' '$log' | tail -n 4 | grep -q 'store: snapshot [0-9]* loaded'"
+eventually "after reset: bob still logs in" "^Chassis Power is (on|off)$" 10 "${bob[@]}" power status
+check "after reset: admin still logs in" "^Chassis Power is (on|off)$" "${c[@]}" power status
+check "after reset: bob is still an administrator" "Privilege Level +: ADMINISTRATOR" "${c[@]}" channel getaccess 1 3
+check "after reset: boot flags kept (Force PXE)" "Boot Device Selector : Force PXE" "${c[@]}" chassis bootparam get 5
+check "after reset: power restore policy kept" "Power Restore Policy +: always-on" "${c[@]}" chassis status
+ctl pg 0
+
 # Refusals last: failed logins count towards the user's lockout.
 refused "wrong password refused (ipmitool -C 17)" "Unable to establish|RAKP|unauthorized" 5 \
     ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U admin -P wrong-password -N 1 -R 1 -C 17 power status
@@ -299,7 +344,41 @@ refused "no-config image refuses the null user" "Unable to establish|RAKP|unauth
     ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U "" -P "" -N 1 -R 1 -C 17 power status
 refused "no-config image refuses ipmipower admin/password" "invalid|failed" 5 \
     ipmipower -D LAN_2_0 -h "127.0.0.1:$port" -u admin -p password --session-timeout=5000 --stat
+step "no-config image: address by DHCP (QEMU's user-mode DHCP server)" grep -q "config: address by DHCP" "$log"
 kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (no config) died during the tests"; }
+cleanup
+qemu_pid=
+echo "test-qemu: QEMU stopped"
+
+# The same no-config image, provisioned by a blob in its flash region (as probe-rs download
+# would write it on the Nucleo; here QEMU's loader puts it at 0x2110_0000).
+blob=$rundir/provision.txt
+cat >"$blob" <<'BLOB'
+BMC-PROVISION 1
+seq=1
+user=carol:carol-secret:administrator
+user=dave:dave-secret:operator
+address=dhcp
+suites=3,17
+END
+BLOB
+boot provisioned none "$here/target/qemu-noconfig" "-device loader,file=$blob,addr=0x21100000,force-raw=on"
+step "provisioned: the blob was applied" grep -q "provision: blob 1 applied" "$log"
+carol=(ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-secret -N 1 -R 2)
+eventually "provisioned: carol logs in (-C 17)" "^Chassis Power is (on|off)$" 10 "${carol[@]}" -C 17 power status
+check "provisioned: dave logs in as operator (-C 3)" "Chassis Power Control: Up/On" \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U dave -P dave-secret -N 1 -R 2 -C 3 -L OPERATOR power on
+refused "provisioned: suite 1 is off (blob says 3,17)" "Unable to establish|no matching cipher suite|Invalid|unavailable" 5 \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-secret -N 1 -R 1 -C 1 power status
+check "provisioned: carol changes her password over LAN" "successful" "${carol[@]}" -C 17 user set password 2 carol-new-pw
+reset_and_wait "provisioned: system_reset"
+step "provisioned: the blob is not applied again after the reset" \
+    bash -c "[[ \$(grep -c 'provision: blob 1 applied' '$log') -eq 1 ]] && grep -q 'provision: blob already applied' '$log'"
+eventually "provisioned: after reset carol logs in with the new password" "^Chassis Power is (on|off)$" 10 \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-new-pw -N 1 -R 2 -C 17 power status
+refused "provisioned: after reset the blob's old password is refused" "Unable to establish|RAKP|unauthorized" 5 \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-secret -N 1 -R 1 -C 17 power status
+kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (provisioned) died during the tests"; }
 cleanup
 qemu_pid=
 echo "test-qemu: QEMU stopped"

@@ -11,6 +11,8 @@ pub mod chassis;
 pub mod config;
 pub mod lines;
 pub mod net;
+pub mod provision;
+pub mod store;
 
 pub use chassis::Chassis;
 pub use lines::{BoardLines, InputLine, NoLine, OutputLine, Timings};

@@ -13,6 +13,7 @@
 #![no_std]
 #![no_main]
 
+mod flash;
 mod lines;
 mod rng;
 mod time;
@@ -69,6 +70,9 @@ const _: () = {
     let _ = Vector { reserved: 0 };
 };
 
+/// The store on the emulated flash.
+type Store = bmc_fw::store::Store<flash::RamFlash>;
+
 /// Set by the executor's pender (a task was woken); cleared before each poll round.
 static WORK: AtomicBool = AtomicBool::new(true);
 
@@ -83,7 +87,7 @@ async fn net_task(mut runner: embassy_net::Runner<'static, Lan9118>) -> ! {
 }
 
 #[embassy_executor::task]
-async fn bmc_task(stack: embassy_net::Stack<'static>) -> ! {
+async fn bmc_task(stack: embassy_net::Stack<'static>, store: Store, saved: bmc_fw::store::Saved) -> ! {
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A GUID per boot (the emulator has no stable chip id); a config file may set a fixed one.
     let mut guid = [0u8; 16];
@@ -101,7 +105,7 @@ async fn bmc_task(stack: embassy_net::Stack<'static>) -> ! {
         identify: lines::UartLine::new(b"LED"),
         timings: lines::TIMINGS,
     };
-    bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng).await
+    bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng, store, saved).await
 }
 
 fn start(spawner: Spawner) {
@@ -126,12 +130,15 @@ fn start(spawner: Spawner) {
         m[5]
     );
 
+    let mut store = bmc_fw::store::Store::new(flash::RamFlash, flash::STORE_A, flash::STORE_B, flash::SECTOR);
+    let saved = bmc_fw::bmc::load_state(&mut store, flash::BLOB);
+
     let mut seed = [0u8; 8];
     rng::fill(&mut seed);
     static RESOURCES: StaticCell<StackResources<{ bmc_fw::net::SOCKETS }>> = StaticCell::new();
     let (stack, runner) = embassy_net::new(
         eth,
-        bmc_fw::net::stack_config(),
+        bmc_fw::net::stack_config(&saved.network),
         RESOURCES.init(StackResources::new()),
         u64::from_le_bytes(seed),
     );
@@ -140,7 +147,7 @@ fn start(spawner: Spawner) {
     spawner.spawn(net_task(runner).expect("net task"));
     lines::init();
     spawner.spawn(lines::rx_task().expect("lines task"));
-    spawner.spawn(bmc_task(stack).expect("bmc task"));
+    spawner.spawn(bmc_task(stack, store, saved).expect("bmc task"));
 }
 
 /// Ends the emulation (QEMU exits with `code`).
