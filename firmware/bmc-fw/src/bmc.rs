@@ -93,7 +93,7 @@ pub fn load_state<F: NorFlash>(store: &mut Store<F>, blob_offset: u32) -> Saved 
                     crate::error!("store: saving the provisioned config failed: {:?}", e);
                 }
             }
-            Ok(false) => crate::debug!("provision: blob already applied"),
+            Ok(false) => crate::info!("provision: blob already applied"),
             Err(provision::BlobError::Absent) => crate::debug!("provision: no blob"),
             Err(e) => crate::error!("provision: blob ignored: {:?}", e),
         }
