@@ -71,6 +71,8 @@ if [[ "${FIRMWARE_QEMU_ONLY:-0}" != 1 ]]; then
         step "release build ($board)" bash -c "cd '$here' && cargo build --release -q -p $board"
     done
     step "size report" bash "$here/size.sh"
+    # The store (torn writes never lose the last snapshot) and the blob parser, on the host.
+    step "unit tests: store and provisioning (host)" bash -c "cd '$here' && cargo test -q -p bmc-fw --target $(rustc -vV | sed -n 's/^host: //p') --lib"
 fi
 
 # boot NAME CONFIG TARGET-DIR: builds (its own step, so a slow compile never counts against the

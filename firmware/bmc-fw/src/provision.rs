@@ -172,3 +172,34 @@ pub fn apply(blob: &[u8], saved: &mut Saved) -> Result<bool, BlobError> {
     *saved = next;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLOB: &[u8] = b"BMC-PROVISION 1\nseq=2\nuser=carol:secret:administrator # admin\nuser=dave:pw2:operator\nkg=0011\naddress=192.168.1.50/24\ngateway=192.168.1.1\nsuites=3,17\nEND\n\xff\xff";
+
+    #[test]
+    fn applies_once_and_names_bad_lines() {
+        let mut s = Saved::from_build_config();
+        assert_eq!(apply(BLOB, &mut s), Ok(true));
+        assert_eq!(s.blob_seq, 2);
+        assert_eq!(s.users[1].as_ref().unwrap().name.as_slice(), b"carol");
+        assert_eq!(s.users[2].as_ref().unwrap().privilege, u8::from(Privilege::Operator));
+        assert_eq!(s.kg.as_deref(), Some(&[0x00, 0x11][..]));
+        assert_eq!(s.suites, 1 << 3 | 1 << 17);
+        assert_eq!(
+            s.network,
+            Network::Static(StaticIp { address: [192, 168, 1, 50], prefix: 24, gateway: Some([192, 168, 1, 1]) })
+        );
+        // The same blob again: nothing to do (a later LAN change stays).
+        assert_eq!(apply(BLOB, &mut s), Ok(false));
+        // Cut before END (a partial write), or a typo: ignored, state untouched.
+        let before = s.clone();
+        let cut = &BLOB[..BLOB.len() - 8];
+        assert_eq!(apply(cut, &mut s), Err(BlobError::Incomplete));
+        assert_eq!(apply(b"BMC-PROVISION 1\nseq=9\nusr=x:y:user\nEND\n", &mut s), Err(BlobError::BadLine(3)));
+        assert_eq!(apply(&[0xFF; 64], &mut s), Err(BlobError::Absent));
+        assert_eq!(s, before);
+    }
+}
