@@ -373,11 +373,16 @@ check "provisioned: dave logs in as operator (-C 3)" "Chassis Power Control: Up/
 refused "provisioned: suite 1 is off (blob says 3,17)" "Unable to establish|no matching cipher suite|Invalid|unavailable" 5 \
     ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-secret -N 1 -R 1 -C 1 power status
 check "provisioned: carol changes her password over LAN" "successful" "${carol[@]}" -C 17 user set password 2 carol-new-pw
+# Set Channel Access: the LAN channel's privilege limit down to operator (non-volatile).
+check "provisioned: Set Channel Access (LAN limit operator)" "^ *$" \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-new-pw -N 1 -R 2 -C 17 raw 0x06 0x40 0x01 0x00 0x43
 reset_and_wait "provisioned: system_reset"
 step "provisioned: the blob is not applied again after the reset" \
     bash -c "[[ \$(grep -c 'provision: blob 1 applied' '$log') -eq 1 ]] && grep -q 'provision: blob already applied' '$log'"
 eventually "provisioned: after reset carol logs in with the new password" "^Chassis Power is (on|off)$" 10 \
-    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-new-pw -N 1 -R 2 -C 17 power status
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-new-pw -N 1 -R 2 -C 17 -L OPERATOR power status
+check "provisioned: after reset the channel limit is still operator (Get Channel Access)" "03 *$" \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-new-pw -N 1 -R 2 -C 17 -L OPERATOR raw 0x06 0x41 0x01 0x40
 refused "provisioned: after reset the blob's old password is refused" "Unable to establish|RAKP|unauthorized" 5 \
     ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-secret -N 1 -R 1 -C 17 power status
 kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (provisioned) died during the tests"; }
