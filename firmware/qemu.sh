@@ -3,6 +3,10 @@
 # 127.0.0.1:PORT to the board's port 623, in the foreground until killed (Ctrl-A X, or kill).
 # The image is built first if needed, with the TEST credentials admin/password
 # (boards/qemu-mps2-an386/test-bmc.toml); set BMC_CONFIG to boot another config.
+# QEMU_ARGS (split on spaces) is added to QEMU's command line, e.g. to put the chassis lines
+# (UART1) on a socket and the monitor on another (what test-qemu.sh does):
+#   QEMU_ARGS="-serial mon:stdio -chardev socket,id=lines,path=/tmp/l.sock,server=on,wait=off
+#              -serial chardev:lines -monitor unix:/tmp/m.sock,server=on,wait=off"
 #
 #   firmware/qemu.sh 9623
 #   ipmitool -I lanplus -H 127.0.0.1 -p 9623 -U admin -P password -C 17 power status
@@ -27,7 +31,8 @@ export BMC_CONFIG="${BMC_CONFIG:-$here/boards/qemu-mps2-an386/test-bmc.toml}"
 elf="$CARGO_TARGET_DIR/thumbv7em-none-eabihf/release/qemu-mps2-an386"
 
 # exec: the script's pid is QEMU's, so killing it stops the emulator.
+# shellcheck disable=SC2086 # QEMU_ARGS is a list of options
 exec qemu-system-arm -M mps2-an386 -nographic \
     -semihosting-config enable=on,target=native \
     -nic "user,model=lan9118,hostfwd=udp:127.0.0.1:${port}-:623" \
-    -kernel "$elf"
+    -kernel "$elf" ${QEMU_ARGS:-}

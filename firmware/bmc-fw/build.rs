@@ -97,17 +97,19 @@ fn generate(table: &Table, path: Option<&Path>) -> String {
             fail(&format!("unknown key [network] {key} (expected address, gateway, mac)"));
         }
     }
+    // No address, or "dhcp": DHCP, with 10.0.2.15/24 (gateway 10.0.2.2) if no lease comes.
+    let dhcp = matches!(str_key(net, "address", "network"), None | Some("dhcp"));
     let (address, prefix) = match str_key(net, "address", "network") {
-        Some(a) => {
+        Some(a) if a != "dhcp" => {
             let (ip, len) = a.split_once('/').unwrap_or_else(|| fail("[network] address must be like 10.0.2.15/24"));
             let len: u8 = len.parse().ok().filter(|l| *l <= 32).unwrap_or_else(|| fail("[network] bad prefix length"));
             (parse_ipv4(ip, "[network] address"), len)
         }
-        None => ([10, 0, 2, 15], 24),
+        _ => ([10, 0, 2, 15], 24),
     };
     let gateway = match str_key(net, "gateway", "network") {
         Some(g) => Some(parse_ipv4(g, "[network] gateway")),
-        None if net.contains_key("address") => None,
+        None if !dhcp => None,
         None => Some([10, 0, 2, 2]),
     };
     let mac = str_key(net, "mac", "network").map(|m| {
@@ -212,7 +214,9 @@ fn generate(table: &Table, path: Option<&Path>) -> String {
     let source = path.map(|p| p.display().to_string());
     writeln!(s, "/// The config file this image was built from, if any.").unwrap();
     writeln!(s, "pub const SOURCE: Option<&str> = {source:?};").unwrap();
-    writeln!(s, "/// Static IPv4 address of the BMC.").unwrap();
+    writeln!(s, "/// Whether the address comes from DHCP (ADDRESS etc. are then the fallback).").unwrap();
+    writeln!(s, "pub const DHCP: bool = {dhcp};").unwrap();
+    writeln!(s, "/// Static IPv4 address of the BMC (the DHCP fallback when DHCP is on).").unwrap();
     writeln!(s, "pub const ADDRESS: [u8; 4] = {address:?};").unwrap();
     writeln!(s, "/// Prefix length of the BMC's subnet.").unwrap();
     writeln!(s, "pub const PREFIX_LEN: u8 = {prefix};").unwrap();

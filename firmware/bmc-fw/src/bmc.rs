@@ -6,20 +6,24 @@
 //! retransmissions keep being answered while it runs, and its reply goes out when it is done.
 use core::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
-use embassy_futures::join::join;
+use embassy_futures::join::join4;
 use embassy_futures::select::{select3, Either3};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::{IpAddress, IpEndpoint, Stack};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::channel::Channel;
-use embassy_time::{Duration, Instant, Timer};
+use embassy_time::{with_timeout, Duration, Instant, Timer};
+use embedded_storage::nor_flash::NorFlash;
 use ipmi_core::bmc::{Action, ActionResult, DeviceIdentity};
 use ipmi_core::CompletionCode;
 use rmcp::server::{Config, Endpoint, Output, Random, Ticket, MAX_DATAGRAM};
 
-use crate::chassis::{perform, Chassis};
+use crate::chassis::perform;
 use crate::config;
-use crate::net::RMCP_PORT;
+use crate::lines::{self, BoardLines, InputLine, OutputLine};
+use crate::net::{self, RMCP_PORT};
+use crate::provision;
+use crate::store::{Network, Saved, Store};
 
 /// Sessions the endpoint holds at once (each slot holds its keys, windows and a cached reply).
 pub const SESSIONS: usize = 8;
@@ -54,9 +58,9 @@ fn peer_addr(ep: IpEndpoint) -> SocketAddr {
     }
 }
 
-/// The endpoint configuration from the build-time config file. A config error cannot happen
-/// for a file the build script accepted; if one does anyway the user is left out and logged.
-pub fn endpoint_config(board: &Board) -> Config<USERS> {
+/// The endpoint configuration: the board's identity (the configured GUID, if any, instead of
+/// the board's) and the users, K_g, suites and channel limit of `saved`.
+pub fn endpoint_config(board: &Board, saved: &Saved) -> Config<USERS> {
     let mut cfg = Config::new();
     let mut identity = board.identity;
     if let Some(guid) = config::GUID {
@@ -65,27 +69,60 @@ pub fn endpoint_config(board: &Board) -> Config<USERS> {
     }
     cfg.system_guid = identity.device_guid;
     cfg.identity = identity;
-    for user in config::USERS {
-        if let Err(e) = cfg.add_user(user.name, user.password, user.privilege) {
-            crate::error!("config: user {:?} left out: {:?}", core::str::from_utf8(user.name).unwrap_or("?"), e);
-        }
-    }
-    if let Err(e) = cfg.set_kg(config::KG) {
-        crate::error!("config: K_g rejected: {:?}", e);
-    }
-    if let Some(ids) = config::CIPHER_SUITES {
-        if let Err(e) = cfg.set_suites(ids) {
-            crate::error!("config: cipher suites rejected: {:?}", e);
-        }
-    }
+    saved.apply_config(&mut cfg);
     cfg
 }
 
-/// Runs the BMC on `stack` for ever: the endpoint on UDP 623, `chassis` for its actions and
-/// `rng` for session ids, RAKP randoms and AES IVs.
-pub async fn run<C: Chassis, R: Random>(stack: Stack<'static>, board: Board, mut chassis: C, mut rng: R) -> ! {
-    config::log_summary();
-    let mut endpoint = BmcEndpoint::new(endpoint_config(&board));
+/// The state to boot with: the store's newest snapshot (the build-time config if the store is
+/// empty), with the provisioning blob at `blob_offset` applied if it is newer than the last one
+/// applied (then saved at once, so the blob is applied only once).
+pub fn load_state<F: NorFlash>(store: &mut Store<F>, blob_offset: u32) -> Saved {
+    let mut saved = match store.load() {
+        Some(s) => s,
+        None => {
+            crate::info!("store: empty, starting from the build-time config");
+            Saved::from_build_config()
+        }
+    };
+    let mut blob = [0xFFu8; provision::MAX_BLOB];
+    if store.read_raw(blob_offset, &mut blob) {
+        match provision::apply(&blob, &mut saved) {
+            Ok(true) => {
+                crate::info!("provision: blob {} applied", saved.blob_seq);
+                if let Err(e) = store.save(&saved) {
+                    crate::error!("store: saving the provisioned config failed: {:?}", e);
+                }
+            }
+            Ok(false) => crate::info!("provision: blob already applied"),
+            Err(provision::BlobError::Absent) => crate::debug!("provision: no blob"),
+            Err(e) => crate::error!("provision: blob ignored: {:?}", e),
+        }
+    }
+    saved
+}
+
+/// Runs the BMC on `stack` for ever: the endpoint on UDP 623, the board's `lines` for its
+/// chassis actions and `rng` for session ids, RAKP randoms and AES IVs.
+pub async fn run<P, Rs, N, G, L, R, F>(
+    stack: Stack<'static>,
+    board: Board,
+    lines: BoardLines<P, Rs, N, G, L>,
+    mut rng: R,
+    mut store: Store<F>,
+    mut saved: Saved,
+) -> !
+where
+    F: NorFlash,
+    P: OutputLine,
+    Rs: OutputLine,
+    N: OutputLine,
+    G: InputLine,
+    L: OutputLine,
+    R: Random,
+{
+    config::log_summary(&saved);
+    let mut endpoint = BmcEndpoint::new(endpoint_config(&board, &saved));
+    saved.apply_bmc(&mut endpoint);
     crate::info!(
         "bmc: endpoint with {} sessions, {} user ids ({} bytes)",
         SESSIONS,
@@ -96,6 +133,8 @@ pub async fn run<C: Chassis, R: Random>(stack: Stack<'static>, board: Board, mut
     let actions: Channel<NoopRawMutex, (Ticket, Action, IpEndpoint), PENDING> = Channel::new();
     let results: Channel<NoopRawMutex, (Ticket, ActionResult, IpEndpoint), PENDING> = Channel::new();
 
+    let shared = lines::Shared::new();
+    let (mut chassis, sequencer, identify) = lines::split(lines, &shared);
     let chassis_loop = async {
         loop {
             let (ticket, action, peer) = actions.receive().await;
@@ -105,7 +144,17 @@ pub async fn run<C: Chassis, R: Random>(stack: Stack<'static>, board: Board, mut
     };
 
     let network_loop = async {
+        if let Network::Dhcp { fallback } = saved.network {
+            if with_timeout(net::DHCP_TIMEOUT, stack.wait_config_up()).await.is_err() {
+                crate::warn!("net: no DHCP lease within {} s: static fallback", net::DHCP_TIMEOUT.as_secs());
+                stack.set_config_v4(embassy_net::ConfigV4::Static(net::static_v4(&fallback)));
+            }
+        }
         stack.wait_config_up().await;
+        if let Some(c) = stack.config_v4() {
+            let [a, b, c2, d] = c.address.address().octets();
+            crate::info!("net: address {}.{}.{}.{}/{}", a, b, c2, d, c.address.prefix_len());
+        }
         let mut rx_meta = [PacketMetadata::EMPTY; 8];
         let mut tx_meta = [PacketMetadata::EMPTY; 8];
         let mut rx_buf = [0u8; 2048];
@@ -146,9 +195,18 @@ pub async fn run<C: Chassis, R: Random>(stack: Stack<'static>, board: Board, mut
                 }
                 Either3::Third(()) => endpoint.poll(now()),
             }
+            // Persist whatever a client changed (users, channel access, boot flags, policy).
+            let current = saved.capture(&endpoint);
+            if current != saved {
+                match store.save(&current) {
+                    Ok(()) => {}
+                    Err(e) => crate::error!("store: saving a change failed: {:?} (kept until reset)", e),
+                }
+                saved = current;
+            }
         }
     };
 
-    join(chassis_loop, network_loop).await;
+    join4(chassis_loop, network_loop, sequencer, identify).await;
     unreachable!()
 }

@@ -1,8 +1,8 @@
 //! The platform side of the BMC: what each board does for a chassis action.
 //!
 //! The endpoint never touches hardware: it hands out an [`Action`] and waits for an
-//! [`ActionResult`]. A board implements [`Chassis`] with GPIO lines (real hardware) or RAM state
-//! (emulation), and [`perform`] maps actions onto it.
+//! [`ActionResult`]. [`crate::lines::LineChassis`] implements [`Chassis`] on
+//! the board's lines, and [`perform`] maps actions onto it.
 use ipmi_core::bmc::{Action, ActionResult, BootFlags, ControlOp};
 
 /// What a board can do to the machine it manages. Methods are async so that a board can hold a
@@ -31,52 +31,5 @@ pub async fn perform<C: Chassis>(chassis: &mut C, action: Action) -> ActionResul
         Action::Control { op, boot } => chassis.control(op, boot).await,
         Action::Identify { seconds, force } => chassis.identify(seconds, force).await,
         Action::SetBootFlags(flags) => chassis.set_boot_flags(flags).await,
-    }
-}
-
-/// A chassis that lives in RAM: power and identify state that actions change at once. For
-/// emulation (QEMU) and bring-up; it drives no hardware.
-#[derive(Debug, Default)]
-pub struct RamChassis {
-    /// Emulated system power.
-    pub power_on: bool,
-    /// Emulated identify light.
-    pub identify_on: bool,
-    /// The boot flags last set.
-    pub boot_flags: Option<BootFlags>,
-}
-
-impl Chassis for RamChassis {
-    async fn power_is_on(&mut self) -> bool {
-        self.power_on
-    }
-
-    async fn control(&mut self, op: ControlOp, boot: Option<BootFlags>) -> ActionResult {
-        let before = self.power_on;
-        match op {
-            ControlOp::PowerDown | ControlOp::SoftShutdown => self.power_on = false,
-            ControlOp::PowerUp | ControlOp::PowerCycle | ControlOp::HardReset => self.power_on = true,
-            ControlOp::PulseDiagnosticInterrupt => {}
-        }
-        let device = boot.map(|b| b.device).unwrap_or(0);
-        crate::info!("chassis (RAM): {:?}: power {} -> {}, boot device {}", op, before, self.power_on, device);
-        ActionResult::Done
-    }
-
-    async fn identify(&mut self, seconds: u8, force: bool) -> ActionResult {
-        self.identify_on = force || seconds > 0;
-        crate::info!("chassis (RAM): identify {} ({} s, force {})", self.identify_on, seconds, force);
-        ActionResult::Done
-    }
-
-    async fn set_boot_flags(&mut self, flags: BootFlags) -> ActionResult {
-        crate::info!(
-            "chassis (RAM): boot flags device {} persistent {} efi {}",
-            flags.device,
-            flags.persistent,
-            flags.efi
-        );
-        self.boot_flags = Some(flags);
-        ActionResult::Done
     }
 }

@@ -15,26 +15,36 @@ pub struct User {
 
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
 
-/// Logs what the image was configured with (never a password or K_g).
-pub fn log_summary() {
-    let [a, b, c, d] = ADDRESS;
+/// Logs what the image runs with: the build-time file, and the state from the store (the
+/// build-time config when the store is empty). Never a password or K_g.
+pub fn log_summary(saved: &crate::store::Saved) {
+    use crate::store::Network;
     crate::info!("config: {}", SOURCE.unwrap_or("none (no BMC config file at build time)"));
-    crate::info!("config: address {}.{}.{}.{}/{}", a, b, c, d, PREFIX_LEN);
-    if let Some([a, b, c, d]) = GATEWAY {
-        crate::info!("config: gateway {}.{}.{}.{}", a, b, c, d);
+    match saved.network {
+        Network::Dhcp { fallback: f } => {
+            let [a, b, c, d] = f.address;
+            crate::info!("config: address by DHCP, fallback {}.{}.{}.{}/{}", a, b, c, d, f.prefix);
+        }
+        Network::Static(ip) => {
+            let [a, b, c, d] = ip.address;
+            crate::info!("config: address {}.{}.{}.{}/{}", a, b, c, d, ip.prefix);
+            if let Some([a, b, c, d]) = ip.gateway {
+                crate::info!("config: gateway {}.{}.{}.{}", a, b, c, d);
+            }
+        }
     }
-    if USERS.is_empty() {
+    if !saved.has_enabled_user() {
         crate::warn!(
-            "config: NO USER IS ENABLED: nobody can log in. Build with a BMC config file (see bmc.example.toml)"
+            "config: NO USER IS ENABLED: nobody can log in. Provision one (flash blob, see README) or build with a BMC config file"
         );
     }
-    for user in USERS {
-        let name = core::str::from_utf8(user.name).unwrap_or("<non-UTF-8 name>");
-        crate::info!("config: user '{}' enabled, limit {:?}", name, user.privilege);
+    for (i, user) in saved.users.iter().enumerate() {
+        if let Some(u) = user.as_ref().filter(|u| !u.name.is_empty()) {
+            let name = core::str::from_utf8(&u.name).unwrap_or("<non-UTF-8 name>");
+            let privilege = ipmi_core::Privilege::from(u.privilege);
+            crate::info!("config: user {} '{}' enabled {}, limit {:?}", i + 1, name, u.enabled, privilege);
+        }
     }
-    crate::info!("config: K_g {}", if KG.is_some() { "set" } else { "not set" });
-    match CIPHER_SUITES {
-        Some(ids) => crate::info!("config: cipher suites {:?}", ids),
-        None => crate::info!("config: cipher suites: endpoint default"),
-    }
+    crate::info!("config: K_g {}", if saved.kg.is_some() { "set" } else { "not set" });
+    crate::info!("config: cipher suites mask {:x}", saved.suites);
 }

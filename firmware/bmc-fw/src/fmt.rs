@@ -3,10 +3,32 @@
 //! must work for both: use `{}` / `{:?}` with arguments that are both `Display`/`Debug` and
 //! `defmt::Format` (integers, `&str`, the core crates' types). The macros are exported, so the
 //! boards log through the same shim (`bmc_fw::info!`); the backend is chosen here, by this
-//! crate's features, not by the caller's.
+//! crate's features, not by the caller's. Levels: `DEFMT_LOG` (defmt, default `info` from
+//! `.cargo/config.toml`) or `BMC_LOG` (semihosting, default `debug`) at build time.
 
 #[cfg(all(feature = "defmt", feature = "semihosting"))]
 compile_error!("features `defmt` and `semihosting` select two different loggers: pick one");
+
+/// Rank of a level name (`debug` 0 .. `error` 3; anything else: debug).
+#[cfg(feature = "semihosting")]
+#[doc(hidden)]
+pub const fn rank(level: &str) -> u8 {
+    match level.as_bytes() {
+        b"error" | b"ERROR" => 3,
+        b"warn" | b"WARN " | b"WARN" => 2,
+        b"info" | b"INFO " | b"INFO" => 1,
+        _ => 0,
+    }
+}
+
+/// The lowest level logged over semihosting, from `BMC_LOG` at build time (`debug`, `info`,
+/// `warn`, `error`; default `debug`). The defmt build uses `DEFMT_LOG` instead.
+#[cfg(feature = "semihosting")]
+#[doc(hidden)]
+pub const MIN_LEVEL: u8 = match option_env!("BMC_LOG") {
+    Some(l) => rank(l),
+    None => 0,
+};
 
 /// Writes one log line over semihosting: `[  12.345 INFO ] message`.
 #[cfg(feature = "semihosting")]
@@ -36,7 +58,9 @@ macro_rules! log_impl {
 #[macro_export]
 macro_rules! log_impl {
     ($level:ident, $label:literal, $($arg:tt)*) => {
-        $crate::fmt::semihosting_line($label, format_args!($($arg)*))
+        if const { $crate::fmt::rank($label) >= $crate::fmt::MIN_LEVEL } {
+            $crate::fmt::semihosting_line($label, format_args!($($arg)*))
+        }
     };
 }
 

@@ -1,6 +1,6 @@
 //! Board-independent BMC firmware: the BMC task (rmcp endpoint on an embassy-net UDP socket),
 //! the chassis trait each board implements, the build-time configuration and the logging shim.
-#![no_std]
+#![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
 #[macro_use]
@@ -9,6 +9,10 @@ pub mod fmt;
 pub mod bmc;
 pub mod chassis;
 pub mod config;
+pub mod lines;
 pub mod net;
+pub mod provision;
+pub mod store;
 
-pub use chassis::{Chassis, RamChassis};
+pub use chassis::Chassis;
+pub use lines::{BoardLines, InputLine, NoLine, OutputLine, Timings};

@@ -12,6 +12,7 @@ use bmc_fw::info;
 use embassy_executor::Spawner;
 use embassy_net::StackResources;
 use embassy_stm32::eth::{self, Ethernet, GenericPhy, PacketQueue, Sma};
+use embassy_stm32::flash::{Blocking, Flash};
 use embassy_stm32::gpio::{Input, Level, Output, OutputOpenDrain, Pull, Speed};
 use embassy_stm32::peripherals::{ETH, ETH_SMA, RNG};
 use embassy_stm32::rng::{self, Rng};
@@ -24,6 +25,22 @@ bind_interrupts!(struct Irqs {
     ETH => eth::InterruptHandler;
     RNG => rng::InterruptHandler<RNG>;
 });
+
+/// The lines this board drives (no NMI line wired).
+type Lines = bmc_fw::BoardLines<chassis::Switch, chassis::Switch, bmc_fw::NoLine, chassis::PowerGood, chassis::Led>;
+
+/// The store in flash sectors 10 and 11 (see `flash_layout`).
+type Store = bmc_fw::store::Store<Flash<'static, Blocking>>;
+
+/// Where the store and the provisioning blob live in the 2 MiB single-bank flash (offsets from
+/// 0x0800_0000). The image uses sectors 0-3 (128 KiB); sectors 10 and 11 (256 KiB each, at
+/// 0x0818_0000 and 0x081C_0000) hold the store, sector 9 (0x0814_0000) the provisioning blob.
+mod flash_layout {
+    pub const BLOB: u32 = 0x14_0000;
+    pub const STORE_A: u32 = 0x18_0000;
+    pub const STORE_B: u32 = 0x1C_0000;
+    pub const SECTOR: u32 = 0x4_0000;
+}
 
 type Device = Ethernet<'static, ETH, GenericPhy<Sma<'static, ETH_SMA>>>;
 
@@ -42,7 +59,13 @@ async fn net_task(mut runner: embassy_net::Runner<'static, Device>) -> ! {
 }
 
 #[embassy_executor::task]
-async fn bmc_task(stack: embassy_net::Stack<'static>, chassis: chassis::GpioChassis, rng: HwRng) -> ! {
+async fn bmc_task(
+    stack: embassy_net::Stack<'static>,
+    lines: Lines,
+    rng: HwRng,
+    store: Store,
+    saved: bmc_fw::store::Saved,
+) -> ! {
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A stable GUID from the chip's 96-bit unique id (RFC 4122 version 4 layout bits set).
     let uid = embassy_stm32::uid::uid();
@@ -53,7 +76,7 @@ async fn bmc_task(stack: embassy_net::Stack<'static>, chassis: chassis::GpioChas
     guid[8] = (guid[8] & 0x3f) | 0x80;
     identity.device_guid = guid;
     identity.system_guid = guid;
-    bmc_fw::bmc::run(stack, bmc_fw::bmc::Board { identity }, chassis, rng).await
+    bmc_fw::bmc::run(stack, bmc_fw::bmc::Board { identity }, lines, rng, store, saved).await
 }
 
 #[embassy_executor::main]
@@ -113,23 +136,32 @@ async fn main(spawner: Spawner) {
         p.PC1, // MDC
     );
 
+    let mut store = bmc_fw::store::Store::new(
+        Flash::new_blocking(p.FLASH),
+        flash_layout::STORE_A,
+        flash_layout::STORE_B,
+        flash_layout::SECTOR,
+    );
+    let saved = bmc_fw::bmc::load_state(&mut store, flash_layout::BLOB);
+
     static RESOURCES: StaticCell<StackResources<{ bmc_fw::net::SOCKETS }>> = StaticCell::new();
     let (stack, runner) = embassy_net::new(
         device,
-        bmc_fw::net::stack_config(),
+        bmc_fw::net::stack_config(&saved.network),
         RESOURCES.init(StackResources::new()),
         u64::from_le_bytes(seed),
     );
 
     let (power_button, reset, power_good, identify) = pins::chassis_pins!(p);
-    let chassis = chassis::GpioChassis {
-        power_button: OutputOpenDrain::new(power_button, Level::High, Speed::Low),
-        reset: OutputOpenDrain::new(reset, Level::High, Speed::Low),
-        power_good: Input::new(power_good, Pull::Down),
+    let lines = Lines {
+        power_button: chassis::Switch(OutputOpenDrain::new(power_button, Level::High, Speed::Low)),
+        reset: chassis::Switch(OutputOpenDrain::new(reset, Level::High, Speed::Low)),
+        nmi: None,
+        power_good: chassis::PowerGood(Input::new(power_good, Pull::Down)),
+        identify: chassis::Led(Output::new(identify, Level::Low, Speed::Low)),
+        timings: pins::TIMINGS,
     };
-    let identify = Output::new(identify, Level::Low, Speed::Low);
 
     spawner.spawn(net_task(runner).expect("net task"));
-    spawner.spawn(chassis::identify_task(identify).expect("identify task"));
-    spawner.spawn(bmc_task(stack, chassis, HwRng(rng)).expect("bmc task"));
+    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved).expect("bmc task"));
 }

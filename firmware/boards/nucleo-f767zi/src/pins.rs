@@ -12,7 +12,6 @@
 //! transistor (they "press" by pulling low). POWER_GOOD reads a 3.3 V-safe power indication
 //! (e.g. the front-panel power LED through an opto-coupler). The Ethernet RMII pins (PA1, PA2,
 //! PA7, PB13, PC1, PC4, PC5, PG11, PG13) are fixed by the board and not free for other use.
-use embassy_time::Duration;
 
 /// Pin names, for the board's `main`.
 macro_rules! chassis_pins {
@@ -22,11 +21,6 @@ macro_rules! chassis_pins {
 }
 pub(crate) use chassis_pins;
 
-/// A short press of the power button: power on, or ACPI soft shutdown.
-pub const SHORT_PRESS: Duration = Duration::from_millis(200);
-/// Holding the power button this long forces an ATX supply off (the spec says 4 s).
-pub const FORCE_OFF_HOLD: Duration = Duration::from_millis(5_000);
-/// Reset pulse length.
-pub const RESET_PULSE: Duration = Duration::from_millis(200);
-/// Pause between off and on in a power cycle.
-pub const CYCLE_PAUSE: Duration = Duration::from_millis(2_000);
+/// Front-panel timings: ATX (200 ms press, 5 s forced off, 200 ms reset, 2 s between off and
+/// on in a cycle, 20 ms power-good debounce). Change them here for a mainboard that differs.
+pub const TIMINGS: bmc_fw::Timings = bmc_fw::Timings::ATX;

@@ -6,12 +6,15 @@
 //! - executor: a thread-mode executor that sleeps in WFI (QEMU's WFE returns at once and would
 //!   spin a host core at 100 %);
 //! - logs: plain text over Arm semihosting (QEMU prints them on its stdout);
-//! - chassis: power, identify and boot flags live in RAM;
+//! - chassis lines: reported and driven over UART1 (see [`lines`]), with a built-in mainboard
+//!   model until a test drives power good;
 //! - randomness: [`rng::EmulationRng`], a SHA-256 generator seeded from the host's /dev/urandom
 //!   through semihosting. NOT a hardware RNG: never use this board's image on real hardware.
 #![no_std]
 #![no_main]
 
+mod flash;
+mod lines;
 mod rng;
 mod time;
 
@@ -67,6 +70,9 @@ const _: () = {
     let _ = Vector { reserved: 0 };
 };
 
+/// The store on the emulated flash.
+type Store = bmc_fw::store::Store<flash::RamFlash>;
+
 /// Set by the executor's pender (a task was woken); cleared before each poll round.
 static WORK: AtomicBool = AtomicBool::new(true);
 
@@ -81,7 +87,7 @@ async fn net_task(mut runner: embassy_net::Runner<'static, Lan9118>) -> ! {
 }
 
 #[embassy_executor::task]
-async fn bmc_task(stack: embassy_net::Stack<'static>) -> ! {
+async fn bmc_task(stack: embassy_net::Stack<'static>, store: Store, saved: bmc_fw::store::Saved) -> ! {
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A GUID per boot (the emulator has no stable chip id); a config file may set a fixed one.
     let mut guid = [0u8; 16];
@@ -91,7 +97,15 @@ async fn bmc_task(stack: embassy_net::Stack<'static>) -> ! {
     identity.device_guid = guid;
     identity.system_guid = guid;
     let board = bmc_fw::bmc::Board { identity };
-    bmc_fw::bmc::run(stack, board, bmc_fw::RamChassis::default(), rng::EmulationRng).await
+    let lines = bmc_fw::BoardLines {
+        power_button: lines::UartLine::power_button(),
+        reset: lines::UartLine::new(b"RESET"),
+        nmi: Some(lines::UartLine::new(b"NMI")),
+        power_good: lines::PowerGood,
+        identify: lines::UartLine::new(b"LED"),
+        timings: lines::TIMINGS,
+    };
+    bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng, store, saved).await
 }
 
 fn start(spawner: Spawner) {
@@ -116,19 +130,24 @@ fn start(spawner: Spawner) {
         m[5]
     );
 
+    let mut store = bmc_fw::store::Store::new(flash::RamFlash, flash::STORE_A, flash::STORE_B, flash::SECTOR);
+    let saved = bmc_fw::bmc::load_state(&mut store, flash::BLOB);
+
     let mut seed = [0u8; 8];
     rng::fill(&mut seed);
     static RESOURCES: StaticCell<StackResources<{ bmc_fw::net::SOCKETS }>> = StaticCell::new();
     let (stack, runner) = embassy_net::new(
         eth,
-        bmc_fw::net::stack_config(),
+        bmc_fw::net::stack_config(&saved.network),
         RESOURCES.init(StackResources::new()),
         u64::from_le_bytes(seed),
     );
     // SAFETY: the handler only touches the LAN9118's INT_STS and an AtomicWaker.
     unsafe { NVIC::unmask(EthIrq) };
     spawner.spawn(net_task(runner).expect("net task"));
-    spawner.spawn(bmc_task(stack).expect("bmc task"));
+    lines::init();
+    spawner.spawn(lines::rx_task().expect("lines task"));
+    spawner.spawn(bmc_task(stack, store, saved).expect("bmc task"));
 }
 
 /// Ends the emulation (QEMU exits with `code`).
