@@ -105,12 +105,11 @@ pub fn apply(blob: &[u8], saved: &mut Saved) -> Result<bool, BlobError> {
                 if name.is_empty() || password.is_empty() || users.iter().any(|u| u.name == name.as_bytes()) {
                     return Err(bad);
                 }
-                let user = SavedUser {
-                    name: Vec::from_slice(name.as_bytes()).map_err(|_| bad)?,
-                    password: Vec::from_slice(password.as_bytes()).map_err(|_| bad)?,
-                    privilege: privilege.into(),
-                    enabled: true,
-                };
+                let user = SavedUser::new_enabled(
+                    Vec::from_slice(name.as_bytes()).map_err(|_| bad)?,
+                    Vec::from_slice(password.as_bytes()).map_err(|_| bad)?,
+                    privilege.into(),
+                );
                 // Id 1 is the null user: named users take ids 2..=USERS.
                 if users.len() + 1 >= USERS {
                     return Err(bad);

@@ -61,6 +61,35 @@ pub struct SavedUser {
     pub privilege: u8,
     /// May log in.
     pub enabled: bool,
+    /// Set/Get User Access bits that are not the privilege: [`FLAG_MESSAGING`],
+    /// [`FLAG_LINK_AUTH`], [`FLAG_CALLBACK_ONLY`], and [`FLAG_TWENTY`] (the password was set in the
+    /// 20-byte form).
+    pub flags: u8,
+}
+
+/// IPMI messaging enabled (without it the user cannot open a session).
+pub const FLAG_MESSAGING: u8 = 1;
+/// Link authentication enabled.
+pub const FLAG_LINK_AUTH: u8 = 2;
+/// Restricted to callback connections.
+pub const FLAG_CALLBACK_ONLY: u8 = 4;
+/// The password was set in the 20-byte form (Set User Password's test answers by size).
+pub const FLAG_TWENTY: u8 = 8;
+
+impl SavedUser {
+    /// A new enabled user with IPMI messaging on, as a build config or a blob provisions it.
+    pub fn new_enabled(name: Vec<u8, 16>, password: Vec<u8, 20>, privilege: u8) -> SavedUser {
+        let flags = FLAG_MESSAGING | if password.len() > 16 { FLAG_TWENTY } else { 0 };
+        SavedUser { name, password, privilege, enabled: true, flags }
+    }
+}
+
+fn flag(on: bool, bit: u8) -> u8 {
+    if on {
+        bit
+    } else {
+        0
+    }
 }
 
 /// The snapshot the store keeps.
@@ -94,12 +123,11 @@ impl Saved {
         let fixed = StaticIp { address: config::ADDRESS, prefix: config::PREFIX_LEN, gateway: config::GATEWAY };
         let mut users: [Option<SavedUser>; USERS] = core::array::from_fn(|_| None);
         for (slot, user) in users.iter_mut().skip(1).zip(config::USERS) {
-            *slot = Some(SavedUser {
-                name: Vec::from_slice(user.name).unwrap_or_default(),
-                password: Vec::from_slice(user.password).unwrap_or_default(),
-                privilege: user.privilege.into(),
-                enabled: true,
-            });
+            *slot = Some(SavedUser::new_enabled(
+                Vec::from_slice(user.name).unwrap_or_default(),
+                Vec::from_slice(user.password).unwrap_or_default(),
+                user.privilege.into(),
+            ));
         }
         Saved {
             blob_seq: 0,
@@ -126,6 +154,10 @@ impl Saved {
                 password: Vec::from_slice(u.password.as_bytes()).unwrap_or_default(),
                 privilege: u.privilege_limit.into(),
                 enabled: u.enabled,
+                flags: flag(u.ipmi_messaging, FLAG_MESSAGING)
+                    | flag(u.link_auth, FLAG_LINK_AUTH)
+                    | flag(u.callback_only, FLAG_CALLBACK_ONLY)
+                    | flag(u.twenty_byte_password, FLAG_TWENTY),
             })
         });
         Saved {
@@ -149,6 +181,10 @@ impl Saved {
                     password: Kuid::from_slice(&u.password).ok()?,
                     privilege_limit: Privilege::from(u.privilege),
                     enabled: u.enabled,
+                    ipmi_messaging: u.flags & FLAG_MESSAGING != 0,
+                    twenty_byte_password: u.flags & FLAG_TWENTY != 0,
+                    link_auth: u.flags & FLAG_LINK_AUTH != 0,
+                    callback_only: u.flags & FLAG_CALLBACK_ONLY != 0,
                 })
             });
             let _ = cfg.set_user(i as u8 + 1, user);
@@ -203,7 +239,7 @@ impl Saved {
             match u {
                 None => w.put(&[0]),
                 Some(u) => {
-                    w.put(&[1, u.enabled as u8, u.privilege]);
+                    w.put(&[1, u.enabled as u8 | u.flags << 1, u.privilege]);
                     w.bytes(&u.name);
                     w.bytes(&u.password);
                 }
@@ -243,11 +279,12 @@ impl Saved {
         let mut users: [Option<SavedUser>; USERS] = core::array::from_fn(|_| None);
         for slot in users.iter_mut() {
             if r.u8()? == 1 {
-                let enabled = r.u8()? != 0;
+                let bits = r.u8()?;
+                let (enabled, flags) = (bits & 1 != 0, bits >> 1);
                 let privilege = r.u8()?;
                 let name = Vec::from_slice(r.bytes()?).ok()?;
                 let password = Vec::from_slice(r.bytes()?).ok()?;
-                *slot = Some(SavedUser { name, password, privilege, enabled });
+                *slot = Some(SavedUser { name, password, privilege, enabled, flags });
             }
         }
         Some(Saved { blob_seq, network, kg, suites, channel_privilege, boot_flags, restore_policy, users })
@@ -534,12 +571,11 @@ mod tests {
     fn state(n: u8) -> Saved {
         let mut s = Saved::from_build_config();
         s.boot_flags = [0x80, n, 0, 0, 0];
-        s.users[2] = Some(SavedUser {
-            name: Vec::from_slice(b"bob").unwrap(),
-            password: Vec::from_slice(&[b'p', n]).unwrap(),
-            privilege: 4,
-            enabled: true,
-        });
+        s.users[2] = Some(SavedUser::new_enabled(
+            Vec::from_slice(b"bob").unwrap(),
+            Vec::from_slice(&[b'p', n]).unwrap(),
+            4,
+        ));
         s
     }
 

@@ -192,17 +192,6 @@ impl<const USERS: usize> Config<USERS> {
         Err(ConfigError::TooManyUsers)
     }
 
-    /// Puts `user` in slot `id` (1-based) or empties it: how a shell restores the user table it
-    /// saved, ids and disabled users included.
-    pub fn set_user(&mut self, id: u8, user: Option<User>) -> Result<(), ConfigError> {
-        let slot = usize::from(id)
-            .checked_sub(1)
-            .and_then(|i| self.users.get_mut(i))
-            .ok_or(ConfigError::TooManyUsers)?;
-        *slot = user;
-        Ok(())
-    }
-
     /// Sets or clears the BMC key K_g (up to 20 bytes).
     pub fn set_kg(&mut self, kg: Option<&[u8]>) -> Result<(), ConfigError> {
         self.kg = match kg {
