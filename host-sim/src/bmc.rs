@@ -186,7 +186,7 @@ impl Bmc {
     /// Power status is what monitoring polls every few seconds: debug, not info, so logs stay
     /// readable.
     fn log_action(&self, peer: SocketAddr, action: Action) {
-        if matches!(action, Action::PowerStatus) {
+        if matches!(action, Action::PowerStatus | Action::ReadSensor { .. }) {
             tracing::debug!(bmc = %self.name, %peer, ?action, "chassis action");
         } else {
             tracing::info!(bmc = %self.name, %peer, ?action, "chassis action");
@@ -220,7 +220,7 @@ impl Bmc {
             &mut core.rng,
             &mut core.out,
         );
-        if matches!(action, Action::PowerStatus) {
+        if matches!(action, Action::PowerStatus | Action::ReadSensor { .. }) {
             tracing::debug!(bmc = %self.name, ?peer, ?result, "power status done");
         } else {
             tracing::info!(bmc = %self.name, ?peer, ?action, ?result, "chassis action done");
@@ -228,7 +228,10 @@ impl Bmc {
         if let (Some(m), Some(peer)) = (reply, peer) {
             self.send(&core.out[..m], peer);
         }
-        if !matches!(action, Action::PowerStatus | Action::Identify { .. }) {
+        if !matches!(
+            action,
+            Action::PowerStatus | Action::Identify { .. } | Action::ReadSensor { .. }
+        ) {
             core.state.power_on = self.machine.power_on.load(Ordering::Relaxed);
             crate::bootstate::save(&core.ep, &mut core.state);
             self.save_state(&core.state);
@@ -295,6 +298,8 @@ async fn run_inner(
         Duration::from_secs(spec.cfg.script_timeout_secs),
         spec.state.power_on,
     ));
+    let defs: Vec<_> = machine.sensors.iter().map(|s| s.def.clone()).collect();
+    ep.bmc_mut().set_sensors(&defs);
     let mut state = spec.state.clone();
     state.running = true;
     let local = sock.local_addr().ok();

@@ -11,6 +11,7 @@ mod daemon;
 mod machine;
 mod provider;
 mod reactor;
+mod sensors;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -14,6 +14,7 @@ use crate::{CompletionCode, Instant, NetFn, Privilege};
 mod app;
 mod chassis;
 mod identity;
+mod sensors;
 #[cfg(test)]
 mod tests;
 mod users;
@@ -21,6 +22,7 @@ mod users;
 pub use crate::cmd::chassis::boot_options::BootFlags;
 pub use crate::cmd::chassis::control::ControlOp;
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
+pub use sensors::{SensorDef, SensorKind, MAX_NAME, MAX_SDR_READ, MAX_SENSORS};
 pub use users::{PasswordTest, UserAccess, UserStore};
 
 /// What the dispatcher needs to know about a request.
@@ -104,6 +106,11 @@ pub enum Action {
     },
     /// Boot flags were set (parameter 5); providers that store them (shipmi's `[BOOT] set`) act now.
     SetBootFlags(BootFlags),
+    /// Get Sensor Reading: read sensor `number`; answer [`ActionResult::Reading`].
+    ReadSensor {
+        /// The sensor number from the table given to [`Bmc::set_sensors`].
+        number: u8,
+    },
 }
 
 /// What the platform reports back for an [`Action`].
@@ -116,6 +123,11 @@ pub enum ActionResult {
     Power {
         /// System power is on.
         on: bool,
+    },
+    /// A sensor's raw reading (for [`Action::ReadSensor`]); `None` when unavailable.
+    Reading {
+        /// Raw byte, linearised by the sensor's M, B and exponents.
+        raw: Option<u8>,
     },
     /// The platform failed; answer with this completion code (C0 busy, C3 time-out, D5, FF).
     Failed(CompletionCode),
@@ -155,6 +167,16 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
             | A::GetChannelCipherSuites
             | A::Unknown(_) => None,
         },
+        // Reading the repository and sensors is User; changing them is Operator (IPMI v2.0
+        // appendix G).
+        NetFn::Storage => match cmd {
+            0x20 | 0x22 | 0x23 => Some(User),
+            _ => None,
+        },
+        NetFn::SensorEvent => match cmd {
+            0x27 | 0x2D => Some(User),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -169,6 +191,7 @@ pub struct Bmc {
     identity: DeviceIdentity,
     channel: ChannelConfig,
     chassis: chassis::ChassisState,
+    sensors: sensors::SensorState,
 }
 
 impl Bmc {
@@ -178,6 +201,7 @@ impl Bmc {
             identity,
             channel,
             chassis: chassis::ChassisState::default(),
+            sensors: sensors::SensorState::default(),
         }
     }
 
@@ -254,6 +278,8 @@ impl Bmc {
         }
         match req.netfn {
             NetFn::Chassis => self.chassis_command(ctx, req, out),
+            NetFn::Storage => self.storage_command(req, out),
+            NetFn::SensorEvent => self.sensor_command(req, out),
             _ => self.app_command(ctx, req, users, out).map(Outcome::Reply),
         }
     }
@@ -275,6 +301,15 @@ impl Bmc {
             } else {
                 cc
             });
+        }
+        if let Action::ReadSensor { number } = *action {
+            return match self.complete_reading(number, result, out) {
+                Ok(len) => Reply {
+                    completion_code: CompletionCode::Normal,
+                    len,
+                },
+                Err(cc) => Reply::code(cc),
+            };
         }
         match self
             .chassis

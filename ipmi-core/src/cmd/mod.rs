@@ -6,6 +6,8 @@ use crate::{Error, NetFn};
 
 pub mod app;
 pub mod chassis;
+pub mod sensor;
+pub mod storage;
 
 /// A request or response body: parse from bytes, emit into a caller's buffer.
 pub trait Body<'a>: Sized {
