@@ -193,7 +193,7 @@ impl Bmc {
     /// Power status is what monitoring polls every few seconds: debug, not info, so logs stay
     /// readable.
     fn log_action(&self, peer: SocketAddr, action: Action) {
-        if matches!(action, Action::PowerStatus) {
+        if matches!(action, Action::PowerStatus | Action::ReadSensor { .. }) {
             tracing::debug!(bmc = %self.name, %peer, ?action, "chassis action");
         } else {
             tracing::info!(bmc = %self.name, %peer, ?action, "chassis action");
@@ -227,7 +227,7 @@ impl Bmc {
             &mut core.rng,
             &mut core.out,
         );
-        if matches!(action, Action::PowerStatus) {
+        if matches!(action, Action::PowerStatus | Action::ReadSensor { .. }) {
             tracing::debug!(bmc = %self.name, ?peer, ?result, "power status done");
         } else {
             tracing::info!(bmc = %self.name, ?peer, ?action, ?result, "chassis action done");
@@ -236,7 +236,12 @@ impl Bmc {
             self.send(&core.out[..m], peer);
         }
         let changed = core.ep.take_changed();
-        if changed || !matches!(action, Action::PowerStatus | Action::Identify { .. }) {
+        if changed
+            || !matches!(
+                action,
+                Action::PowerStatus | Action::Identify { .. } | Action::ReadSensor { .. }
+            )
+        {
             self.persist(core);
         }
     }
@@ -334,19 +339,22 @@ async fn run_inner(
     mut stop: oneshot::Receiver<()>,
     mut edits: tokio::sync::mpsc::UnboundedReceiver<UserEditRequest>,
 ) {
-    let (ep, baseline) = match build_endpoint(&spec.name, &spec.cfg, &spec.resolved, &spec.state) {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!("bad configuration: {e}");
-            return;
-        }
-    };
+    let (mut ep, baseline) =
+        match build_endpoint(&spec.name, &spec.cfg, &spec.resolved, &spec.state) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!("bad configuration: {e}");
+                return;
+            }
+        };
     let machine = Arc::new(Machine::new(
         &spec.name,
         spec.provider.clone(),
         Duration::from_secs(spec.cfg.script_timeout_secs),
         spec.state.power_on,
     ));
+    let defs: Vec<_> = machine.sensors.iter().map(|s| s.def.clone()).collect();
+    ep.bmc_mut().set_sensors(&defs);
     let mut state = spec.state.clone();
     state.running = true;
     let local = sock.local_addr().ok();

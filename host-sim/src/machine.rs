@@ -21,6 +21,8 @@ pub struct Machine {
     pub power_on: AtomicBool,
     /// Serialises power and boot changes of this machine (status reads do not wait).
     pub lock: tokio::sync::Mutex<()>,
+    /// The sensors it serves.
+    pub sensors: Vec<crate::sensors::Sensor>,
 }
 
 fn failed(run: &ScriptRun) -> ActionResult {
@@ -42,6 +44,7 @@ impl Machine {
             timeout,
             power_on: AtomicBool::new(power_on),
             lock: tokio::sync::Mutex::new(()),
+            sensors: crate::sensors::default_set(),
         }
     }
 
@@ -77,6 +80,7 @@ impl Machine {
                 ActionResult::Done
             }
             Action::Identify { .. } | Action::SetBootFlags(_) => ActionResult::Done,
+            Action::ReadSensor { number } => self.modelled_reading(number),
         }
     }
 
@@ -145,6 +149,18 @@ impl Machine {
         }
     }
 
+    /// A reading modelled on the last known power state (no script runs).
+    fn modelled_reading(&self, number: u8) -> ActionResult {
+        let on = self.power_on.load(Ordering::Relaxed);
+        ActionResult::Reading {
+            raw: self
+                .sensors
+                .iter()
+                .find(|s| s.def.number == number)
+                .map(|s| s.raw(on)),
+        }
+    }
+
     async fn perform_script(&self, p: &ScriptProvider, action: Action) -> ActionResult {
         match action {
             Action::PowerStatus => match self.status(p).await {
@@ -167,6 +183,7 @@ impl Machine {
                 let _g = self.lock.lock().await;
                 self.control(p, op, boot).await
             }
+            Action::ReadSensor { number } => self.modelled_reading(number),
         }
     }
 

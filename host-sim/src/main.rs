@@ -11,6 +11,7 @@ mod daemon;
 mod machine;
 mod provider;
 mod reactor;
+mod sensors;
 mod store;
 
 use std::path::PathBuf;

@@ -31,5 +31,7 @@ pub async fn perform<C: Chassis>(chassis: &mut C, action: Action) -> ActionResul
         Action::Control { op, boot } => chassis.control(op, boot).await,
         Action::Identify { seconds, force } => chassis.identify(seconds, force).await,
         Action::SetBootFlags(flags) => chassis.set_boot_flags(flags).await,
+        // No board serves sensors yet: the repository is empty, so this is never asked.
+        Action::ReadSensor { .. } => ActionResult::Reading { raw: None },
     }
 }

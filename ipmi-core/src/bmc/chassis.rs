@@ -179,6 +179,7 @@ impl ChassisState {
                 Ok(0)
             }
             Action::SetBootFlags(_) => Ok(0),
+            Action::ReadSensor { .. } => Err(CompletionCode::Unspecified),
         }
     }
 }

@@ -15,6 +15,7 @@ mod app;
 mod chassis;
 mod identity;
 mod lan;
+mod sensors;
 mod system_info;
 #[cfg(test)]
 mod tests;
@@ -30,6 +31,7 @@ pub use system_info::SystemInfo;
 pub fn system_info_parameters() -> core::ops::RangeInclusive<u8> {
     system_info::STRING_PARAMETERS
 }
+pub use sensors::{SensorDef, SensorKind, MAX_NAME, MAX_SDR_READ, MAX_SENSORS};
 pub use users::{PasswordTest, UserAccess, UserStore};
 
 /// What the dispatcher needs to know about a request.
@@ -113,6 +115,11 @@ pub enum Action {
     },
     /// Boot flags were set (parameter 5); providers that store them (shipmi's `[BOOT] set`) act now.
     SetBootFlags(BootFlags),
+    /// Get Sensor Reading: read sensor `number`; answer [`ActionResult::Reading`].
+    ReadSensor {
+        /// The sensor number from the table given to [`Bmc::set_sensors`].
+        number: u8,
+    },
 }
 
 /// What the platform reports back for an [`Action`].
@@ -125,6 +132,11 @@ pub enum ActionResult {
     Power {
         /// System power is on.
         on: bool,
+    },
+    /// A sensor's raw reading (for [`Action::ReadSensor`]); `None` when unavailable.
+    Reading {
+        /// Raw byte, linearised by the sensor's M, B and exponents.
+        raw: Option<u8>,
     },
     /// The platform failed; answer with this completion code (C0 busy, C3 time-out, D5, FF).
     Failed(CompletionCode),
@@ -175,6 +187,16 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
                 T::Unknown(_) => None,
             }
         }
+        // Reading the repository and sensors is User; changing them is Operator (IPMI v2.0
+        // appendix G).
+        NetFn::Storage => match cmd {
+            0x20 | 0x22 | 0x23 => Some(User),
+            _ => None,
+        },
+        NetFn::SensorEvent => match cmd {
+            0x27 | 0x2D => Some(User),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -217,6 +239,7 @@ pub struct Bmc {
     acpi: crate::cmd::app::AcpiPowerState,
     system_info: SystemInfo,
     changed: bool,
+    sensors: sensors::SensorState,
 }
 
 impl Bmc {
@@ -233,6 +256,7 @@ impl Bmc {
             },
             system_info: SystemInfo::default(),
             changed: false,
+            sensors: sensors::SensorState::default(),
         }
     }
 
@@ -362,6 +386,8 @@ impl Bmc {
         match req.netfn {
             NetFn::Chassis => self.chassis_command(ctx, req, out),
             NetFn::Transport => self.transport_command(req, out).map(Outcome::Reply),
+            NetFn::Storage => self.storage_command(req, out),
+            NetFn::SensorEvent => self.sensor_command(req, out),
             _ => self.app_command(ctx, req, users, out).map(Outcome::Reply),
         }
     }
@@ -386,6 +412,15 @@ impl Bmc {
         }
         if matches!(action, Action::Control { .. } | Action::SetBootFlags(_)) {
             self.changed = true;
+        }
+        if let Action::ReadSensor { number } = *action {
+            return match self.complete_reading(number, result, out) {
+                Ok(len) => Reply {
+                    completion_code: CompletionCode::Normal,
+                    len,
+                },
+                Err(cc) => Reply::code(cc),
+            };
         }
         match self
             .chassis

@@ -155,6 +155,9 @@ impl Harness {
                         };
                         ActionResult::Done
                     }
+                    (None, Action::ReadSensor { number }) => ActionResult::Reading {
+                        raw: Some(number * 10),
+                    },
                     (None, _) => ActionResult::Done,
                 };
                 self.bmc.complete(self.now, &action, result, &mut out)
@@ -218,7 +221,7 @@ fn unknown_netfns_and_commands_get_c1() {
         (0x2C, 0x00, &[0x00][..]),
         (0x2C, 0x00, &[0x03][..]),
         (0x2C, 0x01, &[0xDC][..]), // DCMI Get Capabilities
-        (0x04, 0x2D, &[0x01][..]),
+        (0x04, 0x2F, &[0x01][..]), // Get Sensor Type (not served)
         (0x0A, 0x10, &[][..]),
         (0x0C, 0x04, &[0x01, 0x00][..]),
         (0x2E, 0x01, &[0x00, 0x00, 0x00][..]),
@@ -1314,4 +1317,82 @@ fn user_changes_raise_the_changed_flag_but_a_password_test_does_not() {
     assert!(h.bmc.take_changed());
     assert_eq!(h.admin(NetFn::Chassis, 0x06, &[0x02]).0, Cc::Normal);
     assert!(h.bmc.take_changed());
+}
+
+// ---------------------------------------------------------------- sensors and SDR
+
+fn two_sensors() -> [crate::bmc::SensorDef; 2] {
+    use crate::bmc::{SensorDef, SensorKind};
+    let mut name = heapless::String::new();
+    name.push_str("A Long Sensor Na").unwrap();
+    let temp = SensorDef {
+        number: 9,
+        kind: SensorKind::Temperature,
+        name,
+        m: 1,
+        b: 0,
+        r_exp: 0,
+        b_exp: 0,
+        upper_non_critical: Some(80),
+        upper_critical: Some(95),
+    };
+    let mut intr = temp.clone();
+    intr.number = 3;
+    intr.kind = SensorKind::Intrusion;
+    [temp, intr]
+}
+
+#[test]
+fn sdr_repository_reads_in_chunks_with_reservations() {
+    let mut h = Harness::new();
+    h.bmc.set_sensors(&two_sensors());
+    let info = h.ok(NetFn::Storage, 0x20, &[]);
+    assert_eq!((info[0], info[1], info[2]), (0x51, 3, 0));
+    let res = h.ok(NetFn::Storage, 0x22, &[]);
+    // Header of the first record (the MC locator), next id 2.
+    let hdr = h.ok(NetFn::Storage, 0x23, &[res[0], res[1], 0, 0, 0, 5]);
+    assert_eq!(&hdr[..], &[2, 0, 1, 0, 0x51, 0x12, 14]);
+    // The full record (48 + 16 bytes) is too long in one read; chunks work.
+    let (cc, _) = h.admin(NetFn::Storage, 0x23, &[res[0], res[1], 2, 0, 0, 0xFF]);
+    assert_eq!(cc, Cc::CannotReturnBytes);
+    let mut rec = Vec::<u8, 80>::new();
+    let mut next = 0;
+    while rec.len() < 64 {
+        let d = h.ok(
+            NetFn::Storage,
+            0x23,
+            &[res[0], res[1], 2, 0, rec.len() as u8, 16],
+        );
+        next = u16::from_le_bytes([d[0], d[1]]);
+        rec.extend_from_slice(&d[2..]).unwrap();
+    }
+    assert_eq!(next, 3);
+    assert_eq!((rec[3], rec[4], rec[7], rec[12]), (0x01, 59, 9, 0x01));
+    assert_eq!(&rec[48..], b"A Long Sensor Na");
+    // A partial read with a stale reservation is refused; a new reservation cancels the old.
+    let res2 = h.ok(NetFn::Storage, 0x22, &[]);
+    let (cc, _) = h.admin(NetFn::Storage, 0x23, &[res[0], res[1], 2, 0, 5, 8]);
+    assert_eq!(cc, Cc::InvalidReservation);
+    let last = h.ok(NetFn::Storage, 0x23, &[res2[0], res2[1], 3, 0, 0, 0xFF]);
+    assert_eq!((last[0], last[1], last[2 + 3]), (0xFF, 0xFF, 0x02));
+    let (cc, _) = h.admin(NetFn::Storage, 0x23, &[0, 0, 4, 0, 0, 5]);
+    assert_eq!(cc, Cc::NotPresent);
+}
+
+#[test]
+fn sensor_readings_come_from_the_platform() {
+    let mut h = Harness::new();
+    h.bmc.set_sensors(&two_sensors());
+    // Raw 90 (the harness reads number * 10): above upper non-critical 80, below critical 95.
+    let (cc, d) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]);
+    assert_eq!((cc, &d[..3]), (Cc::Normal, &[90, 0x40, 0x08][..]));
+    assert_eq!(h.last_action(), Action::ReadSensor { number: 9 });
+    let t = h.ok(NetFn::SensorEvent, 0x27, &[9]);
+    assert_eq!(&t[..], &[0x18, 0, 0, 0, 80, 95, 0]);
+    let (cc, _) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[4]);
+    assert_eq!(cc, Cc::NotPresent);
+    let (cc, _) = h.run(Privilege::Callback, NetFn::SensorEvent, 0x2D, &[9]);
+    assert_eq!(cc, Cc::InsufficientPrivilege);
+    let (cc, _) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[]);
+    assert_eq!(cc, Cc::RequestDataLengthInvalid);
 }

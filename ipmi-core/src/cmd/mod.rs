@@ -6,6 +6,8 @@ use crate::{Error, NetFn};
 
 pub mod app;
 pub mod chassis;
+pub mod sensor;
+pub mod storage;
 pub mod transport;
 
 /// A request or response body: parse from bytes, emit into a caller's buffer.

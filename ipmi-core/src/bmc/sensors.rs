@@ -1,0 +1,392 @@
+//! The sensor model: a fixed table of sensors the shell describes, the SDR repository built
+//! from it (an MC device locator, full records for analog sensors, compact records for
+//! discrete ones), and the Storage/Sensor handlers that serve it. Readings are the platform's:
+//! Get Sensor Reading defers [`Action::ReadSensor`] so a slow provider never blocks.
+use super::{emit, parse, Action, ActionResult, Bmc, Outcome, Reply, Request};
+use crate::cmd::sensor::sensor_reading::{SensorReading, SCANNING_ENABLED, UNAVAILABLE};
+use crate::cmd::sensor::sensor_thresholds::SensorThresholds;
+use crate::cmd::sensor::SensorNumber;
+use crate::cmd::storage::get_sdr::{GetSdrRequest, GetSdrResponse, ENTIRE_RECORD, LAST_RECORD};
+use crate::cmd::storage::reserve_sdr_repository::Reservation;
+use crate::cmd::storage::sdr_repository_info::{SdrRepositoryInfo, OP_RESERVE};
+use crate::cmd::storage::SDR_VERSION;
+use crate::CompletionCode;
+
+/// Sensors one BMC can describe.
+pub const MAX_SENSORS: usize = 16;
+/// Longest sensor name (the SDR id string).
+pub const MAX_NAME: usize = 16;
+/// Most record bytes one Get SDR answers: the endpoint's 64-byte message leaves room for 53,
+/// and clients shrink their chunk when told CAh.
+pub const MAX_SDR_READ: usize = 48;
+/// Record id of the MC device locator; sensor `i` (0-based) is record `i + 2`.
+const LOCATOR_RECORD: u16 = 1;
+
+/// What a sensor measures; decides its sensor type, unit and record type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SensorKind {
+    /// Degrees C (type 01h), full record.
+    Temperature,
+    /// Volts (type 02h), full record.
+    Voltage,
+    /// RPM (type 04h), full record.
+    Fan,
+    /// Watts (type 0Bh other units-based), full record.
+    Power,
+    /// Chassis intrusion (type 05h physical security, sensor-specific 6Fh), compact record;
+    /// raw reading 0 = secure, 1 = intrusion.
+    Intrusion,
+}
+
+impl SensorKind {
+    fn sensor_type(self) -> u8 {
+        match self {
+            SensorKind::Temperature => 0x01,
+            SensorKind::Voltage => 0x02,
+            SensorKind::Fan => 0x04,
+            SensorKind::Power => 0x0B,
+            SensorKind::Intrusion => 0x05,
+        }
+    }
+    fn base_unit(self) -> u8 {
+        match self {
+            SensorKind::Temperature => 0x01,
+            SensorKind::Voltage => 0x04,
+            SensorKind::Fan => 0x12,
+            SensorKind::Power => 0x06,
+            SensorKind::Intrusion => 0x00,
+        }
+    }
+    fn entity(self) -> u8 {
+        match self {
+            SensorKind::Temperature | SensorKind::Voltage | SensorKind::Power => 0x07, // board
+            SensorKind::Fan => 0x1D,                                                   // fan
+            SensorKind::Intrusion => 0x17,                                             // chassis
+        }
+    }
+    /// Whether the sensor is threshold-based (full record, linearised reading).
+    pub fn is_threshold(self) -> bool {
+        self != SensorKind::Intrusion
+    }
+}
+
+/// One sensor: `value = (m * raw + b * 10^b_exp) * 10^r_exp` (linear, unsigned raw).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SensorDef {
+    /// Sensor number (unique, not FFh).
+    pub number: u8,
+    /// What it measures.
+    pub kind: SensorKind,
+    /// Id string.
+    pub name: heapless::String<MAX_NAME>,
+    /// M (10 bits signed).
+    pub m: i16,
+    /// B (10 bits signed).
+    pub b: i16,
+    /// Result exponent (4 bits signed).
+    pub r_exp: i8,
+    /// B exponent (4 bits signed).
+    pub b_exp: i8,
+    /// Raw upper non-critical threshold, if any.
+    pub upper_non_critical: Option<u8>,
+    /// Raw upper critical threshold, if any.
+    pub upper_critical: Option<u8>,
+}
+
+impl SensorDef {
+    /// The raw byte nearest `value` (clamped to 0..=255), for shells that configure in units.
+    pub fn raw_for(&self, value: f32) -> u8 {
+        let r = pow10(self.r_exp);
+        let b = f32::from(self.b) * pow10(self.b_exp);
+        let m = f32::from(self.m);
+        if m == 0.0 {
+            return 0;
+        }
+        let raw = (value / r - b) / m;
+        if raw.is_nan() || raw <= 0.0 {
+            0
+        } else if raw >= 255.0 {
+            255
+        } else {
+            (raw + 0.5) as u8
+        }
+    }
+
+    /// The value a client prints for `raw`.
+    pub fn value_of(&self, raw: u8) -> f32 {
+        (f32::from(self.m) * f32::from(raw) + f32::from(self.b) * pow10(self.b_exp))
+            * pow10(self.r_exp)
+    }
+
+    /// Threshold comparison status bits for `raw` (bit 3 upper NC, bit 4 upper C).
+    fn threshold_status(&self, raw: u8) -> u8 {
+        let mut s = 0;
+        if self.upper_non_critical.is_some_and(|t| raw >= t) {
+            s |= 0x08;
+        }
+        if self.upper_critical.is_some_and(|t| raw >= t) {
+            s |= 0x10;
+        }
+        s
+    }
+
+    fn readable_mask(&self) -> u8 {
+        (u8::from(self.upper_non_critical.is_some()) << 3)
+            | (u8::from(self.upper_critical.is_some()) << 4)
+    }
+
+    /// Writes this sensor's SDR (type 01h or 02h) with `record_id` into `out`; returns its length.
+    fn record(&self, record_id: u16, out: &mut [u8; 64]) -> usize {
+        let name = self.name.as_bytes();
+        let name = &name[..name.len().min(MAX_NAME)];
+        let threshold = self.kind.is_threshold();
+        let (kind, head) = if threshold { (0x01, 48) } else { (0x02, 32) };
+        let len = head + name.len();
+        out[..len].fill(0);
+        out[0..2].copy_from_slice(&record_id.to_le_bytes());
+        out[2] = SDR_VERSION;
+        out[3] = kind;
+        out[4] = (len - 5) as u8;
+        out[5] = 0x20; // owned by the BMC
+        out[7] = self.number;
+        out[8] = self.kind.entity();
+        out[9] = 0x01;
+        out[10] = 0x67; // scanning + events enabled, init scanning/events/thresholds
+        out[12] = self.kind.sensor_type();
+        if threshold {
+            let readable = self.readable_mask();
+            out[11] = 0x44; // auto re-arm, thresholds readable
+            out[13] = 0x01; // threshold event/reading type
+                            // Upper threshold reading mask (bits 8-13 of the deassertion field) and the
+                            // readable threshold mask.
+            out[16..18].copy_from_slice(&(u16::from(readable) << 8).to_le_bytes());
+            out[18] = readable;
+            out[21] = self.kind.base_unit();
+            let m = (self.m as u16) & 0x3FF;
+            let b = (self.b as u16) & 0x3FF;
+            out[24] = m as u8;
+            out[25] = ((m >> 8) as u8) << 6;
+            out[26] = b as u8;
+            out[27] = ((b >> 8) as u8) << 6;
+            out[29] = (((self.r_exp as u8) & 0x0F) << 4) | ((self.b_exp as u8) & 0x0F);
+            out[34] = 0xFF; // sensor maximum
+            out[37] = self.upper_critical.unwrap_or(0);
+            out[38] = self.upper_non_critical.unwrap_or(0);
+        } else {
+            out[11] = 0x40; // auto re-arm, no thresholds
+            out[13] = 0x6F; // sensor-specific
+            out[14] = 0x01; // asserts "general chassis intrusion"
+            out[18] = 0x01;
+        }
+        out[head - 1] = 0xC0 | name.len() as u8; // 8-bit ASCII id string
+        out[head..len].copy_from_slice(name);
+        len
+    }
+}
+
+fn pow10(e: i8) -> f32 {
+    let mut v = 1.0f32;
+    for _ in 0..e.unsigned_abs() {
+        v *= 10.0;
+    }
+    if e < 0 {
+        1.0 / v
+    } else {
+        v
+    }
+}
+
+/// The sensors and the SDR reservation.
+#[derive(Debug, Clone, Default)]
+pub(super) struct SensorState {
+    pub(super) defs: heapless::Vec<SensorDef, MAX_SENSORS>,
+    reservation: u16,
+}
+
+impl SensorState {
+    fn record_count(&self) -> u16 {
+        1 + self.defs.len() as u16
+    }
+
+    /// Writes record `id` (0 = first) into `out`; returns (length, next id).
+    fn record(&self, id: u16, name: &[u8], out: &mut [u8; 64]) -> Option<(usize, u16)> {
+        let id = if id == 0 { LOCATOR_RECORD } else { id };
+        let last = self.record_count();
+        let next = if id >= last { LAST_RECORD } else { id + 1 };
+        if id == LOCATOR_RECORD {
+            // MC device locator (12h): the BMC itself, SDR repository and sensor device.
+            let name = &name[..name.len().min(MAX_NAME)];
+            let len = 16 + name.len();
+            out[..len].fill(0);
+            out[0..2].copy_from_slice(&id.to_le_bytes());
+            out[2] = SDR_VERSION;
+            out[3] = 0x12;
+            out[4] = (len - 5) as u8;
+            out[5] = 0x20;
+            out[8] = 0x03;
+            out[12] = 0x06; // system management module
+            out[13] = 0x01;
+            out[15] = 0xC0 | name.len() as u8;
+            out[16..len].copy_from_slice(name);
+            return Some((len, next));
+        }
+        let def = self.defs.get(usize::from(id.checked_sub(2)?))?;
+        Some((def.record(id, out), next))
+    }
+}
+
+impl Bmc {
+    /// Replaces the sensor table (at most [`MAX_SENSORS`]; the rest are ignored). The
+    /// repository changes, so outstanding SDR reservations are cancelled.
+    pub fn set_sensors(&mut self, defs: &[SensorDef]) {
+        self.sensors.defs.clear();
+        for d in defs {
+            if self.sensors.defs.push(d.clone()).is_err() {
+                break;
+            }
+        }
+        self.sensors.reservation = self.sensors.reservation.wrapping_add(1);
+    }
+
+    /// The sensor table.
+    pub fn sensors(&self) -> &[SensorDef] {
+        &self.sensors.defs
+    }
+
+    pub(super) fn storage_command(
+        &mut self,
+        req: &Request<'_>,
+        out: &mut [u8],
+    ) -> Result<Outcome, CompletionCode> {
+        let s = &mut self.sensors;
+        let len = match req.cmd {
+            0x20 => {
+                parse::<crate::cmd::app::Empty>(req.data)?;
+                emit(
+                    &SdrRepositoryInfo {
+                        version: SDR_VERSION,
+                        record_count: s.record_count(),
+                        operation_support: OP_RESERVE,
+                        ..SdrRepositoryInfo::default()
+                    },
+                    out,
+                )?
+            }
+            0x22 => {
+                parse::<crate::cmd::app::Empty>(req.data)?;
+                s.reservation = s.reservation.wrapping_add(1).max(1);
+                emit(
+                    &Reservation {
+                        reservation_id: s.reservation,
+                    },
+                    out,
+                )?
+            }
+            0x23 => {
+                let r: GetSdrRequest = parse(req.data)?;
+                if r.offset != 0 && r.reservation_id != s.reservation {
+                    return Err(CompletionCode::InvalidReservation);
+                }
+                let mut rec = [0u8; 64];
+                let (len, next) = s
+                    .record(r.record_id, b"BMC", &mut rec)
+                    .ok_or(CompletionCode::NotPresent)?;
+                let offset = usize::from(r.offset);
+                if offset > len {
+                    return Err(CompletionCode::ParameterOutOfRange);
+                }
+                let want = if r.bytes_to_read == ENTIRE_RECORD {
+                    len - offset
+                } else {
+                    usize::from(r.bytes_to_read)
+                };
+                if want > MAX_SDR_READ {
+                    return Err(CompletionCode::CannotReturnBytes);
+                }
+                let end = (offset + want).min(len);
+                emit(
+                    &GetSdrResponse {
+                        next_record_id: next,
+                        data: &rec[offset..end],
+                    },
+                    out,
+                )?
+            }
+            _ => return Err(CompletionCode::InvalidCommand),
+        };
+        Ok(Outcome::Reply(Reply {
+            completion_code: CompletionCode::Normal,
+            len,
+        }))
+    }
+
+    pub(super) fn sensor_command(
+        &mut self,
+        req: &Request<'_>,
+        out: &mut [u8],
+    ) -> Result<Outcome, CompletionCode> {
+        let SensorNumber { number } = parse(req.data)?;
+        let def = self
+            .sensors
+            .defs
+            .iter()
+            .find(|d| d.number == number)
+            .ok_or(CompletionCode::NotPresent)?;
+        match req.cmd {
+            0x2D => Ok(Outcome::Defer(Action::ReadSensor { number })),
+            0x27 => {
+                let mut thresholds = [0u8; 6];
+                thresholds[3] = def.upper_non_critical.unwrap_or(0);
+                thresholds[4] = def.upper_critical.unwrap_or(0);
+                let len = emit(
+                    &SensorThresholds {
+                        readable: def.readable_mask(),
+                        thresholds,
+                    },
+                    out,
+                )?;
+                Ok(Outcome::Reply(Reply {
+                    completion_code: CompletionCode::Normal,
+                    len,
+                }))
+            }
+            _ => Err(CompletionCode::InvalidCommand),
+        }
+    }
+
+    /// Builds the Get Sensor Reading response once the platform read sensor `number`.
+    pub(super) fn complete_reading(
+        &mut self,
+        number: u8,
+        result: ActionResult,
+        out: &mut [u8],
+    ) -> Result<usize, CompletionCode> {
+        let def = self
+            .sensors
+            .defs
+            .iter()
+            .find(|d| d.number == number)
+            .ok_or(CompletionCode::NotPresent)?;
+        let reading = match result {
+            ActionResult::Reading { raw: Some(raw) } => SensorReading {
+                reading: raw,
+                flags: SCANNING_ENABLED,
+                state: if def.kind.is_threshold() {
+                    def.threshold_status(raw)
+                } else {
+                    raw & 0x01
+                },
+                state_ext: Some(0x80),
+            },
+            // No reading (provider has none, machine cannot say): clients print N/A.
+            _ => SensorReading {
+                reading: 0,
+                flags: SCANNING_ENABLED | UNAVAILABLE,
+                state: 0,
+                state_ext: Some(0x80),
+            },
+        };
+        emit(&reading, out)
+    }
+}
