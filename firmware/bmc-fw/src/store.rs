@@ -571,11 +571,8 @@ mod tests {
     fn state(n: u8) -> Saved {
         let mut s = Saved::from_build_config();
         s.boot_flags = [0x80, n, 0, 0, 0];
-        s.users[2] = Some(SavedUser::new_enabled(
-            Vec::from_slice(b"bob").unwrap(),
-            Vec::from_slice(&[b'p', n]).unwrap(),
-            4,
-        ));
+        s.users[2] =
+            Some(SavedUser::new_enabled(Vec::from_slice(b"bob").unwrap(), Vec::from_slice(&[b'p', n]).unwrap(), 4));
         s
     }
 
