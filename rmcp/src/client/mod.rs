@@ -32,8 +32,8 @@ use ipmi_core::types::AppCmd;
 use ipmi_core::wire::{RequestRepr, ResponseRepr, BMC_ADDR, REMOTE_CONSOLE_ADDR};
 use ipmi_core::{CompletionCode, NetFn, Privilege};
 
-use crate::crypto::SessionKeys;
-use crate::server::window::Window;
+use crate::session::window::{self, Verdict, Window};
+use crate::session::{self as sealing, SessionKeys};
 use crate::wire::{v15 as wv15, v20, Datagram};
 
 #[cfg(feature = "std")]
@@ -44,7 +44,7 @@ pub mod presession;
 mod rmcpplus;
 mod v15;
 
-pub use crate::server::Random;
+pub use crate::session::Random;
 pub use config::{ClientConfig, Protocol, MAX_USER_NAME};
 pub use error::{ClientError, Failure, Stage};
 
@@ -243,8 +243,8 @@ impl Session {
         let mut rm = [0u8; 16];
         rng.fill(&mut rm);
         let reach = match config.protocol {
-            Protocol::RmcpPlus(_) => crate::server::window::V20,
-            Protocol::V15Md5 => crate::server::window::V15,
+            Protocol::RmcpPlus(_) => window::V20,
+            Protocol::V15Md5 => window::V15,
         };
         Session {
             console_id: random_u32(rng),
@@ -480,11 +480,11 @@ impl Session {
             .map_err(|_| ClientError::BufferTooSmall)?;
         let msg = &msg[..len];
         let n = match framing {
-            Framing::V15Plain => wv15::seal(out, wv15::AuthType::None, 0, 0, msg, None),
+            Framing::V15Plain => sealing::v15::seal(out, wv15::AuthType::None, 0, 0, msg, None),
             Framing::V15Md5 {
                 session_id,
                 sequence,
-            } => wv15::seal(
+            } => sealing::v15::seal(
                 out,
                 wv15::AuthType::Md5,
                 sequence,
@@ -498,7 +498,7 @@ impl Session {
                 if keys.suite().encrypted() {
                     rng.fill(&mut iv);
                 }
-                v20::seal(
+                sealing::v20::seal(
                     out,
                     v20::PayloadType::Ipmi,
                     self.bmc_id,
@@ -629,14 +629,14 @@ impl Session {
                 {
                     return None;
                 }
-                let opened = v20::open(body, Some(self.keys.as_ref()?), scratch).ok()?;
+                let opened = sealing::v20::open(body, Some(self.keys.as_ref()?), scratch).ok()?;
                 let seq = opened.header.authenticated.then_some(opened.sequence());
                 (opened.payload, seq)
             }
             (Datagram::V15 { session, .. }, Protocol::V15Md5) => {
                 if session.session_id != self.bmc_id
                     || session.auth_type != wv15::AuthType::Md5
-                    || session.verify(&self.config.password).is_err()
+                    || sealing::v15::verify(&session, &self.config.password).is_err()
                 {
                     return None;
                 }
@@ -649,7 +649,7 @@ impl Session {
             return None;
         }
         if let Some(seq) = sequence {
-            if self.window.check(seq) != crate::server::window::Verdict::Fresh {
+            if self.window.check(seq) != Verdict::Fresh {
                 return None;
             }
             self.window.accept(seq);

@@ -179,7 +179,7 @@ impl CipherSuiteQuery {
         let mut m = [0u8; 16];
         let len = msg.emit(&mut m).map_err(|_| ClientError::BufferTooSmall)?;
         let n =
-            crate::wire::v15::seal(out, crate::wire::v15::AuthType::None, 0, 0, &m[..len], None)
+            crate::session::v15::seal(out, crate::wire::v15::AuthType::None, 0, 0, &m[..len], None)
                 .map_err(|_| ClientError::BufferTooSmall)?;
         let src = out.get(..n).ok_or(ClientError::BufferTooSmall)?;
         self.last
@@ -265,7 +265,7 @@ pub(super) fn plain_payload(body: &[u8], payload_type: v20::PayloadType) -> Opti
     if header.session_id != 0 || header.payload_type != payload_type {
         return None;
     }
-    v20::open(body, None, &mut []).ok()?;
+    crate::session::v20::open(body, None, &mut []).ok()?;
     let start = header.buffer_len();
     body.get(start..start + usize::from(header.payload_len))
 }

@@ -1,6 +1,7 @@
 //! The RMCP+ handshake, console side: Open Session, RAKP1 -> RAKP2 (verify the BMC's proof),
 //! RAKP3 -> RAKP4 (verify the ICV with the derived SIK), then the session keys.
-use crate::crypto::{rakp, RakpContext, SessionKeys};
+use crate::crypto::{rakp, RakpContext};
+use crate::session::{self as sealing, SessionKeys};
 use crate::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use crate::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4, RmcpPlusStatus, ROLE_NAME_ONLY_LOOKUP};
 use crate::wire::{v20, Datagram};
@@ -36,7 +37,7 @@ impl Session {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, ClientError> {
-        let n = v20::seal(out, payload_type, 0, 0, payload, None, &[0; v20::IV_LEN])
+        let n = sealing::v20::seal(out, payload_type, 0, 0, payload, None, &[0; v20::IV_LEN])
             .map_err(|_| ClientError::BufferTooSmall)?;
         self.remember(out, n)
     }
@@ -196,7 +197,7 @@ impl Session {
                 .emit(&mut payload)
                 .ok()
                 .and_then(|len| {
-                    v20::seal(
+                    sealing::v20::seal(
                         out,
                         v20::PayloadType::Rakp3,
                         0,

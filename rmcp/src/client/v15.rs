@@ -102,7 +102,7 @@ impl Session {
         // it is the id we sent, and the reply must carry a valid MD5 auth code.
         if session.session_id != self.bmc_id
             || session.auth_type != AuthType::Md5
-            || session.verify(&self.config.password).is_err()
+            || crate::session::v15::verify(&session, &self.config.password).is_err()
         {
             return Ok(Event::Ignored);
         }

@@ -12,7 +12,7 @@ use ipmi_core::cmd::Body;
 use ipmi_core::{CompletionCode as Cc, Privilege};
 
 use super::config::Config;
-use super::session::{Protection, State};
+use super::state::{Protection, State};
 use super::table::Table;
 use crate::crypto::CipherSuite;
 

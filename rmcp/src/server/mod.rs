@@ -23,17 +23,16 @@ pub mod config;
 pub mod fuzzing;
 pub mod limiter;
 mod rmcpplus;
-mod session;
+mod state;
 mod table;
 mod users;
 mod v15;
-pub mod window;
 
 pub use config::{Config, ConfigError, User, DEFAULT_SUITES, KNOWN_SUITES};
 pub use limiter::LimiterConfig;
 
 use limiter::{Sources, UserGuard};
-use session::{Cached, Header, Pending, State};
+use state::{Cached, Header, Pending, State};
 use table::Table;
 
 /// Bytes an output buffer needs for any reply this endpoint writes.
@@ -47,11 +46,7 @@ const CLOSED: usize = 2;
 const CLOSED_ANSWER_MS: u64 = 5_000;
 const CLOSED_ANSWERS: u8 = 3;
 
-/// A random source, passed in by the shell (hardware RNG, the OS, or a fuzzer's bytes).
-pub trait Random {
-    /// Fills `buf` with random bytes.
-    fn fill(&mut self, buf: &mut [u8]);
-}
+pub use crate::session::Random;
 
 /// What [`Endpoint::handle`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,8 +311,8 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             return None;
         };
         match active.protection {
-            session::Protection::V20(_) => rmcpplus::seal_active(active, msg, rng, out),
-            session::Protection::V15 { .. } => {
+            state::Protection::V20(_) => rmcpplus::seal_active(active, msg, rng, out),
+            state::Protection::V15 { .. } => {
                 let password = &self.config.user(active.user_id)?.password;
                 v15::seal_active(id, active, msg, password, out)
             }
@@ -338,7 +333,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             return Served::Drop;
         };
         let header = Header::from(&req);
-        let fingerprint = session::fingerprint(request);
+        let fingerprint = state::fingerprint(request);
         let Some(slot) = self.table.at_mut(index) else {
             return Served::Drop;
         };

@@ -7,10 +7,11 @@ use ipmi_core::types::AppCmd;
 use ipmi_core::wire::RequestRepr;
 use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 
-use super::session::{Active, Header, Opened, Opening, Protection, Rakp2Sent, SentRakp4, State};
-use super::window::Verdict;
+use super::state::{Active, Header, Opened, Opening, Protection, Rakp2Sent, SentRakp4, State};
 use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
-use crate::crypto::{self, RakpContext, SessionKeys};
+use crate::crypto::{self, RakpContext};
+use crate::session::window::Verdict;
+use crate::session::{self as sealing, SessionKeys};
 use crate::wire::asf::AsfRepr;
 use crate::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use crate::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4, RmcpPlusStatus as Status};
@@ -51,7 +52,7 @@ pub(crate) fn handle<const S: usize, const U: usize>(
             return Output::Drop;
         }
         let mut scratch = [0u8; 128];
-        let Ok(opened) = v20::open(body, None, &mut scratch) else {
+        let Ok(opened) = sealing::v20::open(body, None, &mut scratch) else {
             return Output::Drop;
         };
         let payload = opened.payload;
@@ -94,7 +95,7 @@ fn presession<const S: usize, const U: usize>(
 }
 
 fn seal_plain(payload_type: PayloadType, payload: &[u8], out: &mut [u8]) -> Output {
-    v20::seal(out, payload_type, 0, 0, payload, None, &[0u8; 16])
+    sealing::v20::seal(out, payload_type, 0, 0, payload, None, &[0u8; 16])
         .map_or(Output::Drop, Output::Reply)
 }
 
@@ -332,7 +333,7 @@ fn rakp1<const S: usize, const U: usize>(
 
 /// What tells a retransmitted RAKP3 from another: everything but its message tag (byte 0).
 fn rakp3_fingerprint(payload: &[u8]) -> u32 {
-    super::session::fingerprint(payload.get(1..).unwrap_or(&[]))
+    super::state::fingerprint(payload.get(1..).unwrap_or(&[]))
 }
 
 /// RAKP3 -> RAKP4: the console proves it knows Kuid; derive the keys and activate.
@@ -481,7 +482,7 @@ fn in_session<const S: usize, const U: usize>(
         return Output::Drop;
     };
     let mut scratch = [0u8; 128];
-    let Ok(opened) = v20::open(body, Some(keys), &mut scratch) else {
+    let Ok(opened) = sealing::v20::open(body, Some(keys), &mut scratch) else {
         return Output::Drop; // unauthenticated or malformed: silently dropped
     };
     if opened.payload_type() != PayloadType::Ipmi {
@@ -495,7 +496,7 @@ fn in_session<const S: usize, const U: usize>(
     match window.check(opened.sequence()) {
         Verdict::Outside => return Output::Drop,
         Verdict::Duplicate => {
-            let fp = super::session::fingerprint(opened.payload);
+            let fp = super::state::fingerprint(opened.payload);
             if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
                 return Output::Drop;
             }
@@ -529,7 +530,7 @@ pub(crate) fn seal_active(
     if keys.suite().encrypted() {
         rng.fill(&mut iv);
     }
-    v20::seal(
+    sealing::v20::seal(
         out,
         PayloadType::Ipmi,
         active.console_id,

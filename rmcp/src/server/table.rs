@@ -3,7 +3,7 @@ use core::net::SocketAddr;
 
 use ipmi_core::Instant;
 
-use super::session::State;
+use super::state::State;
 use super::Random;
 
 /// One slot of the table.

@@ -13,11 +13,12 @@ use ipmi_core::wire::RequestRepr;
 use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 use subtle::ConstantTimeEq;
 
-use super::session::{fingerprint, Active, Challenged, Header, Opening, Protection, State};
-use super::window::{self, Verdict, Window};
+use super::state::{fingerprint, Active, Challenged, Header, Opening, Protection, State};
 use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
+use crate::session::v15 as sealing;
+use crate::session::window::{self, Verdict, Window};
 use crate::wire::rmcp::RmcpRepr;
-use crate::wire::v15::{self, AuthType, SessionRepr};
+use crate::wire::v15::{AuthType, SessionRepr};
 
 /// Answers one IPMI 1.5 datagram.
 pub(crate) fn handle<const S: usize, const U: usize>(
@@ -95,7 +96,7 @@ fn presession<const S: usize, const U: usize>(
     let Some(n) = response_message(&Header::from(&req), cc, &data[..len], &mut msg) else {
         return Output::Drop;
     };
-    v15::seal(out, AuthType::None, 0, 0, &msg[..n], None).map_or(Output::Drop, Output::Reply)
+    sealing::seal(out, AuthType::None, 0, 0, &msg[..n], None).map_or(Output::Drop, Output::Reply)
 }
 
 /// Get Session Challenge: a temporary session with a random id and challenge.
@@ -176,7 +177,9 @@ fn activate<const S: usize, const U: usize>(
         return Output::Drop;
     };
     let guard = usize::from(c.user_id - 1);
-    if u8::from(session.auth_type) != c.auth_type || session.verify(&user.password).is_err() {
+    if u8::from(session.auth_type) != c.auth_type
+        || sealing::verify(session, &user.password).is_err()
+    {
         // Wrong password: counted, and the temporary session is gone.
         if let Some(g) = ep.guards.get_mut(guard) {
             g.fail(now, &ep.config.limiter);
@@ -321,7 +324,7 @@ fn activation_reply(
     };
     let (seq, id, password) = seal;
     let t = AuthType::from(auth_type);
-    v15::seal(out, t, seq, id, &msg[..n], Some(password)).map_or(Output::Drop, Output::Reply)
+    sealing::seal(out, t, seq, id, &msg[..n], Some(password)).map_or(Output::Drop, Output::Reply)
 }
 
 /// A packet of an active 1.5 session.
@@ -339,7 +342,8 @@ fn in_session<const S: usize, const U: usize>(
     let Some(user) = ep.config.user(user_id) else {
         return Output::Drop;
     };
-    if u8::from(session.auth_type) != auth_type || session.verify(&user.password).is_err() {
+    if u8::from(session.auth_type) != auth_type || sealing::verify(session, &user.password).is_err()
+    {
         return Output::Drop;
     }
     let Some(slot) = ep.table.at_mut(index) else {
@@ -364,7 +368,7 @@ fn in_session<const S: usize, const U: usize>(
         Verdict::Duplicate => {
             // ipmitool resends the very same packet when a reply was lost: answer from the
             // cache if it is the last request, never run it again.
-            let fp = super::session::fingerprint(session.message);
+            let fp = super::state::fingerprint(session.message);
             if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
                 return Output::Drop;
             }
@@ -394,5 +398,5 @@ pub(crate) fn seal_active(
         return None;
     };
     let seq = active.next_out_seq();
-    v15::seal(out, AuthType::from(auth_type), seq, id, msg, Some(password)).ok()
+    sealing::seal(out, AuthType::from(auth_type), seq, id, msg, Some(password)).ok()
 }

@@ -3,21 +3,18 @@
 //!
 //! smoltcp style: each format has a `Packet<T: AsRef<[u8]>>` view over raw bytes (byte ranges in
 //! a private `mod field`) and a validated `Repr` with `parse`, `buffer_len` and `emit`. Nothing
-//! here panics on any input or allocates. [`v20::open`] and [`v20::seal`] are the two high-level
-//! operations a BMC and a console need for RMCP+ packets; [`Datagram::parse`] sorts a received UDP
-//! payload into ASF, IPMI 1.5 or IPMI 2.0.
+//! here panics on any input or allocates, and nothing here knows a key: verifying, decrypting and
+//! sealing packets is `crate::session`. [`Datagram::parse`] sorts a received UDP payload into ASF,
+//! IPMI 1.5 or IPMI 2.0.
 use core::fmt;
 
+pub mod algorithm;
 pub mod asf;
 pub mod open_session;
 pub mod rakp;
 pub mod rmcp;
 pub mod v15;
 pub mod v20;
-
-pub use v20::{open, seal, Opened};
-
-use crate::crypto::CryptoError;
 
 /// Why a datagram could not be parsed, authenticated, decrypted or emitted. Small and `Copy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,18 +71,6 @@ impl From<ipmi_core::Error> for WireError {
             ipmi_core::Error::Checksum => WireError::Checksum,
             ipmi_core::Error::InvalidField => WireError::InvalidField,
             ipmi_core::Error::BufferTooSmall => WireError::BufferTooSmall,
-        }
-    }
-}
-
-impl From<CryptoError> for WireError {
-    fn from(e: CryptoError) -> Self {
-        match e {
-            CryptoError::InvalidLength => WireError::InvalidField,
-            CryptoError::Unsupported => WireError::Unsupported,
-            CryptoError::Mismatch => WireError::AuthCode,
-            CryptoError::Padding => WireError::Padding,
-            CryptoError::BufferTooSmall => WireError::BufferTooSmall,
         }
     }
 }
