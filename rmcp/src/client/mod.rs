@@ -622,14 +622,14 @@ impl Session {
         scratch: &mut [u8],
     ) -> Option<(CompletionCode, usize)> {
         let (message, sequence) = match (Datagram::parse(datagram).ok()?, self.config.protocol) {
-            (Datagram::V20 { body, .. }, Protocol::RmcpPlus(_)) => {
-                let header = v20::Header::parse(body).ok()?;
+            (Datagram::V20 { header, body, .. }, Protocol::RmcpPlus(_)) => {
                 if header.session_id != self.console_id
                     || header.payload_type != v20::PayloadType::Ipmi
                 {
                     return None;
                 }
-                let opened = sealing::v20::open(body, Some(self.keys.as_ref()?), scratch).ok()?;
+                let keys = self.keys.as_ref()?;
+                let opened = sealing::v20::open_parsed(&header, body, Some(keys), scratch).ok()?;
                 let seq = opened.header.authenticated.then_some(opened.sequence());
                 (opened.payload, seq)
             }
@@ -670,7 +670,9 @@ impl Session {
                 }
                 session.message
             }
-            Datagram::V20 { body, .. } => presession::plain_payload(body, v20::PayloadType::Ipmi)?,
+            Datagram::V20 { header, body, .. } => {
+                presession::plain_payload(&header, body, v20::PayloadType::Ipmi)?
+            }
             Datagram::Asf { .. } => return None,
         };
         let rsp = ResponseRepr::parse_bytes(message).ok()?;

@@ -253,21 +253,23 @@ impl CipherSuiteQuery {
 fn presession_message(datagram: &[u8]) -> Option<&[u8]> {
     match Datagram::parse(datagram).ok()? {
         Datagram::V15 { session, .. } if session.session_id == 0 => Some(session.message),
-        Datagram::V20 { body, .. } => plain_payload(body, v20::PayloadType::Ipmi),
+        Datagram::V20 { header, body, .. } => plain_payload(&header, body, v20::PayloadType::Ipmi),
         _ => None,
     }
 }
 
 /// The payload of an unprotected RMCP+ packet outside a session (session id 0, no trailer) of
 /// type `payload_type`.
-pub(super) fn plain_payload(body: &[u8], payload_type: v20::PayloadType) -> Option<&[u8]> {
-    let header = v20::Header::parse(body).ok()?;
+pub(super) fn plain_payload<'b>(
+    header: &v20::Header,
+    body: &'b [u8],
+    payload_type: v20::PayloadType,
+) -> Option<&'b [u8]> {
     if header.session_id != 0 || header.payload_type != payload_type {
         return None;
     }
-    crate::session::v20::open(body, None, &mut []).ok()?;
-    let start = header.buffer_len();
-    body.get(start..start + usize::from(header.payload_len))
+    let opened = crate::session::v20::open_parsed(header, body, None, &mut []).ok()?;
+    Some(opened.payload)
 }
 
 const _: () = assert!(MAX_MESSAGE >= 64);

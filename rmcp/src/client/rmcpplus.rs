@@ -84,7 +84,7 @@ impl Session {
 
     fn setup_payload(datagram: &[u8], payload_type: v20::PayloadType) -> Option<&[u8]> {
         match Datagram::parse(datagram).ok()? {
-            Datagram::V20 { body, .. } => plain_payload(body, payload_type),
+            Datagram::V20 { header, body, .. } => plain_payload(&header, body, payload_type),
             _ => None,
         }
     }

@@ -31,14 +31,17 @@ mod v15;
 pub use config::{Config, ConfigError, User, DEFAULT_SUITES, KNOWN_SUITES};
 pub use limiter::LimiterConfig;
 
+use crate::wire::Datagram;
 use limiter::{Sources, UserGuard};
 use state::{Cached, Header, Pending, State};
-use table::Table;
+use table::{Others, Slot, Table};
 
 /// Bytes an output buffer needs for any reply this endpoint writes.
 pub const MAX_DATAGRAM: usize = 256;
 /// Largest IPMI LAN message (request or response) this endpoint handles inside a session.
 pub(crate) const MAX_MESSAGE: usize = 64;
+/// Room for one in-session LAN request: an IPMI 1.5 message length is one byte.
+const MAX_REQUEST: usize = 255;
 /// Source addresses whose handshakes are rationed separately.
 const SOURCES: usize = 32;
 /// Close Session answers kept to send again ([`Closed`]), how long and how many times.
@@ -201,12 +204,18 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
 
     /// Runs timers: expires sessions and lets the dispatcher clear stale boot flags.
     pub fn poll(&mut self, now: Instant) {
+        self.expire(now);
+        self.bmc.poll(now);
+    }
+
+    /// Expires the table's sessions (the dispatcher runs its own timers whenever a request or a
+    /// completion reaches it, so a datagram runs each timer once).
+    fn expire(&mut self, now: Instant) {
         self.table.expire(
             now,
             self.config.handshake_timeout_ms,
             self.config.session_timeout_ms,
         );
-        self.bmc.poll(now);
     }
 
     /// Handles one datagram from `peer`; writes at most one reply into `out`.
@@ -218,17 +227,17 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         rng: &mut dyn Random,
         out: &mut [u8],
     ) -> Output {
-        self.poll(now);
-        let Ok(parsed) = crate::wire::Datagram::parse(datagram) else {
+        self.expire(now);
+        let Ok(parsed) = Datagram::parse(datagram) else {
             return Output::Drop;
         };
         match parsed {
-            crate::wire::Datagram::Asf { rmcp, message } => rmcpplus::asf(rmcp, message, out),
-            crate::wire::Datagram::V15 { rmcp, session } => {
+            Datagram::Asf { rmcp, message } => rmcpplus::asf(rmcp, message, out),
+            Datagram::V15 { rmcp, session } => {
                 v15::handle(self, now, peer, rmcp, session, rng, out)
             }
-            crate::wire::Datagram::V20 { rmcp, body } => {
-                rmcpplus::handle(self, now, peer, rmcp, body, rng, out)
+            Datagram::V20 { header, body, .. } => {
+                rmcpplus::handle(self, now, peer, header, body, rng, out)
             }
         }
     }
@@ -265,200 +274,235 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             fingerprint: pending.fingerprint,
             response: heapless::Vec::from_slice(&msg[..len]).ok()?,
         });
-        let id = slot.id;
-        self.seal_session(id, &msg[..len], rng, out)
+        seal_reply(slot, &self.config, &msg[..len], rng, out)
     }
 
-    /// Turns what [`Endpoint::serve`] produced for session `id` into the datagram to send.
-    pub(crate) fn finish(
+    /// One request of the active session in slot `index`, from a single lookup of that slot:
+    /// `admit` authenticates it (integrity, confidentiality, replay window) and copies the LAN
+    /// request message into the buffer it is given, or answers by itself; then the request is
+    /// served and its response sealed under the same slot.
+    pub(crate) fn request(
         &mut self,
+        index: usize,
         now: Instant,
-        id: u32,
-        served: Served,
-        msg: &[u8],
         rng: &mut dyn Random,
         out: &mut [u8],
+        admit: impl FnOnce(&mut Slot, &Config<USERS>, &mut [u8], &mut [u8]) -> Admit,
     ) -> Output {
+        let Endpoint {
+            config,
+            bmc,
+            table,
+            guards,
+            closed,
+            ..
+        } = self;
+        let Some((slot, mut others)) = table.split(index) else {
+            return Output::Drop;
+        };
+        let mut request = [0u8; MAX_REQUEST];
+        let len = match admit(slot, config, &mut request, out) {
+            Admit::Request(len) => len,
+            Admit::Answered(output) => return output,
+        };
+        slot.last = now;
+        let mut msg = [0u8; MAX_MESSAGE];
+        let desk = Desk {
+            config,
+            bmc,
+            guards,
+        };
+        let served = serve(
+            desk,
+            index,
+            slot,
+            &mut others,
+            now,
+            &request[..len],
+            &mut msg,
+        );
         match served {
             Served::Drop => Output::Drop,
             Served::Pending(t, a) => Output::Pending(t, a),
-            Served::Reply(n) => self
-                .seal_session(id, msg.get(..n).unwrap_or(&[]), rng, out)
+            Served::Reply(n) => seal_reply(slot, config, msg.get(..n).unwrap_or(&[]), rng, out)
                 .map_or(Output::Drop, Output::Reply),
             Served::Close(n) => {
-                let peer = self.table.get_mut(id).map(|s| s.peer);
-                let r = self.seal_session(id, msg.get(..n).unwrap_or(&[]), rng, out);
-                self.table.remove(id);
-                if let (Some(len), Some(peer)) = (r, peer) {
-                    self.closed
-                        .record(id, peer, now, out.get(..len).unwrap_or(&[]));
+                let (id, peer) = (slot.id, slot.peer);
+                let r = seal_reply(slot, config, msg.get(..n).unwrap_or(&[]), rng, out);
+                table.clear(index);
+                if let Some(len) = r {
+                    closed.record(id, peer, now, out.get(..len).unwrap_or(&[]));
                 }
                 r.map_or(Output::Drop, Output::Reply)
             }
         }
     }
+}
 
-    /// Seals `msg` for the active session `id` in whichever framing it uses.
-    pub(crate) fn seal_session(
-        &mut self,
-        id: u32,
-        msg: &[u8],
-        rng: &mut dyn Random,
-        out: &mut [u8],
-    ) -> Option<usize> {
-        let slot = self.table.get_mut(id)?;
-        let State::Active(active) = &mut slot.state else {
-            return None;
-        };
-        match active.protection {
-            state::Protection::V20(_) => rmcpplus::seal_active(active, msg, rng, out),
-            state::Protection::V15 { .. } => {
-                let password = &self.config.user(active.user_id)?.password;
-                v15::seal_active(id, active, msg, password, out)
-            }
+/// What authenticating an in-session packet decided (see [`Endpoint::request`]).
+pub(crate) enum Admit {
+    /// Serve the LAN request of this length.
+    Request(usize),
+    /// Nothing to serve: this is the answer (a drop, or a set-up answer sent again).
+    Answered(Output),
+}
+
+/// The parts of the endpoint that serving a request uses beside its session's slot.
+struct Desk<'a, const USERS: usize> {
+    config: &'a mut Config<USERS>,
+    bmc: &'a mut Bmc,
+    guards: &'a mut [UserGuard; USERS],
+}
+
+/// Seals a LAN response message for the active session in `slot`, in whichever framing it uses.
+fn seal_reply<const USERS: usize>(
+    slot: &mut Slot,
+    config: &Config<USERS>,
+    msg: &[u8],
+    rng: &mut dyn Random,
+    out: &mut [u8],
+) -> Option<usize> {
+    let id = slot.id;
+    let State::Active(active) = &mut slot.state else {
+        return None;
+    };
+    match active.protection {
+        state::Protection::V20(_) => rmcpplus::seal_active(active, msg, rng, out),
+        state::Protection::V15 { .. } => {
+            let password = &config.user(active.user_id)?.password;
+            v15::seal_active(id, active, msg, password, out)
         }
     }
+}
 
-    /// Serves one authenticated, in-window request message of the active session in slot
-    /// `index`: session commands here, everything else through the dispatcher. Writes the LAN
-    /// response message into `msg_out`.
-    fn serve(
-        &mut self,
-        index: usize,
-        now: Instant,
-        request: &[u8],
-        msg_out: &mut [u8; MAX_MESSAGE],
-    ) -> Served {
-        let Ok(req) = ipmi_core::wire::RequestRepr::parse_bytes(request) else {
-            return Served::Drop;
-        };
-        let header = Header::from(&req);
-        let fingerprint = state::fingerprint(request);
-        let Some(slot) = self.table.at_mut(index) else {
-            return Served::Drop;
-        };
-        let own_id = slot.id;
-        let State::Active(active) = &mut slot.state else {
-            return Served::Drop;
-        };
-        // A retransmission of the last request (freeipmi resends with a new session sequence
-        // number): answer again from the cache, run nothing.
-        if let Some(c) = &active.cached {
-            if c.fingerprint == fingerprint && c.response.len() <= MAX_MESSAGE {
-                msg_out[..c.response.len()].copy_from_slice(&c.response);
-                return Served::Reply(c.response.len());
+/// Serves one authenticated, in-window request message of the active session in `slot` (table
+/// index `index`): session commands here, everything else through the dispatcher. Writes the LAN
+/// response message into `msg_out`.
+fn serve<const USERS: usize>(
+    desk: Desk<'_, USERS>,
+    index: usize,
+    slot: &mut Slot,
+    others: &mut Others<'_>,
+    now: Instant,
+    request: &[u8],
+    msg_out: &mut [u8; MAX_MESSAGE],
+) -> Served {
+    let Ok(req) = ipmi_core::wire::RequestRepr::parse_bytes(request) else {
+        return Served::Drop;
+    };
+    let header = Header::from(&req);
+    let fingerprint = state::fingerprint(request);
+    let own_id = slot.id;
+    let State::Active(active) = &mut slot.state else {
+        return Served::Drop;
+    };
+    // A retransmission of the last request (freeipmi resends with a new session sequence
+    // number): answer again from the cache, run nothing.
+    if let Some(c) = &active.cached {
+        if c.fingerprint == fingerprint && c.response.len() <= MAX_MESSAGE {
+            msg_out[..c.response.len()].copy_from_slice(&c.response);
+            return Served::Reply(c.response.len());
+        }
+    }
+    if let Some(p) = &active.pending {
+        if p.fingerprint == fingerprint {
+            return Served::Drop; // still working on it
+        }
+        let n = response_message(&header, ipmi_core::CompletionCode::NodeBusy, &[], msg_out);
+        return n.map_or(Served::Drop, Served::Reply);
+    }
+    let (privilege, user_id) = (active.privilege, active.user_id);
+
+    let mut data = [0u8; MAX_MESSAGE];
+    let mut close_own = false;
+    let (cc, len) = match (req.netfn, ipmi_core::types::AppCmd::from(req.cmd)) {
+        (ipmi_core::NetFn::App, cmd) if is_session_command(cmd) => {
+            use ipmi_core::types::AppCmd as A;
+            match cmd {
+                A::GetChannelAuthCapabilities => {
+                    commands::auth_capabilities(desk.config, req.data, &mut data)
+                }
+                A::GetChannelCipherSuites => {
+                    commands::cipher_suites(desk.config, desk.bmc.lan(), req.data, &mut data)
+                }
+                A::SetSessionPrivilegeLevel => {
+                    let max = active.max_privilege;
+                    commands::set_session_privilege(&mut active.privilege, max, req.data, &mut data)
+                }
+                A::CloseSession => match commands::close_session(slot, others, privilege, req.data)
+                {
+                    commands::Close::Own => {
+                        close_own = true;
+                        (ipmi_core::CompletionCode::Normal, 0)
+                    }
+                    commands::Close::Other => (ipmi_core::CompletionCode::Normal, 0),
+                    commands::Close::Refuse(cc) => (cc, 0),
+                },
+                A::GetSessionInfo => {
+                    commands::session_info(slot, others, others.capacity(), req.data, &mut data)
+                }
+                // Session set-up commands make no sense inside a session.
+                _ => (ipmi_core::CompletionCode::NotSupportedInPresentState, 0),
             }
         }
-        if let Some(p) = &active.pending {
-            if p.fingerprint == fingerprint {
-                return Served::Drop; // still working on it
-            }
-            let n = response_message(&header, ipmi_core::CompletionCode::NodeBusy, &[], msg_out);
-            return n.map_or(Served::Drop, Served::Reply);
-        }
-
-        let mut data = [0u8; MAX_MESSAGE];
-        let mut close_own = false;
-        let (cc, len) = match (req.netfn, ipmi_core::types::AppCmd::from(req.cmd)) {
-            (ipmi_core::NetFn::App, cmd) if is_session_command(cmd) => {
-                use ipmi_core::types::AppCmd as A;
-                match cmd {
-                    A::GetChannelAuthCapabilities => {
-                        commands::auth_capabilities(&self.config, req.data, &mut data)
-                    }
-                    A::GetChannelCipherSuites => {
-                        commands::cipher_suites(&self.config, self.bmc.lan(), req.data, &mut data)
-                    }
-                    A::SetSessionPrivilegeLevel => {
-                        let max = active.max_privilege;
-                        commands::set_session_privilege(
-                            &mut active.privilege,
-                            max,
-                            req.data,
-                            &mut data,
-                        )
-                    }
-                    A::CloseSession => {
-                        let privilege = active.privilege;
-                        match commands::close_session(&mut self.table, own_id, privilege, req.data)
-                        {
-                            commands::Close::Own => {
-                                close_own = true;
-                                (ipmi_core::CompletionCode::Normal, 0)
-                            }
-                            commands::Close::Other => (ipmi_core::CompletionCode::Normal, 0),
-                            commands::Close::Refuse(cc) => (cc, 0),
-                        }
-                    }
-                    A::GetSessionInfo => {
-                        commands::session_info(&self.table, own_id, req.data, &mut data)
-                    }
-                    // Session set-up commands make no sense inside a session.
-                    _ => (ipmi_core::CompletionCode::NotSupportedInPresentState, 0),
+        _ => {
+            let ctx = Context {
+                now,
+                privilege,
+                user_id,
+                channel: commands::LAN_CHANNEL,
+            };
+            let request = ipmi_core::bmc::Request {
+                netfn: req.netfn,
+                cmd: req.cmd,
+                lun: req.rs_lun,
+                data: req.data,
+            };
+            let active_count = others.active(slot).min(63) as u8;
+            let mut store = users::Store {
+                config: desk.config,
+                guards: desk.guards,
+                active: active_count,
+            };
+            match desk.bmc.handle(&ctx, &request, &mut store, &mut data) {
+                Outcome::Reply(r) => (r.completion_code, r.len),
+                Outcome::Defer(action) => {
+                    let State::Active(active) = &mut slot.state else {
+                        return Served::Drop;
+                    };
+                    active.serial = active.serial.wrapping_add(1);
+                    let serial = active.serial;
+                    active.pending = Some(Pending {
+                        fingerprint,
+                        header,
+                        action,
+                        serial,
+                    });
+                    let ticket = Ticket {
+                        index: index as u8,
+                        session_id: own_id,
+                        serial,
+                    };
+                    return Served::Pending(ticket, action);
                 }
             }
-            _ => {
-                let ctx = Context {
-                    now,
-                    privilege: active.privilege,
-                    user_id: active.user_id,
-                    channel: commands::LAN_CHANNEL,
-                };
-                let request = ipmi_core::bmc::Request {
-                    netfn: req.netfn,
-                    cmd: req.cmd,
-                    lun: req.rs_lun,
-                    data: req.data,
-                };
-                let active = self.table.active().min(63) as u8;
-                let mut store = users::Store {
-                    config: &mut self.config,
-                    guards: &mut self.guards,
-                    active,
-                };
-                match self.bmc.handle(&ctx, &request, &mut store, &mut data) {
-                    Outcome::Reply(r) => (r.completion_code, r.len),
-                    Outcome::Defer(action) => {
-                        let Some(slot) = self.table.at_mut(index) else {
-                            return Served::Drop;
-                        };
-                        let State::Active(active) = &mut slot.state else {
-                            return Served::Drop;
-                        };
-                        active.serial = active.serial.wrapping_add(1);
-                        let serial = active.serial;
-                        active.pending = Some(Pending {
-                            fingerprint,
-                            header,
-                            action,
-                            serial,
-                        });
-                        let ticket = Ticket {
-                            index: index as u8,
-                            session_id: own_id,
-                            serial,
-                        };
-                        return Served::Pending(ticket, action);
-                    }
-                }
-            }
-        };
-        let Some(n) = response_message(&header, cc, &data[..len.min(MAX_MESSAGE)], msg_out) else {
-            return Served::Drop;
-        };
-        if let Some(State::Active(active)) = self.table.at_mut(index).map(|s| &mut s.state) {
-            active.cached = heapless::Vec::from_slice(&msg_out[..n])
-                .ok()
-                .map(|response| Cached {
-                    fingerprint,
-                    response,
-                });
         }
-        if close_own {
-            Served::Close(n)
-        } else {
-            Served::Reply(n)
-        }
+    };
+    let Some(n) = response_message(&header, cc, &data[..len.min(MAX_MESSAGE)], msg_out) else {
+        return Served::Drop;
+    };
+    if let State::Active(active) = &mut slot.state {
+        active.cached = heapless::Vec::from_slice(&msg_out[..n])
+            .ok()
+            .map(|response| Cached {
+                fingerprint,
+                response,
+            });
+    }
+    if close_own {
+        Served::Close(n)
+    } else {
+        Served::Reply(n)
     }
 }
 

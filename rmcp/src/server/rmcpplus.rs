@@ -8,7 +8,7 @@ use ipmi_core::wire::RequestRepr;
 use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 
 use super::state::{Active, Header, Opened, Opening, Protection, Rakp2Sent, SentRakp4, State};
-use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
+use super::{commands, response_message, Admit, Endpoint, Output, Random, MAX_MESSAGE};
 use crate::crypto::{self, RakpContext};
 use crate::session::window::Verdict;
 use crate::session::{self as sealing, SessionKeys};
@@ -38,21 +38,17 @@ pub(crate) fn handle<const S: usize, const U: usize>(
     ep: &mut Endpoint<S, U>,
     now: Instant,
     peer: SocketAddr,
-    _rmcp: RmcpRepr,
+    header: v20::Header,
     body: &[u8],
     rng: &mut dyn Random,
     out: &mut [u8],
 ) -> Output {
-    let Ok(header) = v20::Header::parse(body) else {
-        return Output::Drop;
-    };
     if header.session_id == 0 {
         // Nothing before a session is authenticated or encrypted.
         if header.authenticated || header.encrypted {
             return Output::Drop;
         }
-        let mut scratch = [0u8; 128];
-        let Ok(opened) = sealing::v20::open(body, None, &mut scratch) else {
+        let Ok(opened) = sealing::v20::open_parsed(&header, body, None, &mut []) else {
             return Output::Drop;
         };
         let payload = opened.payload;
@@ -64,7 +60,7 @@ pub(crate) fn handle<const S: usize, const U: usize>(
             _ => Output::Drop,
         };
     }
-    in_session(ep, now, peer, header.session_id, body, rng, out)
+    in_session(ep, now, peer, &header, body, rng, out)
 }
 
 /// Get Channel Authentication Capabilities and Get Channel Cipher Suites in 2.0 framing.
@@ -456,63 +452,66 @@ fn rakp3<const S: usize, const U: usize>(
     emit_payload(PayloadType::Rakp4, |b| rsp.emit(b), out)
 }
 
-/// A packet of an active RMCP+ session: verify, decrypt, window, serve, seal.
+/// A packet of an active RMCP+ session: verify, decrypt, window, then serve and seal (one lookup
+/// of the session's slot for all of it).
 fn in_session<const S: usize, const U: usize>(
     ep: &mut Endpoint<S, U>,
     now: Instant,
     peer: SocketAddr,
-    session_id: u32,
+    header: &v20::Header,
     body: &[u8],
     rng: &mut dyn Random,
     out: &mut [u8],
 ) -> Output {
+    let session_id = header.session_id;
     let Some(index) = ep.table.index_of(session_id) else {
         return ep.closed.answer(session_id, peer, now, out);
     };
-    let Some(slot) = ep.table.at_mut(index) else {
-        return Output::Drop;
-    };
-    if slot.peer != peer {
-        return Output::Drop;
-    }
-    let State::Active(active) = &mut slot.state else {
-        return Output::Drop;
-    };
-    let Protection::V20(keys) = &active.protection else {
-        return Output::Drop;
-    };
-    let mut scratch = [0u8; 128];
-    let Ok(opened) = sealing::v20::open(body, Some(keys), &mut scratch) else {
-        return Output::Drop; // unauthenticated or malformed: silently dropped
-    };
-    if opened.payload_type() != PayloadType::Ipmi {
-        return Output::Drop;
-    }
-    let window = if opened.header.authenticated {
-        &mut active.window_auth
-    } else {
-        &mut active.window_plain
-    };
-    match window.check(opened.sequence()) {
-        Verdict::Outside => return Output::Drop,
-        Verdict::Duplicate => {
-            let fp = super::state::fingerprint(opened.payload);
-            if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
-                return Output::Drop;
-            }
+    ep.request(index, now, rng, out, |slot, _, request, _| {
+        let drop = Admit::Answered(Output::Drop);
+        if slot.peer != peer {
+            return drop;
         }
-        Verdict::Fresh => window.accept(opened.sequence()),
-    }
-    slot.last = now;
-    let mut request = [0u8; MAX_MESSAGE];
-    let Some(req) = request.get_mut(..opened.payload.len()) else {
-        return Output::Drop;
-    };
-    req.copy_from_slice(opened.payload);
-    let req_len = opened.payload.len();
-    let mut msg = [0u8; MAX_MESSAGE];
-    let served = ep.serve(index, now, &request[..req_len], &mut msg);
-    ep.finish(now, session_id, served, &msg, rng, out)
+        let State::Active(active) = &mut slot.state else {
+            return drop;
+        };
+        let Protection::V20(keys) = &active.protection else {
+            return drop;
+        };
+        let mut scratch = [0u8; 128];
+        let Ok(opened) = sealing::v20::open_parsed(header, body, Some(keys), &mut scratch) else {
+            return drop; // unauthenticated or malformed: silently dropped
+        };
+        // IPMI messages only. Another payload of the session (Serial over LAN, type 1) would
+        // be told apart here and served from its own state in the slot.
+        if opened.payload_type() != PayloadType::Ipmi {
+            return drop;
+        }
+        let window = if opened.header.authenticated {
+            &mut active.window_auth
+        } else {
+            &mut active.window_plain
+        };
+        match window.check(opened.sequence()) {
+            Verdict::Outside => return drop,
+            Verdict::Duplicate => {
+                let fp = super::state::fingerprint(opened.payload);
+                if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
+                    return drop;
+                }
+            }
+            Verdict::Fresh => window.accept(opened.sequence()),
+        }
+        let Some(req) = request
+            .get_mut(..opened.payload.len())
+            .filter(|r| r.len() <= MAX_MESSAGE)
+        else {
+            slot.last = now;
+            return drop;
+        };
+        req.copy_from_slice(opened.payload);
+        Admit::Request(opened.payload.len())
+    })
 }
 
 /// Seals a LAN response message for an active RMCP+ session.

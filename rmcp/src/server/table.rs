@@ -23,6 +23,54 @@ pub(crate) struct Slot {
     pub state: State,
 }
 
+/// Every slot of the table but the one being served (see [`Table::split`]).
+pub(crate) struct Others<'a> {
+    before: &'a mut [Option<Slot>],
+    after: &'a mut [Option<Slot>],
+    ids_before: &'a mut [u32],
+    ids_after: &'a mut [u32],
+}
+
+impl Others<'_> {
+    /// Every live slot in table order, `own` in its place.
+    pub fn around<'s>(&'s self, own: &'s Slot) -> impl Iterator<Item = &'s Slot> {
+        self.before
+            .iter()
+            .flatten()
+            .chain(core::iter::once(own))
+            .chain(self.after.iter().flatten())
+    }
+
+    /// Slots in the whole table.
+    pub fn capacity(&self) -> usize {
+        self.before.len() + 1 + self.after.len()
+    }
+
+    /// Active sessions, `own` included.
+    pub fn active(&self, own: &Slot) -> usize {
+        self.around(own).filter(|s| s.state.is_active()).count()
+    }
+
+    /// Removes another session by id.
+    pub fn remove(&mut self, id: u32) {
+        if id == 0 {
+            return;
+        }
+        let halves = [
+            (&mut *self.before, &mut *self.ids_before),
+            (&mut *self.after, &mut *self.ids_after),
+        ];
+        for (slots, ids) in halves {
+            if let Some(i) = ids.iter().position(|&x| x == id) {
+                if let (Some(slot), Some(x)) = (slots.get_mut(i), ids.get_mut(i)) {
+                    *slot = None;
+                    *x = 0;
+                }
+            }
+        }
+    }
+}
+
 /// A fixed array of optional sessions.
 ///
 /// Every datagram looks a session up and runs the expiry, and a session's datagrams arrive on cold
@@ -51,12 +99,6 @@ impl<const N: usize> Table<N> {
         }
     }
 
-    /// The slot of session `id`.
-    pub fn get_mut(&mut self, id: u32) -> Option<&mut Slot> {
-        let index = self.index_of(id)?;
-        self.at_mut(index)
-    }
-
     /// The slot with this index (for tickets).
     pub fn at_mut(&mut self, index: usize) -> Option<&mut Slot> {
         self.slots.get_mut(index)?.as_mut()
@@ -77,7 +119,29 @@ impl<const N: usize> Table<N> {
         }
     }
 
-    fn clear(&mut self, index: usize) {
+    /// The slot with this index, and the rest of the table beside it: what serving one request
+    /// needs, from a single lookup (Close Session and Get Session Info look at the others).
+    pub fn split(&mut self, index: usize) -> Option<(&mut Slot, Others<'_>)> {
+        if index >= N {
+            return None;
+        }
+        let (before, rest) = self.slots.split_at_mut(index);
+        let (own, after) = rest.split_first_mut()?;
+        let (ids_before, ids_rest) = self.ids.split_at_mut(index);
+        let ids_after = ids_rest.get_mut(1..)?;
+        Some((
+            own.as_mut()?,
+            Others {
+                before,
+                after,
+                ids_before,
+                ids_after,
+            },
+        ))
+    }
+
+    /// Empties the slot with this index.
+    pub fn clear(&mut self, index: usize) {
         if let (Some(slot), Some(id)) = (self.slots.get_mut(index), self.ids.get_mut(index)) {
             *slot = None;
             *id = 0;

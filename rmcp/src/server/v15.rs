@@ -13,8 +13,9 @@ use ipmi_core::wire::RequestRepr;
 use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 use subtle::ConstantTimeEq;
 
+use super::config::Config;
 use super::state::{fingerprint, Active, Challenged, Header, Opening, Protection, State};
-use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
+use super::{commands, response_message, Admit, Endpoint, Output, Random, MAX_MESSAGE};
 use crate::session::v15 as sealing;
 use crate::session::window::{self, Verdict, Window};
 use crate::wire::rmcp::RmcpRepr;
@@ -36,29 +37,25 @@ pub(crate) fn handle<const S: usize, const U: usize>(
     let Some(index) = ep.table.index_of(session.session_id) else {
         return ep.closed.answer(session.session_id, peer, now, out);
     };
-    let Some(slot) = ep.table.at_mut(index) else {
-        return Output::Drop;
-    };
-    if slot.peer != peer {
-        return Output::Drop;
-    }
-    match &slot.state {
-        State::Challenged(c) => {
-            let c = Challenged {
-                auth_type: c.auth_type,
-                user_id: c.user_id,
-                challenge: c.challenge,
-            };
-            activate(ep, now, index, c, &session, rng, out)
+    // One lookup of the slot: an active session's packet is served under it; a challenged
+    // one goes on to Activate Session.
+    let mut challenged = None;
+    let output = ep.request(index, now, rng, out, |slot, config, request, out| {
+        if slot.peer != peer {
+            return Admit::Answered(Output::Drop);
         }
-        State::Active(a) => {
-            let Protection::V15 { auth_type } = a.protection else {
-                return Output::Drop;
-            };
-            let user_id = a.user_id;
-            in_session(ep, now, index, auth_type, user_id, &session, rng, out)
+        match &mut slot.state {
+            State::Challenged(c) => {
+                challenged = Some(*c);
+                Admit::Answered(Output::Drop)
+            }
+            State::Active(active) => in_session(slot.id, active, config, &session, request, out),
+            _ => Admit::Answered(Output::Drop),
         }
-        _ => Output::Drop,
+    });
+    match challenged {
+        Some(c) => activate(ep, now, index, c, &session, rng, out),
+        None => output,
     }
 }
 
@@ -327,50 +324,46 @@ fn activation_reply(
     sealing::seal(out, t, seq, id, &msg[..n], Some(password)).map_or(Output::Drop, Output::Reply)
 }
 
-/// A packet of an active 1.5 session.
-#[allow(clippy::too_many_arguments)]
-fn in_session<const S: usize, const U: usize>(
-    ep: &mut Endpoint<S, U>,
-    now: Instant,
-    index: usize,
-    auth_type: u8,
-    user_id: u8,
+/// A packet of an active 1.5 session (`id`): check its auth code and sequence number, and copy
+/// its LAN request into `request`.
+fn in_session<const U: usize>(
+    id: u32,
+    active: &mut Active,
+    config: &Config<U>,
     session: &SessionRepr<'_>,
-    rng: &mut dyn Random,
+    request: &mut [u8],
     out: &mut [u8],
-) -> Output {
-    let Some(user) = ep.config.user(user_id) else {
-        return Output::Drop;
+) -> Admit {
+    let drop = Admit::Answered(Output::Drop);
+    let Protection::V15 { auth_type } = active.protection else {
+        return drop;
+    };
+    let Some(user) = config.user(active.user_id) else {
+        return drop;
     };
     if u8::from(session.auth_type) != auth_type || sealing::verify(session, &user.password).is_err()
     {
-        return Output::Drop;
+        return drop;
     }
-    let Some(slot) = ep.table.at_mut(index) else {
-        return Output::Drop;
-    };
-    let State::Active(active) = &mut slot.state else {
-        return Output::Drop;
-    };
     match active.window_auth.check(session.sequence) {
         // Sequence number 0 belongs to the Activate Session packet alone.
         Verdict::Outside if session.sequence == 0 => {
-            return activate_again(
+            return Admit::Answered(activate_again(
                 active,
-                slot.id,
+                id,
                 auth_type,
                 session.message,
                 &user.password,
                 out,
-            )
+            ))
         }
-        Verdict::Outside => return Output::Drop,
+        Verdict::Outside => return drop,
         Verdict::Duplicate => {
             // ipmitool resends the very same packet when a reply was lost: answer from the
             // cache if it is the last request, never run it again.
             let fp = super::state::fingerprint(session.message);
             if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
-                return Output::Drop;
+                return drop;
             }
         }
         Verdict::Fresh => {
@@ -379,11 +372,13 @@ fn in_session<const S: usize, const U: usize>(
             active.opening = None;
         }
     }
-    slot.last = now;
-    let id = slot.id;
-    let mut msg = [0u8; MAX_MESSAGE];
-    let served = ep.serve(index, now, session.message, &mut msg);
-    ep.finish(now, id, served, &msg, rng, out)
+    match request.get_mut(..session.message.len()) {
+        Some(dst) => {
+            dst.copy_from_slice(session.message);
+            Admit::Request(session.message.len())
+        }
+        None => drop,
+    }
 }
 
 /// Seals a LAN response message for an active 1.5 session.

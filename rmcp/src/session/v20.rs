@@ -49,7 +49,18 @@ pub fn open<'s>(
     keys: Option<&SessionKeys>,
     scratch: &'s mut [u8],
 ) -> Result<Opened<'s>, WireError> {
-    let header = Header::parse(session_body)?;
+    open_parsed(&Header::parse(session_body)?, session_body, keys, scratch)
+}
+
+/// [`open`] for a body whose header is already parsed (by [`crate::wire::Datagram::parse`]): a
+/// datagram is parsed once. `header` must be `Header::parse(session_body)`.
+pub fn open_parsed<'s>(
+    header: &Header,
+    session_body: &'s [u8],
+    keys: Option<&SessionKeys>,
+    scratch: &'s mut [u8],
+) -> Result<Opened<'s>, WireError> {
+    let header = *header;
     let hlen = header.buffer_len();
     let end = hlen + usize::from(header.payload_len);
     let wire_payload = &session_body[hlen..end];

@@ -92,11 +92,14 @@ pub enum Datagram<'a> {
         /// The session header and the LAN message it carries (not yet authenticated).
         session: v15::SessionRepr<'a>,
     },
-    /// RMCP class IPMI with an IPMI 2.0 (RMCP+) session header: the session body from the 0x06
-    /// auth type byte on, for [`v20::Header::parse`] (session lookup) and then [`v20::open`].
+    /// RMCP class IPMI with an IPMI 2.0 (RMCP+) session header: the parsed header (for the
+    /// session lookup; nothing in it is authenticated yet) and the session body from the 0x06
+    /// auth type byte on, for `session::v20::open_parsed`.
     V20 {
         /// The RMCP header.
         rmcp: rmcp::RmcpRepr,
+        /// The session header, parsed from `body` (the payload is known to fit).
+        header: v20::Header,
         /// The session body, starting at the auth type byte 0x06.
         body: &'a [u8],
     },
@@ -118,7 +121,11 @@ impl<'a> Datagram<'a> {
             }),
             rmcp::MessageClass::Ipmi => match body.first() {
                 Some(&t) if v15::AuthType::from(t) == v15::AuthType::RmcpPlus => {
-                    Ok(Datagram::V20 { rmcp: header, body })
+                    Ok(Datagram::V20 {
+                        rmcp: header,
+                        header: v20::Header::parse(body)?,
+                        body,
+                    })
                 }
                 Some(_) => Ok(Datagram::V15 {
                     rmcp: header,
