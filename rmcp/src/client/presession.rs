@@ -32,10 +32,9 @@ impl Session {
             AppCmd::GetChannelAuthCapabilities.into(),
             &body,
             Framing::V15Plain,
-            &mut NoRandom,
             out,
         )?;
-        self.state = State::Waiting(Stage::AuthCapabilities);
+        self.state = State::AuthCapabilities;
         Ok(n)
     }
 
@@ -78,15 +77,6 @@ impl Session {
             }
         };
         Ok(Event::Send(n))
-    }
-}
-
-/// Pre-session messages need no randomness; a source that is never called.
-pub(super) struct NoRandom;
-
-impl Random for NoRandom {
-    fn fill(&mut self, buf: &mut [u8]) {
-        buf.fill(0);
     }
 }
 

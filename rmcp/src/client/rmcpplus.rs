@@ -7,7 +7,9 @@ use crate::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4, RmcpPlusStatus, ROLE_NAME_ON
 use crate::wire::{v20, Datagram};
 
 use super::presession::plain_payload;
-use super::{ClientError, Event, Failure, Protocol, Random, Session, Stage, State};
+use super::{
+    ClientError, Event, Failure, Protection, Protocol, Rakp3Sent, Random, Session, Stage, State,
+};
 
 /// Most bytes of an RMCP+ set-up payload the client writes (RAKP1 with a 16-byte name).
 const SETUP_PAYLOAD: usize = 48;
@@ -59,7 +61,7 @@ impl Session {
             .emit(&mut payload)
             .map_err(|_| ClientError::BufferTooSmall)?;
         let n = self.send_setup(v20::PayloadType::OpenSessionRequest, &payload[..len], out)?;
-        self.state = State::Waiting(Stage::OpenSession);
+        self.state = State::OpenSession;
         Ok(n)
     }
 
@@ -133,7 +135,7 @@ impl Session {
             .emit(&mut payload)
             .map_err(|_| ClientError::BufferTooSmall)?;
         let n = self.send_setup(v20::PayloadType::Rakp1, &payload[..len], out)?;
-        self.state = State::Waiting(Stage::Rakp2);
+        self.state = State::Rakp1Sent;
         Ok(Event::Send(n))
     }
 
@@ -217,9 +219,8 @@ impl Session {
         ) else {
             return self.fail(Failure::Crypto, 0);
         };
-        // The RAKP4 ICV covers Rm, SIDc and the GUID: keep the GUID with the keys' context.
-        self.guid = rsp.bmc_guid;
-        self.keys = Some(keys);
+        // The RAKP4 ICV covers Rm, SIDc and the GUID: keep the GUID with the keys.
+        let guid = rsp.bmc_guid;
         let rakp3 = Rakp3 {
             tag,
             status: RmcpPlusStatus::NoErrors,
@@ -231,7 +232,7 @@ impl Session {
             .emit(&mut payload)
             .map_err(|_| ClientError::BufferTooSmall)?;
         let n = self.send_setup(v20::PayloadType::Rakp3, &payload[..len], out)?;
-        self.state = State::Waiting(Stage::Rakp4);
+        self.state = State::Rakp3Sent(Rakp3Sent { keys, guid });
         Ok(Event::Send(n))
     }
 
@@ -251,7 +252,6 @@ impl Session {
         match self.screen(rsp.tag, rsp.status, rsp.console_session_id) {
             Screen::Ignore => return Ok(Event::Ignored),
             Screen::Refused(status) => {
-                self.keys = None;
                 return self.fail(
                     Failure::Status {
                         stage: Stage::Rakp4,
@@ -262,26 +262,28 @@ impl Session {
             }
             Screen::Ours => {}
         }
-        let role = self.role();
-        let user = self.config.user.clone();
+        // The keys move out of the RAKP3 state into the established session (or are dropped
+        // with it when the ICV does not verify).
+        let State::Rakp3Sent(sent) = core::mem::replace(&mut self.state, State::Idle) else {
+            return Ok(Event::Ignored);
+        };
         let ctx = RakpContext {
             console_session_id: self.console_id,
             bmc_session_id: self.bmc_id,
             console_random: self.rm,
             bmc_random: [0; 16],
-            bmc_guid: self.guid,
-            role,
-            user_name: &user,
+            bmc_guid: sent.guid,
+            role: self.role(),
+            user_name: &self.config.user,
         };
-        let verified = self
+        if sent
             .keys
-            .as_ref()
-            .is_some_and(|k| k.verify_rakp4_icv(&ctx, rsp.integrity_check_value).is_ok());
-        if !verified {
-            self.keys = None;
+            .verify_rakp4_icv(&ctx, rsp.integrity_check_value)
+            .is_err()
+        {
             return self.fail(Failure::Rakp4Icv, 0);
         }
-        self.after_authentication(rng, out)
+        self.established(Protection::V20(sent.keys), 1, rng, out)
     }
 }
 
