@@ -54,19 +54,9 @@ impl Default for Clock {
     }
 }
 
-/// The OS random source (getrandom). Session ids, Rc and IVs come from here.
-#[derive(Debug, Default)]
-pub struct OsRandom;
-
-impl Random for OsRandom {
-    fn fill(&mut self, buf: &mut [u8]) {
-        if let Err(e) = getrandom::fill(buf) {
-            // Predictable session ids or keys would be worse than stopping.
-            tracing::error!("the OS random source failed: {e}; aborting");
-            std::process::abort();
-        }
-    }
-}
+/// The OS random source (rmcp's; it aborts the process if the OS fails). Session ids, Rc and IVs
+/// come from here.
+pub use rmcp::session::OsRandom;
 
 /// Everything a BMC task needs.
 #[derive(Debug)]

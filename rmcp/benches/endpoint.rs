@@ -68,7 +68,7 @@ struct Console {
 }
 
 /// The BMC side: the endpoint and its random source (reply IVs).
-struct Bmc {
+struct BmcSide {
     ep: Endpoint<8, 8>,
     rng: BenchRng,
 }
@@ -77,7 +77,7 @@ struct Bmc {
 /// and serve in its timed routine).
 struct Live {
     console: Console,
-    bmc: Bmc,
+    bmc: BmcSide,
 }
 
 /// A sealed request datagram.
@@ -107,7 +107,7 @@ impl Live {
                 rq_seq: 0,
                 rng: BenchRng(0x1111 + u64::from(suite)),
             },
-            bmc: Bmc { ep, rng: bmc_rng },
+            bmc: BmcSide { ep, rng: bmc_rng },
         }
     }
 }
@@ -162,7 +162,7 @@ impl Console {
     }
 }
 
-impl Bmc {
+impl BmcSide {
     /// The endpoint's whole work on one request: handle, and complete when it is deferred.
     fn serve(&mut self, request: &[u8], out: &mut [u8]) -> usize {
         match self

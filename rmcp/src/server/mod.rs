@@ -13,7 +13,7 @@
 //! Session (until the first request), any request (the cached response), Close Session (`Closed`).
 use core::net::SocketAddr;
 
-use ipmi_core::bmc::{Action, ActionResult, Bmc, Context, Outcome};
+use ipmi_core::bmc::{Action, ActionResult, Bmc as Dispatcher, Context, Outcome};
 use ipmi_core::{Instant, Privilege};
 
 mod commands;
@@ -75,7 +75,8 @@ pub struct Ticket {
 /// The BMC endpoint with room for `SESSIONS` sessions and `USERS` users.
 pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
     config: Config<USERS>,
-    bmc: Bmc,
+    /// The command dispatcher (ipmi-core's `Bmc`): everything but the session commands.
+    dispatcher: Dispatcher,
     table: Table<SESSIONS>,
     guards: [UserGuard; USERS],
     sources: Sources<SOURCES>,
@@ -150,15 +151,15 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             privilege_limit: config.channel_privilege_limit,
             ..ipmi_core::bmc::ChannelConfig::default()
         };
-        let mut bmc = Bmc::new(config.identity, channel);
+        let mut dispatcher = Dispatcher::new(config.identity, channel);
         // LAN parameters 22-24 list the enabled suites with their caps; what Set LAN
         // Configuration Parameters 24 writes there is what Open Session holds new sessions to.
-        let lan = bmc.lan_mut();
+        let lan = dispatcher.lan_mut();
         lan.set_suites(config.enabled_suites().map(|id| (id, config.suite_cap(id))));
         lan.auth_type_support = config.v15_auth_types & 0x37;
         Endpoint {
             config,
-            bmc,
+            dispatcher,
             table: Table::new(),
             guards: [UserGuard::default(); USERS],
             sources: Sources::default(),
@@ -182,19 +183,30 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
     }
 
     /// Whether state a shell persists changed since the last call (users, channel access, LAN
-    /// parameters, boot options, restore policy); clears the flag. See [`Bmc::take_changed`].
+    /// parameters, boot options, restore policy); clears the flag. See [`Dispatcher::take_changed`].
     pub fn take_changed(&mut self) -> bool {
-        self.bmc.take_changed()
+        self.dispatcher.take_changed()
     }
 
-    /// The command dispatcher (boot flags, restore policy...), e.g. to save its state.
-    pub fn bmc(&self) -> &Bmc {
-        &self.bmc
+    /// The command dispatcher (ipmi-core's `Bmc`: boot flags, restore policy...), e.g. to save
+    /// its state.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
     }
 
     /// The command dispatcher, e.g. to restore saved state.
-    pub fn bmc_mut(&mut self) -> &mut Bmc {
-        &mut self.bmc
+    pub fn dispatcher_mut(&mut self) -> &mut Dispatcher {
+        &mut self.dispatcher
+    }
+
+    /// [`Endpoint::dispatcher`] under its older name (the shells' call sites).
+    pub fn bmc(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    /// [`Endpoint::dispatcher_mut`] under its older name (the shells' call sites).
+    pub fn bmc_mut(&mut self) -> &mut Dispatcher {
+        &mut self.dispatcher
     }
 
     /// Active sessions right now.
@@ -205,7 +217,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
     /// Runs timers: expires sessions and lets the dispatcher clear stale boot flags.
     pub fn poll(&mut self, now: Instant) {
         self.expire(now);
-        self.bmc.poll(now);
+        self.dispatcher.poll(now);
     }
 
     /// Expires the table's sessions (the dispatcher runs its own timers whenever a request or a
@@ -262,7 +274,9 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         let pending = active.pending.take_if(|p| p.serial == ticket.serial)?;
         slot.last = now;
         let mut data = [0u8; MAX_MESSAGE];
-        let reply = self.bmc.complete(now, &pending.action, result, &mut data);
+        let reply = self
+            .dispatcher
+            .complete(now, &pending.action, result, &mut data);
         let mut msg = [0u8; MAX_MESSAGE];
         let len = response_message(
             &pending.header,
@@ -291,7 +305,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
     ) -> Output {
         let Endpoint {
             config,
-            bmc,
+            dispatcher,
             table,
             guards,
             closed,
@@ -309,7 +323,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         let mut msg = [0u8; MAX_MESSAGE];
         let desk = Desk {
             config,
-            bmc,
+            dispatcher,
             guards,
         };
         let served = serve(
@@ -322,11 +336,13 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             &mut msg,
         );
         match served {
-            Served::Drop => Output::Drop,
-            Served::Pending(t, a) => Output::Pending(t, a),
-            Served::Reply(n) => seal_reply(slot, config, msg.get(..n).unwrap_or(&[]), rng, out)
-                .map_or(Output::Drop, Output::Reply),
-            Served::Close(n) => {
+            SessionAnswer::Drop => Output::Drop,
+            SessionAnswer::Pending(t, a) => Output::Pending(t, a),
+            SessionAnswer::Reply(n) => {
+                seal_reply(slot, config, msg.get(..n).unwrap_or(&[]), rng, out)
+                    .map_or(Output::Drop, Output::Reply)
+            }
+            SessionAnswer::Close(n) => {
                 let (id, peer) = (slot.id, slot.peer);
                 let r = seal_reply(slot, config, msg.get(..n).unwrap_or(&[]), rng, out);
                 table.clear(index);
@@ -350,7 +366,7 @@ pub(crate) enum Admit {
 /// The parts of the endpoint that serving a request uses beside its session's slot.
 struct Desk<'a, const USERS: usize> {
     config: &'a mut Config<USERS>,
-    bmc: &'a mut Bmc,
+    dispatcher: &'a mut Dispatcher,
     guards: &'a mut [UserGuard; USERS],
 }
 
@@ -386,30 +402,30 @@ fn serve<const USERS: usize>(
     now: Instant,
     request: &[u8],
     msg_out: &mut [u8; MAX_MESSAGE],
-) -> Served {
+) -> SessionAnswer {
     let Ok(req) = ipmi_core::wire::RequestRepr::parse_bytes(request) else {
-        return Served::Drop;
+        return SessionAnswer::Drop;
     };
     let header = Header::from(&req);
     let fingerprint = state::fingerprint(request);
     let own_id = slot.id;
     let State::Active(active) = &mut slot.state else {
-        return Served::Drop;
+        return SessionAnswer::Drop;
     };
     // A retransmission of the last request (freeipmi resends with a new session sequence
     // number): answer again from the cache, run nothing.
     if let Some(c) = &active.cached {
         if c.fingerprint == fingerprint && c.response.len() <= MAX_MESSAGE {
             msg_out[..c.response.len()].copy_from_slice(&c.response);
-            return Served::Reply(c.response.len());
+            return SessionAnswer::Reply(c.response.len());
         }
     }
     if let Some(p) = &active.pending {
         if p.fingerprint == fingerprint {
-            return Served::Drop; // still working on it
+            return SessionAnswer::Drop; // still working on it
         }
         let n = response_message(&header, ipmi_core::CompletionCode::NodeBusy, &[], msg_out);
-        return n.map_or(Served::Drop, Served::Reply);
+        return n.map_or(SessionAnswer::Drop, SessionAnswer::Reply);
     }
     let (privilege, user_id) = (active.privilege, active.user_id);
 
@@ -423,7 +439,7 @@ fn serve<const USERS: usize>(
                     commands::auth_capabilities(desk.config, req.data, &mut data)
                 }
                 A::GetChannelCipherSuites => {
-                    commands::cipher_suites(desk.config, desk.bmc.lan(), req.data, &mut data)
+                    commands::cipher_suites(desk.config, desk.dispatcher.lan(), req.data, &mut data)
                 }
                 A::SetSessionPrivilegeLevel => {
                     let max = active.max_privilege;
@@ -464,11 +480,14 @@ fn serve<const USERS: usize>(
                 guards: desk.guards,
                 active: active_count,
             };
-            match desk.bmc.handle(&ctx, &request, &mut store, &mut data) {
+            match desk
+                .dispatcher
+                .handle(&ctx, &request, &mut store, &mut data)
+            {
                 Outcome::Reply(r) => (r.completion_code, r.len),
                 Outcome::Defer(action) => {
                     let State::Active(active) = &mut slot.state else {
-                        return Served::Drop;
+                        return SessionAnswer::Drop;
                     };
                     active.serial = active.serial.wrapping_add(1);
                     let serial = active.serial;
@@ -483,13 +502,13 @@ fn serve<const USERS: usize>(
                         session_id: own_id,
                         serial,
                     };
-                    return Served::Pending(ticket, action);
+                    return SessionAnswer::Pending(ticket, action);
                 }
             }
         }
     };
     let Some(n) = response_message(&header, cc, &data[..len.min(MAX_MESSAGE)], msg_out) else {
-        return Served::Drop;
+        return SessionAnswer::Drop;
     };
     if let State::Active(active) = &mut slot.state {
         active.cached = heapless::Vec::from_slice(&msg_out[..n])
@@ -500,14 +519,14 @@ fn serve<const USERS: usize>(
             });
     }
     if close_own {
-        Served::Close(n)
+        SessionAnswer::Close(n)
     } else {
-        Served::Reply(n)
+        SessionAnswer::Reply(n)
     }
 }
 
 /// What serving one in-session request produced.
-pub(crate) enum Served {
+pub(crate) enum SessionAnswer {
     Drop,
     /// A LAN response message of this length.
     Reply(usize),

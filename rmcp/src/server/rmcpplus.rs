@@ -78,7 +78,7 @@ fn presession<const S: usize, const U: usize>(
             commands::auth_capabilities(&ep.config, req.data, &mut data)
         }
         (NetFn::App, AppCmd::GetChannelCipherSuites) => {
-            commands::cipher_suites(&ep.config, ep.bmc.lan(), req.data, &mut data)
+            commands::cipher_suites(&ep.config, ep.dispatcher.lan(), req.data, &mut data)
         }
         _ => (Cc::InsufficientPrivilege, 0),
     };
@@ -116,7 +116,7 @@ fn open_session<const S: usize, const U: usize>(
     // A suite whose entry in LAN parameter 24 is "unused" is not offered.
     let suite = crate::crypto::SUITES.iter().rev().find(|s| {
         ep.config.suite_enabled(s.id)
-            && ep.bmc.lan().suite_cap(s.id).rank() > 0
+            && ep.dispatcher.lan().suite_cap(s.id).rank() > 0
             && req.auth.is_none_or(|a| a == s.auth)
             && req.integrity.is_none_or(|i| i == s.integrity)
             && req.confidentiality.is_none_or(|c| c == s.confidentiality)
@@ -125,8 +125,8 @@ fn open_session<const S: usize, const U: usize>(
         return refuse(no_match_status(&req), out);
     };
     let limit = super::session_privilege(&[
-        ep.bmc.channel().privilege_limit,
-        ep.bmc.lan().suite_cap(suite.id),
+        ep.dispatcher.channel().privilege_limit,
+        ep.dispatcher.lan().suite_cap(suite.id),
     ]);
     let max_privilege = match req.max_privilege {
         Privilege::Highest => limit,

@@ -83,7 +83,7 @@ fn presession<const S: usize, const U: usize>(
                 commands::auth_capabilities(&ep.config, req.data, &mut data)
             }
             AppCmd::GetChannelCipherSuites => {
-                commands::cipher_suites(&ep.config, ep.bmc.lan(), req.data, &mut data)
+                commands::cipher_suites(&ep.config, ep.dispatcher.lan(), req.data, &mut data)
             }
             AppCmd::GetSessionChallenge => challenge(ep, now, peer, req.data, rng, &mut data),
             _ => (Cc::InsufficientPrivilege, 0),
@@ -206,8 +206,10 @@ fn activate<const S: usize, const U: usize>(
                 }
                 Ok(_) if locked => (Cc::CommandSpecific82, 0, None),
                 Ok(a) => {
-                    let limit =
-                        super::session_privilege(&[user_limit, ep.bmc.channel().privilege_limit]);
+                    let limit = super::session_privilege(&[
+                        user_limit,
+                        ep.dispatcher.channel().privilege_limit,
+                    ]);
                     let want = if a.max_privilege == Privilege::Highest {
                         limit
                     } else {

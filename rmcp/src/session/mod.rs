@@ -6,7 +6,8 @@
 //!   (encrypt, pad, sign) of RMCP+ packets.
 //! - [`v15`]: [`v15::verify`] and [`v15::seal`] of IPMI 1.5 packets (MD2, MD5, straight password).
 //! - [`window`]: the inbound sequence-number windows that drop replays.
-//! - [`Random`]: the random source the shell passes in (session ids, Rm/Rc, IVs).
+//! - [`Random`]: the random source the shell passes in (session ids, Rm/Rc, IVs), and with feature
+//!   `std` the one OS source, [`OsRandom`].
 //!
 //! Layers, bottom up: `wire` (bytes, no crypto) <- `crypto` (algorithms) <- `session` <- `server`,
 //! `client`. Nothing here does I/O or keeps a table of sessions; the server's table and state
@@ -15,17 +16,15 @@ use crate::crypto::CryptoError;
 use crate::wire::WireError;
 
 pub mod keys;
+mod random;
 pub mod v15;
 pub mod v20;
 pub mod window;
 
 pub use keys::SessionKeys;
-
-/// A random source, passed in by the shell (hardware RNG, the OS, or a fuzzer's bytes).
-pub trait Random {
-    /// Fills `buf` with random bytes.
-    fn fill(&mut self, buf: &mut [u8]);
-}
+#[cfg(feature = "std")]
+pub use random::OsRandom;
+pub use random::Random;
 
 /// A crypto failure while opening or sealing a packet, as the packet's error.
 impl From<CryptoError> for WireError {
