@@ -40,8 +40,6 @@ use table::{Others, Slot, Table};
 pub const MAX_DATAGRAM: usize = 256;
 /// Largest IPMI LAN message (request or response) this endpoint handles inside a session.
 pub(crate) const MAX_MESSAGE: usize = 64;
-/// Room for one in-session LAN request: an IPMI 1.5 message length is one byte.
-const MAX_REQUEST: usize = 255;
 /// Source addresses whose handshakes are rationed separately.
 const SOURCES: usize = 32;
 /// Close Session answers kept to send again ([`Closed`]), how long and how many times.
@@ -292,16 +290,17 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
     }
 
     /// One request of the active session in slot `index`, from a single lookup of that slot:
-    /// `admit` authenticates it (integrity, confidentiality, replay window) and copies the LAN
-    /// request message into the buffer it is given, or answers by itself; then the request is
-    /// served and its response sealed under the same slot.
-    pub(crate) fn request(
+    /// `admit` authenticates it (integrity, confidentiality, replay window) and hands back the
+    /// LAN request message (borrowed from the datagram or the caller's decryption scratch, never
+    /// copied), or answers by itself; then the request is served and its response sealed under
+    /// the same slot.
+    pub(crate) fn request<'r>(
         &mut self,
         index: usize,
         now: Instant,
         rng: &mut dyn Random,
         out: &mut [u8],
-        admit: impl FnOnce(&mut Slot, &Config<USERS>, &mut [u8], &mut [u8]) -> Admit,
+        admit: impl FnOnce(&mut Slot, &Config<USERS>, &mut [u8]) -> Admit<'r>,
     ) -> Output {
         let Endpoint {
             config,
@@ -314,9 +313,8 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         let Some((slot, mut others)) = table.split(index) else {
             return Output::Drop;
         };
-        let mut request = [0u8; MAX_REQUEST];
-        let len = match admit(slot, config, &mut request, out) {
-            Admit::Request(len) => len,
+        let request = match admit(slot, config, out) {
+            Admit::Request(request) => request,
             Admit::Answered(output) => return output,
         };
         slot.last = now;
@@ -326,15 +324,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             dispatcher,
             guards,
         };
-        let served = serve(
-            desk,
-            index,
-            slot,
-            &mut others,
-            now,
-            &request[..len],
-            &mut msg,
-        );
+        let served = serve(desk, index, slot, &mut others, now, request, &mut msg);
         match served {
             SessionAnswer::Drop => Output::Drop,
             SessionAnswer::Pending(t, a) => Output::Pending(t, a),
@@ -356,9 +346,9 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
 }
 
 /// What authenticating an in-session packet decided (see [`Endpoint::request`]).
-pub(crate) enum Admit {
-    /// Serve the LAN request of this length.
-    Request(usize),
+pub(crate) enum Admit<'r> {
+    /// Serve this LAN request message.
+    Request(&'r [u8]),
     /// Nothing to serve: this is the answer (a drop, or a set-up answer sent again).
     Answered(Output),
 }

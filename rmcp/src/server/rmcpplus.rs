@@ -467,7 +467,9 @@ fn in_session<const S: usize, const U: usize>(
     let Some(index) = ep.table.index_of(session_id) else {
         return ep.closed.answer(session_id, peer, now, out);
     };
-    ep.request(index, now, rng, out, |slot, _, request, _| {
+    let mut scratch = [0u8; 128];
+    let scratch = &mut scratch;
+    ep.request(index, now, rng, out, move |slot, _, _| {
         let drop = Admit::Answered(Output::Drop);
         if slot.peer != peer {
             return drop;
@@ -478,8 +480,7 @@ fn in_session<const S: usize, const U: usize>(
         let Protection::V20(keys) = &active.protection else {
             return drop;
         };
-        let mut scratch = [0u8; 128];
-        let Ok(opened) = sealing::v20::open_parsed(header, body, Some(keys), &mut scratch) else {
+        let Ok(opened) = sealing::v20::open_parsed(header, body, Some(keys), scratch) else {
             return drop; // unauthenticated or malformed: silently dropped
         };
         // IPMI messages only. Another payload of the session (Serial over LAN, type 1) would
@@ -502,15 +503,11 @@ fn in_session<const S: usize, const U: usize>(
             }
             Verdict::Fresh => window.accept(opened.sequence()),
         }
-        let Some(req) = request
-            .get_mut(..opened.payload.len())
-            .filter(|r| r.len() <= MAX_MESSAGE)
-        else {
+        if opened.payload.len() > MAX_MESSAGE {
             slot.last = now;
             return drop;
-        };
-        req.copy_from_slice(opened.payload);
-        Admit::Request(opened.payload.len())
+        }
+        Admit::Request(opened.payload)
     })
 }
 

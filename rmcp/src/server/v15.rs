@@ -40,7 +40,7 @@ pub(crate) fn handle<const S: usize, const U: usize>(
     // One lookup of the slot: an active session's packet is served under it; a challenged
     // one goes on to Activate Session.
     let mut challenged = None;
-    let output = ep.request(index, now, rng, out, |slot, config, request, out| {
+    let output = ep.request(index, now, rng, out, |slot, config, out| {
         if slot.peer != peer {
             return Admit::Answered(Output::Drop);
         }
@@ -49,7 +49,7 @@ pub(crate) fn handle<const S: usize, const U: usize>(
                 challenged = Some(*c);
                 Admit::Answered(Output::Drop)
             }
-            State::Active(active) => in_session(slot.id, active, config, &session, request, out),
+            State::Active(active) => in_session(slot.id, active, config, &session, out),
             _ => Admit::Answered(Output::Drop),
         }
     });
@@ -326,16 +326,15 @@ fn activation_reply(
     sealing::seal(out, t, seq, id, &msg[..n], Some(password)).map_or(Output::Drop, Output::Reply)
 }
 
-/// A packet of an active 1.5 session (`id`): check its auth code and sequence number, and copy
-/// its LAN request into `request`.
-fn in_session<const U: usize>(
+/// A packet of an active 1.5 session (`id`): check its auth code and sequence number; its LAN
+/// request is then served.
+fn in_session<'m, const U: usize>(
     id: u32,
     active: &mut Active,
     config: &Config<U>,
-    session: &SessionRepr<'_>,
-    request: &mut [u8],
+    session: &SessionRepr<'m>,
     out: &mut [u8],
-) -> Admit {
+) -> Admit<'m> {
     let drop = Admit::Answered(Output::Drop);
     let Protection::V15 { auth_type } = active.protection else {
         return drop;
@@ -374,13 +373,7 @@ fn in_session<const U: usize>(
             active.opening = None;
         }
     }
-    match request.get_mut(..session.message.len()) {
-        Some(dst) => {
-            dst.copy_from_slice(session.message);
-            Admit::Request(session.message.len())
-        }
-        None => drop,
-    }
+    Admit::Request(session.message)
 }
 
 /// Seals a LAN response message for an active 1.5 session.
