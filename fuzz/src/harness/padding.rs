@@ -3,8 +3,8 @@
 //! `decrypt`; whatever decrypts re-encrypts (same IV) to exactly the same bytes, so the pad check
 //! accepts exactly the pads `encrypt` writes.
 use rmcp::crypto::{Kuid, SessionKey, SUITES};
-use rmcp::session::SessionKeys;
-use rmcp::wire::v20::{self, PayloadType};
+use rmcp::session::{v20, SessionKeys};
+use rmcp::wire::v20::PayloadType;
 
 use super::{no_alloc, Reader};
 
@@ -27,7 +27,7 @@ pub fn padding(data: &[u8]) {
     let payload = &rest[..rest.len().min(1024)];
     let mut body = vec![0u8; 2048];
     let n = no_alloc(|| {
-        rmcp::session::v20::seal_body(
+        v20::seal_body(
             &mut body,
             PayloadType::Ipmi,
             session_id,
@@ -38,10 +38,7 @@ pub fn padding(data: &[u8]) {
         )
     })
     .unwrap_or_else(|e| panic!("suite {}: seal of {} bytes: {e:?}", suite.id, payload.len()));
-    assert_eq!(
-        n + 4,
-        rmcp::session::v20::sealed_len(payload.len(), Some(&keys))
-    );
+    assert_eq!(n + 4, v20::sealed_len(payload.len(), Some(&keys)));
     if suite.authenticated() {
         // auth type .. next header is a multiple of 4.
         assert_eq!(
@@ -52,7 +49,7 @@ pub fn padding(data: &[u8]) {
         );
     }
     let mut scratch = vec![0u8; 2048];
-    let opened = no_alloc(|| rmcp::session::v20::open(&body[..n], Some(&keys), &mut scratch))
+    let opened = no_alloc(|| v20::open(&body[..n], Some(&keys), &mut scratch))
         .unwrap_or_else(|e| panic!("suite {}: open of a sealed packet: {e:?}", suite.id));
     assert_eq!(opened.payload, payload, "suite {}: seal -> open", suite.id);
     assert_eq!(
@@ -62,7 +59,7 @@ pub fn padding(data: &[u8]) {
 
     // 2. The same bytes as a received packet and as a ciphertext: never a panic.
     let mut scratch = vec![0u8; 2048];
-    let _ = no_alloc(|| rmcp::session::v20::open(rest, Some(&keys), &mut scratch));
+    let _ = no_alloc(|| v20::open(rest, Some(&keys), &mut scratch));
     if suite.encrypted() {
         let mut plain = vec![0u8; 2048];
         if let Ok(pt) = no_alloc(|| keys.decrypt(rest, &mut plain)) {

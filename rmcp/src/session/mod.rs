@@ -7,7 +7,7 @@
 //! - [`v15`]: [`v15::verify`] and [`v15::seal`] of IPMI 1.5 packets (MD2, MD5, straight password).
 //! - [`window`]: the inbound sequence-number windows that drop replays.
 //! - [`Random`]: the random source the shell passes in (session ids, Rm/Rc, IVs), and with feature
-//!   `std` the one OS source, [`OsRandom`].
+//!   `std` the one OS source, `OsRandom`.
 //!
 //! Layers, bottom up: `wire` (bytes, no crypto) <- `crypto` (algorithms) <- `session` <- `server`,
 //! `client`. Nothing here does I/O or keeps a table of sessions; the server's table and state
