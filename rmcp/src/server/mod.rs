@@ -32,7 +32,7 @@ pub mod window;
 pub use config::{Config, ConfigError, User, DEFAULT_SUITES, KNOWN_SUITES};
 pub use limiter::LimiterConfig;
 
-use limiter::{Sources, UserGuard};
+use limiter::Limiter;
 use session::{Cached, Header, Pending, State};
 use table::Table;
 
@@ -40,8 +40,6 @@ use table::Table;
 pub const MAX_DATAGRAM: usize = 256;
 /// Largest IPMI LAN message (request or response) this endpoint handles inside a session.
 pub(crate) const MAX_MESSAGE: usize = 64;
-/// Source addresses whose handshakes are rationed separately.
-const SOURCES: usize = 32;
 /// Close Session answers kept to send again ([`Closed`]), how long and how many times.
 const CLOSED: usize = 2;
 const CLOSED_ANSWER_MS: u64 = 5_000;
@@ -79,8 +77,8 @@ pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
     config: Config<USERS>,
     bmc: Bmc,
     table: Table<SESSIONS>,
-    guards: [UserGuard; USERS],
-    sources: Sources<SOURCES>,
+    /// Login rationing and lockout per (user, source).
+    limiter: Limiter,
     closed: Closed,
 }
 
@@ -162,8 +160,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             config,
             bmc,
             table: Table::new(),
-            guards: [UserGuard::default(); USERS],
-            sources: Sources::default(),
+            limiter: Limiter::default(),
             closed: Closed::default(),
         }
     }
@@ -177,9 +174,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
     /// it. Sessions already open keep going.
     pub fn set_user(&mut self, id: u8, user: Option<User>) -> Result<(), ConfigError> {
         self.config.set_user(id, user)?;
-        if let Some(g) = self.guards.get_mut(usize::from(id).saturating_sub(1)) {
-            *g = UserGuard::default();
-        }
+        self.limiter.forget_user(id);
         Ok(())
     }
 
@@ -418,7 +413,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
                 let active = self.table.active().min(63) as u8;
                 let mut store = users::Store {
                     config: &mut self.config,
-                    guards: &mut self.guards,
+                    limiter: &mut self.limiter,
                     active,
                 };
                 match self.bmc.handle(&ctx, &request, &mut store, &mut data) {

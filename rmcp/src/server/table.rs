@@ -143,14 +143,7 @@ impl<const N: usize> Table<N> {
         let id = self.fresh_id(rng)?;
         let index = match self.slots.iter().position(Option::is_none) {
             Some(i) => i,
-            None => self
-                .slots
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
-                .filter(|(_, s)| !s.state.is_active())
-                .min_by_key(|(_, s)| s.created)
-                .map(|(i, _)| i)?,
+            None => self.victim(peer)?,
         };
         // The handle is the slot's place in the table: unique among live sessions.
         let handle = u8::try_from(index + 1).unwrap_or(u8::MAX);
@@ -170,6 +163,29 @@ impl<const N: usize> Table<N> {
             state,
         });
         slot.as_mut()
+    }
+
+    /// The half-open session that makes room for one from `peer`: the oldest of the source
+    /// that holds the most half-open sessions, `peer`'s own on a tie. A flood from one address
+    /// only ever pushes out its own handshakes, never another client's.
+    fn victim(&self, peer: SocketAddr) -> Option<usize> {
+        let half_open = |s: &&Slot| !s.state.is_active();
+        let held = |ip| {
+            self.iter()
+                .filter(half_open)
+                .filter(|s| s.peer.ip() == ip)
+                .count()
+        };
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
+            .filter(|(_, s)| half_open(s))
+            .max_by_key(|(_, s)| {
+                let ip = s.peer.ip();
+                (held(ip), ip == peer.ip(), core::cmp::Reverse(s.created))
+            })
+            .map(|(i, _)| i)
     }
 
     /// A random session id that is not 0 and not in use (CVE-2014-8272: never predictable).
