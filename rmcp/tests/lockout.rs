@@ -431,6 +431,24 @@ fn an_open_session_flood_does_not_push_out_another_clients_handshake() {
     assert_eq!(real.run(&mut bmc, 2, None, true), End::In);
 }
 
+#[test]
+fn a_flood_from_many_sources_does_not_push_out_a_known_clients_handshake() {
+    let mut bmc = Bmc::new();
+    // .1 logged in before: known.
+    assert_eq!(
+        login(&mut bmc, 0, peer(1, 5000), "admin", "password", false),
+        End::In
+    );
+    let mut real = Console::new(peer(1, 5001), "admin", "password", false);
+    assert_eq!(real.run(&mut bmc, 1, Some(Stage::Rakp2), true), End::Paused);
+    // 200 strangers, each with a handshake left at RAKP2.
+    for last in 10..210u16 {
+        let mut c = Console::new(peer(last as u8, 4000 + last), "admin", "x", false);
+        let _ = c.run(&mut bmc, 2, None, false);
+    }
+    assert_eq!(real.run(&mut bmc, 3, None, true), End::In);
+}
+
 /// The figures for the README: password checks (RAKP2 codes, 1.5 activations) an attacker
 /// gets per second, from one source and from many, trying as fast as the BMC answers.
 #[test]

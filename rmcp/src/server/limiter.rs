@@ -306,6 +306,11 @@ impl Limiter {
         self.known.iter().any(|e| e.live && e.source == source)
     }
 
+    /// Whether `ip` completed a login before (its half-open sessions are kept from strangers).
+    pub fn knows(&self, ip: IpAddr) -> bool {
+        self.known_source(Source::of(ip))
+    }
+
     /// Tokens the source holds over all its users.
     fn source_spent(&mut self, source: Source, now: Instant, cfg: &LimiterConfig) -> u16 {
         let mut sum = 0u16;

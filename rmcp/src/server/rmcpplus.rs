@@ -153,7 +153,11 @@ fn open_session<const S: usize, const U: usize>(
     });
     let bmc_session_id = match again {
         Some(slot) => slot.id,
-        None => match ep.table.insert(peer, now, State::Opened(opened), rng) {
+        None => match ep
+            .table
+            .insert(peer, now, State::Opened(opened), rng, &|ip| {
+                ep.limiter.knows(ip)
+            }) {
             Some(slot) => slot.id,
             None => return refuse(Status::InsufficientResources, out),
         },

@@ -1,5 +1,5 @@
 //! The fixed session table: keyed by the BMC's own random session id, bounded, and self-cleaning.
-use core::net::SocketAddr;
+use core::net::{IpAddr, SocketAddr};
 
 use ipmi_core::Instant;
 
@@ -139,11 +139,12 @@ impl<const N: usize> Table<N> {
         now: Instant,
         state: State,
         rng: &mut dyn Random,
+        known: &dyn Fn(IpAddr) -> bool,
     ) -> Option<&mut Slot> {
         let id = self.fresh_id(rng)?;
         let index = match self.slots.iter().position(Option::is_none) {
             Some(i) => i,
-            None => self.victim(peer)?,
+            None => self.victim(peer, known)?,
         };
         // The handle is the slot's place in the table: unique among live sessions.
         let handle = u8::try_from(index + 1).unwrap_or(u8::MAX);
@@ -165,10 +166,11 @@ impl<const N: usize> Table<N> {
         slot.as_mut()
     }
 
-    /// The half-open session that makes room for one from `peer`: the oldest of the source
-    /// that holds the most half-open sessions, `peer`'s own on a tie. A flood from one address
-    /// only ever pushes out its own handshakes, never another client's.
-    fn victim(&self, peer: SocketAddr) -> Option<usize> {
+    /// The half-open session that makes room for one from `peer`: a stranger's before one of a
+    /// source that logged in before (`known`), then the oldest of the source that holds the
+    /// most half-open sessions, `peer`'s own on a tie. A flood from one address only ever pushes
+    /// out its own handshakes, and a flood from many never a known client's.
+    fn victim(&self, peer: SocketAddr, known: &dyn Fn(IpAddr) -> bool) -> Option<usize> {
         let half_open = |s: &&Slot| !s.state.is_active();
         let held = |ip| {
             self.iter()
@@ -183,7 +185,12 @@ impl<const N: usize> Table<N> {
             .filter(|(_, s)| half_open(s))
             .max_by_key(|(_, s)| {
                 let ip = s.peer.ip();
-                (held(ip), ip == peer.ip(), core::cmp::Reverse(s.created))
+                (
+                    !known(ip),
+                    held(ip),
+                    ip == peer.ip(),
+                    core::cmp::Reverse(s.created),
+                )
             })
             .map(|(i, _)| i)
     }

@@ -155,7 +155,8 @@ fn challenge<const S: usize, const U: usize>(
                 user_id,
                 challenge,
             });
-            let Some(slot) = ep.table.insert(peer, now, state, rng) else {
+            let known = |ip| ep.limiter.knows(ip);
+            let Some(slot) = ep.table.insert(peer, now, state, rng, &known) else {
                 return (Cc::NodeBusy, 0);
             };
             (slot.id, challenge)
