@@ -449,6 +449,25 @@ fn a_flood_from_many_sources_does_not_push_out_a_known_clients_handshake() {
     assert_eq!(real.run(&mut bmc, 3, None, true), End::In);
 }
 
+#[test]
+fn a_flood_from_one_ipv6_64_counts_as_one_source() {
+    let mut bmc = Bmc::new();
+    let v6 = |i: u16| {
+        SocketAddr::new(
+            IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, i, 1)),
+            4000,
+        )
+    };
+    let mut real = Console::new(peer(1, 5000), "admin", "password", false);
+    assert_eq!(real.run(&mut bmc, 0, Some(Stage::Rakp2), true), End::Paused);
+    // 200 addresses of one /64, each opening a session: one source, it pushes out only its own.
+    for i in 0..200 {
+        let mut c = Console::new(v6(i), "admin", "x", false);
+        assert_eq!(c.run(&mut bmc, 1, Some(Stage::Rakp2), true), End::Paused);
+    }
+    assert_eq!(real.run(&mut bmc, 2, None, true), End::In);
+}
+
 /// The figures for the README: password checks (RAKP2 codes, 1.5 activations) an attacker
 /// gets per second, from one source and from many, trying as fast as the BMC answers.
 #[test]

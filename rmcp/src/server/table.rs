@@ -3,6 +3,7 @@ use core::net::{IpAddr, SocketAddr};
 
 use ipmi_core::Instant;
 
+use super::limiter::Source;
 use super::session::State;
 use super::Random;
 
@@ -170,25 +171,27 @@ impl<const N: usize> Table<N> {
     /// source that logged in before (`known`), then the oldest of the source that holds the
     /// most half-open sessions, `peer`'s own on a tie. A flood from one address only ever pushes
     /// out its own handshakes, and a flood from many never a known client's.
+    /// Sources are the limiter's: an IPv4 address, an IPv6 /64.
     fn victim(&self, peer: SocketAddr, known: &dyn Fn(IpAddr) -> bool) -> Option<usize> {
         let half_open = |s: &&Slot| !s.state.is_active();
-        let held = |ip| {
+        let held = |source| {
             self.iter()
                 .filter(half_open)
-                .filter(|s| s.peer.ip() == ip)
+                .filter(|s| Source::of(s.peer.ip()) == source)
                 .count()
         };
+        let newcomer = Source::of(peer.ip());
         self.slots
             .iter()
             .enumerate()
             .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
             .filter(|(_, s)| half_open(s))
             .max_by_key(|(_, s)| {
-                let ip = s.peer.ip();
+                let source = Source::of(s.peer.ip());
                 (
-                    !known(ip),
-                    held(ip),
-                    ip == peer.ip(),
+                    !known(s.peer.ip()),
+                    held(source),
+                    source == newcomer,
                     core::cmp::Reverse(s.created),
                 )
             })
