@@ -227,10 +227,10 @@ fn rakp2_without_rakp3_is_a_failure_when_its_handshake_expires() {
         let mut c = Console::new(peer(66, 4000 + i), "admin", "wrong", false);
         assert_eq!(c.run(&mut bmc, u64::from(i), None, false), WRONG);
     }
-    // The threshold is used up by codes in flight already.
+    // The threshold is used up by codes in flight already: not locked yet, but no more now.
     assert_eq!(
         login(&mut bmc, 10, peer(66, 4100), "admin", "password", false),
-        LOCKED
+        BUSY
     );
     // When their handshakes expire they are failures: the pair is locked for 60 s from then.
     let expired = 4 + u64::from(HANDSHAKE_MS);
@@ -260,6 +260,31 @@ fn rakp2_without_rakp3_is_a_failure_when_its_handshake_expires() {
     // And .1 was never affected.
     assert_eq!(
         login(&mut bmc, 20, peer(1, 5000), "admin", "password", false),
+        End::In
+    );
+}
+
+#[test]
+fn many_handshakes_at_once_are_told_to_retry_never_locked() {
+    let mut bmc = Bmc::new();
+    // Five handshakes of one (user, source) between RAKP2 and RAKP3 at once: a sixth is told
+    // "insufficient resources" (all attempts before a lockout are in flight), not "locked".
+    let mut held: Vec<Console> = (0..5)
+        .map(|i| {
+            let mut c = Console::new(peer(1, 5000 + i), "admin", "password", false);
+            assert_eq!(c.run(&mut bmc, 0, Some(Stage::Rakp4), true), End::Paused);
+            c
+        })
+        .collect();
+    assert_eq!(
+        login(&mut bmc, 1, peer(1, 5100), "admin", "password", false),
+        BUSY
+    );
+    for c in held.iter_mut() {
+        assert_eq!(c.run(&mut bmc, 2, None, true), End::In);
+    }
+    assert_eq!(
+        login(&mut bmc, 3, peer(1, 5100), "admin", "password", false),
         End::In
     );
 }

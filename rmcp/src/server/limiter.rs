@@ -74,9 +74,10 @@ impl Default for LimiterConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Refusal {
-    /// The (user, source) pair is locked out, or its remaining attempts are all in flight.
+    /// The (user, source) pair is locked out.
     Locked,
-    /// Out of tokens (the source's or the BMC's): try again in a moment.
+    /// Out of tokens (the source's or the BMC's), or the pair's remaining attempts are all
+    /// in flight: try again in a moment.
     Busy,
 }
 
@@ -333,9 +334,14 @@ impl Limiter {
     ) -> Result<(), Refusal> {
         let source = Source::of(ip);
         let e = self.entry(user, source, now, cfg).ok_or(Refusal::Busy)?;
-        let in_flight = e.failures.saturating_add(e.outstanding);
-        if e.locked() || (cfg.lockout_threshold != 0 && in_flight >= cfg.lockout_threshold) {
+        if e.locked() {
             return Err(Refusal::Locked);
+        }
+        // The attempts left before the lockout are all in flight: not locked (yet), but no
+        // more now (an honest client running many handshakes at once is told to retry).
+        let in_flight = e.failures.saturating_add(e.outstanding);
+        if cfg.lockout_threshold != 0 && in_flight >= cfg.lockout_threshold {
+            return Err(Refusal::Busy);
         }
         if self.source_spent(source, now, cfg) >= u16::from(cfg.burst) {
             return Err(Refusal::Busy);
@@ -538,7 +544,7 @@ mod tests {
         // Both codes are out: the threshold is used up, though nothing failed yet.
         assert_eq!(
             l.admit(Instant(20), &cfg, 2, v4(66), PENDING),
-            Err(Refusal::Locked)
+            Err(Refusal::Busy)
         );
         assert!(!l.locked(Instant(20), &cfg, 2, v4(66)));
         // No RAKP3 came: both are failures, the pair is locked from when they expired.
