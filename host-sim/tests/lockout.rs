@@ -199,8 +199,16 @@ fn rakp_flood(port: u16, stop: Arc<AtomicBool>, tally: Arc<Tally>, forge: bool, 
             let _ = s.send(&forged_rakp3(tag, bmc_id, rng.bytes()));
             bump(&tally.sent);
             if let Some(p) = await_v20(&s, 0x15, tag) {
-                assert_eq!(p[1], 0x0f, "a forged RAKP3 was not refused");
-                bump(&tally.forged);
+                // Refused as a wrong password (0x0F), or the half-open session was gone already
+                // (0x02: the attacker's own Open Session flood pushed it out). Never accepted.
+                assert!(
+                    p[1] == 0x0f || p[1] == 0x02,
+                    "a forged RAKP3 got status {:#04x}",
+                    p[1]
+                );
+                if p[1] == 0x0f {
+                    bump(&tally.forged);
+                }
             }
         }
     }
