@@ -18,7 +18,9 @@
 //!   counted as a failure when its handshake time is up, whether the half-open session expired
 //!   or was pushed out), or a wrong 1.5 Activate Session. RAKP2 codes still out count towards
 //!   the threshold already, so a pair never has more than `lockout_threshold` password checks
-//!   per lockout period, however many handshakes it opens at once.
+//!   per lockout period, however many handshakes it opens at once (while its entry is kept: with
+//!   more than [`STRANGERS`] strangers at once their entries churn, and the global cap is the
+//!   bound).
 //! - A locked pair is refused before any password is looked at (RAKP1, RAKP3, Get Session
 //!   Challenge, Activate Session): the answer is the same whether the password is right or not.
 //!
