@@ -32,7 +32,7 @@ pub use config::{Config, ConfigError, User, DEFAULT_SUITES, KNOWN_SUITES};
 pub use limiter::LimiterConfig;
 
 use crate::wire::Datagram;
-use limiter::{Sources, UserGuard};
+use limiter::Limiter;
 use state::{Cached, Header, Pending, State};
 use table::{Others, Slot, Table};
 
@@ -40,8 +40,6 @@ use table::{Others, Slot, Table};
 pub const MAX_DATAGRAM: usize = 256;
 /// Largest IPMI LAN message (request or response) this endpoint handles inside a session.
 pub(crate) const MAX_MESSAGE: usize = 64;
-/// Source addresses whose handshakes are rationed separately.
-const SOURCES: usize = 32;
 /// Close Session answers kept to send again ([`Closed`]), how long and how many times.
 const CLOSED: usize = 2;
 const CLOSED_ANSWER_MS: u64 = 5_000;
@@ -76,8 +74,8 @@ pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
     /// The command dispatcher (ipmi-core's `Bmc`): everything but the session commands.
     dispatcher: Dispatcher,
     table: Table<SESSIONS>,
-    guards: [UserGuard; USERS],
-    sources: Sources<SOURCES>,
+    /// Login rationing and lockout per (user, source).
+    limiter: Limiter,
     closed: Closed,
 }
 
@@ -159,8 +157,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             config,
             dispatcher,
             table: Table::new(),
-            guards: [UserGuard::default(); USERS],
-            sources: Sources::default(),
+            limiter: Limiter::default(),
             closed: Closed::default(),
         }
     }
@@ -174,9 +171,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
     /// it. Sessions already open keep going.
     pub fn set_user(&mut self, id: u8, user: Option<User>) -> Result<(), ConfigError> {
         self.config.set_user(id, user)?;
-        if let Some(g) = self.guards.get_mut(usize::from(id).saturating_sub(1)) {
-            *g = UserGuard::default();
-        }
+        self.limiter.forget_user(id);
         Ok(())
     }
 
@@ -306,7 +301,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             config,
             dispatcher,
             table,
-            guards,
+            limiter,
             closed,
             ..
         } = self;
@@ -322,7 +317,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         let desk = Desk {
             config,
             dispatcher,
-            guards,
+            limiter,
         };
         let served = serve(desk, index, slot, &mut others, now, request, &mut msg);
         match served {
@@ -357,7 +352,7 @@ pub(crate) enum Admit<'r> {
 struct Desk<'a, const USERS: usize> {
     config: &'a mut Config<USERS>,
     dispatcher: &'a mut Dispatcher,
-    guards: &'a mut [UserGuard; USERS],
+    limiter: &'a mut Limiter,
 }
 
 /// Seals a LAN response message for the active session in `slot`, in whichever framing it uses.
@@ -467,7 +462,7 @@ fn serve<const USERS: usize>(
             let active_count = others.active(slot).min(63) as u8;
             let mut store = users::Store {
                 config: desk.config,
-                guards: desk.guards,
+                limiter: desk.limiter,
                 active: active_count,
             };
             match desk

@@ -7,6 +7,7 @@ use ipmi_core::types::AppCmd;
 use ipmi_core::wire::RequestRepr;
 use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 
+use super::limiter::Refusal;
 use super::state::{Active, Header, Opened, Opening, Protection, Rakp2Sent, SentRakp4, State};
 use super::{commands, response_message, Admit, Endpoint, Output, Random, MAX_MESSAGE};
 use crate::crypto::{self, RakpContext};
@@ -149,7 +150,11 @@ fn open_session<const S: usize, const U: usize>(
     });
     let bmc_session_id = match again {
         Some(slot) => slot.id,
-        None => match ep.table.insert(peer, now, State::Opened(opened), rng) {
+        None => match ep
+            .table
+            .insert(peer, now, State::Opened(opened), rng, &|ip| {
+                ep.limiter.knows(ip)
+            }) {
             Some(slot) => slot.id,
             None => return refuse(Status::InsufficientResources, out),
         },
@@ -249,20 +254,12 @@ fn rakp1<const S: usize, const U: usize>(
             .filter(|&id| ep.config.user(id).is_some_and(|u| u.can_log_in()))
     };
     let Some(user_id) = user_id else {
-        // Unknown user: a failed login, charged to the source.
-        ep.sources.spend(peer.ip(), now, &ep.config.limiter);
+        // Unknown user: charged to the source.
+        ep.limiter
+            .charge_unknown(now, &ep.config.limiter, peer.ip());
         ep.table.remove(session_id);
         return refuse(Status::UnauthorizedName, console_id, out);
     };
-    let guard_index = usize::from(user_id - 1);
-    let locked = ep
-        .guards
-        .get_mut(guard_index)
-        .is_some_and(|g| g.locked(now));
-    if locked {
-        ep.table.remove(session_id);
-        return refuse(Status::UnauthorizedName, console_id, out);
-    }
     let Some(user) = ep.config.user(user_id) else {
         return Output::Drop;
     };
@@ -273,23 +270,24 @@ fn rakp1<const S: usize, const U: usize>(
         ep.table.remove(session_id);
         return refuse(Status::UnauthorizedRole, console_id, out);
     }
-    // Ration the codes an attacker could crack offline; honest logins give them back at RAKP3.
-    let cfg = ep.config.limiter;
+    // Ration the codes an attacker could crack offline, per (user, source); honest logins give
+    // them back at RAKP3, and a code whose RAKP3 never comes is a failed login.
     let rc = match resend {
         Some(rc) => rc,
         None => {
-            let user_ok = ep
-                .guards
-                .get_mut(guard_index)
-                .is_some_and(|g| g.bucket.available(now, &cfg));
-            if !user_ok || !ep.sources.available(peer.ip(), now, &cfg) {
-                ep.table.remove(session_id);
-                return refuse(Status::InsufficientResources, console_id, out);
+            let cfg = &ep.config.limiter;
+            let pending = Some(ep.config.handshake_timeout_ms);
+            match ep.limiter.admit(now, cfg, user_id, peer.ip(), pending) {
+                Ok(()) => {}
+                Err(refusal) => {
+                    ep.table.remove(session_id);
+                    let status = match refusal {
+                        Refusal::Locked => Status::UnauthorizedName,
+                        Refusal::Busy => Status::InsufficientResources,
+                    };
+                    return refuse(status, console_id, out);
+                }
             }
-            if let Some(g) = ep.guards.get_mut(guard_index) {
-                g.bucket.spend(now, &cfg);
-            }
-            ep.sources.spend(peer.ip(), now, &cfg);
             let mut rc = [0u8; 16];
             rng.fill(&mut rc);
             rc
@@ -384,7 +382,10 @@ fn rakp3<const S: usize, const U: usize>(
     let session_id = slot.id;
     let console_id = r.opened.console_id;
     if req.status != Status::NoErrors {
-        // The console gave up (e.g. it could not verify RAKP2): forget the session.
+        // The console gave up (e.g. it could not verify RAKP2: a wrong password): a failed
+        // login, and the session is forgotten.
+        ep.limiter
+            .fail(now, &ep.config.limiter, r.user_id, peer.ip(), true);
         ep.table.remove(session_id);
         return Output::Drop;
     }
@@ -403,19 +404,22 @@ fn rakp3<const S: usize, const U: usize>(
         user_name: &user_name,
     };
     let suite = r.opened.suite;
-    let guard_index = usize::from(r.user_id - 1);
-    if crypto::rakp::verify_rakp3_auth_code(
-        suite.auth,
-        &user.password,
-        &ctx,
-        req.key_exchange_auth_code,
-    )
-    .is_err()
+    // A locked pair is refused before the password is looked at: the same answer either way.
+    let locked = ep
+        .limiter
+        .locked(now, &ep.config.limiter, r.user_id, peer.ip());
+    if locked
+        || crypto::rakp::verify_rakp3_auth_code(
+            suite.auth,
+            &user.password,
+            &ctx,
+            req.key_exchange_auth_code,
+        )
+        .is_err()
     {
-        // A wrong password: counted towards the lockout.
-        if let Some(g) = ep.guards.get_mut(guard_index) {
-            g.fail(now, &ep.config.limiter);
-        }
+        // A wrong password: counted towards the lockout of this (user, source).
+        ep.limiter
+            .fail(now, &ep.config.limiter, r.user_id, peer.ip(), true);
         ep.table.remove(session_id);
         return refuse(Status::InvalidIntegrityCheckValue, console_id, out);
     }
@@ -427,10 +431,8 @@ fn rakp3<const S: usize, const U: usize>(
         ep.table.remove(session_id);
         return refuse(Status::InsufficientResources, console_id, out);
     };
-    if let Some(g) = ep.guards.get_mut(guard_index) {
-        g.succeed();
-    }
-    ep.sources.refund(peer.ip(), now);
+    ep.limiter
+        .succeed(now, &ep.config.limiter, r.user_id, peer.ip(), true);
     let max_privilege = Privilege::from(r.role & 0x0F);
     let mut active = Active::v20(&r.opened, r.user_id, max_privilege, keys);
     active.opening = heapless::Vec::from_slice(icv.as_bytes()).ok().map(|icv| {

@@ -1,8 +1,9 @@
 //! The fixed session table: keyed by the BMC's own random session id, bounded, and self-cleaning.
-use core::net::SocketAddr;
+use core::net::{IpAddr, SocketAddr};
 
 use ipmi_core::Instant;
 
+use super::limiter::Source;
 use super::state::State;
 use super::Random;
 
@@ -203,18 +204,12 @@ impl<const N: usize> Table<N> {
         now: Instant,
         state: State,
         rng: &mut dyn Random,
+        known: &dyn Fn(IpAddr) -> bool,
     ) -> Option<&mut Slot> {
         let id = self.fresh_id(rng)?;
         let index = match self.slots.iter().position(Option::is_none) {
             Some(i) => i,
-            None => self
-                .slots
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
-                .filter(|(_, s)| !s.state.is_active())
-                .min_by_key(|(_, s)| s.created)
-                .map(|(i, _)| i)?,
+            None => self.victim(peer, known)?,
         };
         // The handle is the slot's place in the table: unique among live sessions.
         let handle = u8::try_from(index + 1).unwrap_or(u8::MAX);
@@ -234,6 +229,37 @@ impl<const N: usize> Table<N> {
             state,
         });
         slot.as_mut()
+    }
+
+    /// The half-open session that makes room for one from `peer`: a stranger's before one of a
+    /// source that logged in before (`known`), then the oldest of the source that holds the
+    /// most half-open sessions, `peer`'s own on a tie. A flood from one address only ever pushes
+    /// out its own handshakes, and a flood from many never a known client's.
+    /// Sources are the limiter's: an IPv4 address, an IPv6 /64.
+    fn victim(&self, peer: SocketAddr, known: &dyn Fn(IpAddr) -> bool) -> Option<usize> {
+        let half_open = |s: &&Slot| !s.state.is_active();
+        let held = |source| {
+            self.iter()
+                .filter(half_open)
+                .filter(|s| Source::of(s.peer.ip()) == source)
+                .count()
+        };
+        let newcomer = Source::of(peer.ip());
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
+            .filter(|(_, s)| half_open(s))
+            .max_by_key(|(_, s)| {
+                let source = Source::of(s.peer.ip());
+                (
+                    !known(s.peer.ip()),
+                    held(source),
+                    source == newcomer,
+                    core::cmp::Reverse(s.created),
+                )
+            })
+            .map(|(i, _)| i)
     }
 
     /// A random session id that is not 0 and not in use (CVE-2014-8272: never predictable).

@@ -14,6 +14,7 @@ use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 use subtle::ConstantTimeEq;
 
 use super::config::Config;
+use super::limiter::Refusal;
 use super::state::{fingerprint, Active, Challenged, Header, Opening, Protection, State};
 use super::{commands, response_message, Admit, Endpoint, Output, Random, MAX_MESSAGE};
 use crate::session::v15 as sealing;
@@ -135,6 +136,16 @@ fn challenge<const S: usize, const U: usize>(
     let (temporary_session_id, challenge) = match again {
         Some(pending) => pending,
         None => {
+            // Each challenge allows one guess at the password: rationed per (user, source)
+            // like RAKP2 codes, and a locked pair is refused as an unknown name would be.
+            match ep
+                .limiter
+                .admit(now, &ep.config.limiter, user_id, peer.ip(), None)
+            {
+                Ok(()) => {}
+                Err(Refusal::Locked) => return (Cc::CommandSpecific81, 0),
+                Err(Refusal::Busy) => return (Cc::NodeBusy, 0),
+            }
             let mut challenge = [0u8; 16];
             rng.fill(&mut challenge);
             let state = State::Challenged(Challenged {
@@ -142,7 +153,8 @@ fn challenge<const S: usize, const U: usize>(
                 user_id,
                 challenge,
             });
-            let Some(slot) = ep.table.insert(peer, now, state, rng) else {
+            let known = |ip| ep.limiter.knows(ip);
+            let Some(slot) = ep.table.insert(peer, now, state, rng, &known) else {
                 return (Cc::NodeBusy, 0);
             };
             (slot.id, challenge)
@@ -173,13 +185,22 @@ fn activate<const S: usize, const U: usize>(
     let Some(user) = ep.config.user(c.user_id) else {
         return Output::Drop;
     };
-    let guard = usize::from(c.user_id - 1);
-    if u8::from(session.auth_type) != c.auth_type
+    let Some(peer) = ep.table.at_mut(index).map(|s| s.peer) else {
+        return Output::Drop;
+    };
+    // The lockout first, the password after: a locked (user, source) gets silence whether
+    // the password is right or wrong, exactly what a wrong password gets.
+    let locked = ep
+        .limiter
+        .locked(now, &ep.config.limiter, c.user_id, peer.ip());
+    if locked
+        || u8::from(session.auth_type) != c.auth_type
         || sealing::verify(session, &user.password).is_err()
     {
         // Wrong password: counted, and the temporary session is gone.
-        if let Some(g) = ep.guards.get_mut(guard) {
-            g.fail(now, &ep.config.limiter);
+        if !locked {
+            ep.limiter
+                .fail(now, &ep.config.limiter, c.user_id, peer.ip(), false);
         }
         let id = ep.table.at_mut(index).map(|s| s.id).unwrap_or(0);
         ep.table.remove(id);
@@ -187,7 +208,6 @@ fn activate<const S: usize, const U: usize>(
     }
     let password = user.password.clone();
     let user_limit = user.lan_limit();
-    let locked = ep.guards.get_mut(guard).is_some_and(|g| g.locked(now));
     let Ok(req) = RequestRepr::parse_bytes(session.message) else {
         return Output::Drop;
     };
@@ -204,7 +224,6 @@ fn activate<const S: usize, const U: usize>(
                 Ok(a) if !bool::from(a.challenge.ct_eq(&c.challenge)) => {
                     (Cc::CommandSpecific85, 0, None)
                 }
-                Ok(_) if locked => (Cc::CommandSpecific82, 0, None),
                 Ok(a) => {
                     let limit = super::session_privilege(&[
                         user_limit,
@@ -262,9 +281,8 @@ fn activate<const S: usize, const U: usize>(
             slot.state = State::Active(active);
             slot.last = now;
         }
-        if let Some(g) = ep.guards.get_mut(guard) {
-            g.succeed();
-        }
+        ep.limiter
+            .succeed(now, &ep.config.limiter, c.user_id, peer.ip(), false);
     }
     let seal = (out_seq, id, &password);
     activation_reply(&header, cc, &data[..len], c.auth_type, seal, out)
