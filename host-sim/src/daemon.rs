@@ -63,7 +63,9 @@ impl Daemon {
                     if running { "running" } else { "stopped" },
                     &file,
                 );
-                info.users = crate::control::user_list(&cfg, &self.home.load_state(name));
+                let state = self.home.load_state(name);
+                info.users = crate::control::user_list(&cfg, &state);
+                crate::control::topology_info(&self.home, &mut info, &cfg, &state);
                 info
             }
             Err(e) => BmcInfo::broken(name, &e.to_string(), &file),

@@ -94,6 +94,7 @@ struct Received {
 pub(super) struct BridgeState {
     targets: heapless::Vec<BridgeTarget, MAX_TARGETS>,
     received: heapless::Deque<Received, RECEIVE_QUEUE>,
+    follow_up: Option<Message>,
 }
 
 /// Whether this module serves App command `cmd`.
@@ -119,6 +120,13 @@ impl Bmc {
     /// The controllers this BMC bridges to.
     pub fn bridge_targets(&self) -> &[BridgeTarget] {
         &self.bridge.targets
+    }
+
+    /// A message to send to the console as a second LAN message right after the response
+    /// [`Bmc::complete`] just built (double bridging, see [`Bmc::complete`]); taking it
+    /// clears it.
+    pub fn take_follow_up(&mut self) -> Option<Message> {
+        self.bridge.follow_up.take()
     }
 
     pub(super) fn bridge_command(
@@ -213,6 +221,15 @@ impl Bmc {
         };
         if !is_response(&message) {
             return Err(CompletionCode::CannotProvideResponse);
+        }
+        if track && is_nested_answer(&message) {
+            // Double bridging: the target's answer is its own Send Message response (carrying
+            // the next target's answer, or its error). ipmitool 1.8.19 lanplus cannot unwrap two levels from one
+            // packet (it drops its request entry after the first level), but follows a plain
+            // Send Message response with the next packet, as from a real BMC. So: this
+            // response bare, the target's answer as a second LAN message.
+            self.bridge.follow_up = Some(message);
+            return Ok(0);
         }
         if track {
             return emit(
@@ -362,6 +379,14 @@ impl super::UserStore for NoUsers {
     }
 }
 
+/// Whether `message` is a Send Message response (the target bridged further): it carries the
+/// next target's answer, or the target's own error (0x83 when nobody is at the address).
+fn is_nested_answer(message: &Message) -> bool {
+    ResponseRepr::parse_bytes(message.as_bytes()).is_ok_and(|r| {
+        r.netfn == crate::NetFn::App.response() && r.cmd == u8::from(AppCmd::SendMessage)
+    })
+}
+
 /// Whether an IPMB response message is well framed (used by tests and shells that check what
 /// a target answered).
 pub fn is_response(message: &Message) -> bool {
@@ -476,6 +501,7 @@ mod tests {
         assert_eq!(rsp.netfn, NetFn::Chassis.response());
         assert_eq!(rsp.completion_code, CompletionCode::Normal);
         assert_eq!(rsp.data[0] & 1, 1, "the node's power state");
+        assert_eq!(cm.take_follow_up(), None, "one level: all in one message");
 
         // The node's own completion codes come back inside: an unknown command is C1.
         let n = ipmb(0x72, NetFn::Chassis, 0x7E, &[], &mut buf);
@@ -733,9 +759,12 @@ mod tests {
         );
         let mut out = [0u8; 64];
         let reply = cm.complete(now, &outer, ActionResult::Bridged(cart_answer), &mut out);
-        assert_eq!(reply.completion_code, CompletionCode::Normal);
+        // First a bare Send Message response, then the cartridge's answer as its own message.
+        assert_eq!(reply, Reply::code(CompletionCode::Normal));
+        let follow = cm.take_follow_up().expect("a second message");
+        assert_eq!(cm.take_follow_up(), None);
         // What ipmitool unwraps: the cartridge's Send Message response, then the node's.
-        let c = ResponseRepr::parse_bytes(&out[..reply.len]).unwrap();
+        let c = ResponseRepr::parse_bytes(follow.as_bytes()).unwrap();
         assert_eq!((c.rs_addr, c.cmd), (0x82, 0x34));
         assert_eq!(c.completion_code, CompletionCode::Normal);
         let nd = ResponseRepr::parse_bytes(c.data).unwrap();

@@ -82,6 +82,8 @@ pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
     guards: [UserGuard; USERS],
     sources: Sources<SOURCES>,
     closed: Closed,
+    /// A second message for a session after its last completed request (double bridging).
+    follow_up: Option<(u32, ipmi_core::bmc::Message)>,
 }
 
 /// The answers to the last Close Sessions. When that answer is lost the console retries the
@@ -165,6 +167,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             guards: [UserGuard::default(); USERS],
             sources: Sources::default(),
             closed: Closed::default(),
+            follow_up: None,
         }
     }
 
@@ -259,6 +262,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         slot.last = now;
         let mut data = [0u8; MAX_MESSAGE];
         let reply = self.bmc.complete(now, &pending.action, result, &mut data);
+        let follow_up = self.bmc.take_follow_up();
         let mut msg = [0u8; MAX_MESSAGE];
         let len = response_message(
             &pending.header,
@@ -271,7 +275,16 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             response: heapless::Vec::from_slice(&msg[..len]).ok()?,
         });
         let id = slot.id;
+        self.follow_up = follow_up.map(|m| (id, m));
         self.seal_session(id, &msg[..len], rng, out)
+    }
+
+    /// A second datagram to send right after the one [`Endpoint::complete`] returned, when the
+    /// request needs two: a doubly bridged Send Message (ipmitool `-B -T -b -t`), whose target
+    /// answer follows the bare Send Message response. `None` when there is none.
+    pub fn take_follow_up(&mut self, rng: &mut dyn Random, out: &mut [u8]) -> Option<usize> {
+        let (id, message) = self.follow_up.take()?;
+        self.seal_session(id, message.as_bytes(), rng, out)
     }
 
     /// Turns what [`Endpoint::serve`] produced for session `id` into the datagram to send.
