@@ -87,6 +87,9 @@ impl Daemon {
         }
         let (cfg, resolved) = self.home.load(name).map_err(|e| e.to_string())?;
         let provider = Provider::load(&cfg.provider)?;
+        if let Some(m) = &cfg.machine {
+            crate::topology::check_provider(m, &cfg.provider)?;
+        }
         let sock = bind_udp(resolved.bind)?;
         let mut state = self.home.load_state(name);
         let spec = Spec {

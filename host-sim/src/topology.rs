@@ -467,6 +467,19 @@ fn registry() -> &'static Mutex<HashMap<String, Weak<SharedMachine>>> {
     R.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
+/// Fails when machine `name` already runs with another provider than `provider_spec` (a BMC
+/// joining it would not start).
+pub fn check_provider(name: &str, provider_spec: &str) -> Result<(), String> {
+    let reg = registry().lock().unwrap_or_else(|p| p.into_inner());
+    match reg.get(name).and_then(Weak::upgrade) {
+        Some(s) if s.provider_spec != provider_spec => Err(format!(
+            "machine {name} uses provider {}, not {provider_spec}",
+            s.provider_spec
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// One BMC's power feed of a shared machine.
 pub struct Feed {
     bmc: String,

@@ -484,6 +484,19 @@ fn two_power_feeds_fenced_with_fence_ipmilan() {
     assert!(rc == 0 && out.contains("Status: ON"), "{out}");
     let (rc, out) = fence(pb, "status");
     assert!(rc == 2 && out.contains("Status: OFF"), "{out}");
+    // A third BMC of the machine must name the same provider.
+    let pc = free_port().to_string();
+    sim.ok(&[
+        "add",
+        "psu-c",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        &pc,
+        "--machine",
+        "host1",
+    ]);
+    sim.fails(&["start", "psu-c"], "uses provider");
 }
 
 #[test]
