@@ -240,10 +240,16 @@ impl Bmc {
             }
         }
         let changed = core.ep.take_changed();
+        // A bridged request saves only when its node changed (a status poll writes nothing).
+        let nodes_changed = self.platform.take_changed();
         if changed
+            || nodes_changed
             || !matches!(
                 action,
-                Action::PowerStatus | Action::Identify { .. } | Action::ReadSensor { .. }
+                Action::PowerStatus
+                    | Action::Identify { .. }
+                    | Action::ReadSensor { .. }
+                    | Action::Bridge { .. }
             )
         {
             self.persist(core);

@@ -282,6 +282,8 @@ pub struct Platform {
     /// Controllers behind it.
     pub nodes: Vec<Arc<Node>>,
     clock: Clock,
+    /// A node behind it changed state its BMC saves (power, boot flags).
+    changed: std::sync::atomic::AtomicBool,
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -294,6 +296,7 @@ impl Platform {
             feed: None,
             nodes: Vec::new(),
             clock,
+            changed: Default::default(),
         }
     }
 
@@ -352,6 +355,7 @@ impl Platform {
                     feed: None,
                     nodes: behind,
                     clock: self.clock,
+                    changed: Default::default(),
                 },
             }));
         }
@@ -366,8 +370,34 @@ impl Platform {
     /// The result at once when nothing needs waiting for (in-memory machine, no feed, no
     /// bridging), else None.
     pub fn perform_now(&self, action: Action) -> Option<ActionResult> {
-        if self.feed.is_some() || matches!(action, Action::Bridge { .. }) {
+        if self.feed.is_some() {
             return None;
+        }
+        if let Action::Bridge {
+            target,
+            privilege,
+            request,
+            ..
+        } = action
+        {
+            // In-memory nodes answer inline, like an in-memory machine: no task, no wake-up.
+            let node = self.nodes.iter().find(|n| n.target == target)?;
+            if !node.platform.is_immediate() {
+                return None;
+            }
+            let now = self.clock.now();
+            let mut core = node.core.lock().unwrap_or_else(|p| p.into_inner());
+            let answer = match bridge::serve(&mut core, now, target.channel, privilege, &request) {
+                NodeOutcome::Reply(m) => m,
+                NodeOutcome::Defer { action, pending } => {
+                    let result = node.platform.perform_now(action)?;
+                    bridge::finish(&mut core, now, &pending, &action, result)
+                }
+            };
+            if core.take_changed() {
+                self.changed.store(true, Ordering::Relaxed);
+            }
+            return Some(ActionResult::Bridged(answer));
         }
         match &self.machine {
             Some(m) => m.perform_now(action),
@@ -375,6 +405,16 @@ impl Platform {
                 ipmi_core::CompletionCode::InvalidCommand,
             )),
         }
+    }
+
+    /// Whether every action here (and behind) completes without waiting.
+    fn is_immediate(&self) -> bool {
+        self.feed.is_none()
+            && self
+                .machine
+                .as_ref()
+                .is_none_or(|m| matches!(m.provider, Provider::Memory))
+            && self.nodes.iter().all(|n| n.platform.is_immediate())
     }
 
     /// Does the action: a bridged request on the node it names (and whatever that node must
@@ -404,6 +444,14 @@ impl Platform {
                         bridge::finish(&mut core, self.clock.now(), &pending, &action, result)
                     }
                 };
+                if node
+                    .core
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take_changed()
+                {
+                    self.changed.store(true, Ordering::Relaxed);
+                }
                 return ActionResult::Bridged(answer);
             }
             if let Some(feed) = &self.feed {
@@ -423,6 +471,15 @@ impl Platform {
             (None, Some(m)) => m.power_on.load(Ordering::Relaxed),
             (None, None) => false,
         }
+    }
+
+    /// Whether a node here or behind changed what is saved since the last call (clears it).
+    pub fn take_changed(&self) -> bool {
+        let mut any = self.changed.swap(false, Ordering::Relaxed);
+        for n in &self.nodes {
+            any |= n.platform.take_changed();
+        }
+        any
     }
 
     /// Saves every node's power and boot flags into `saved` (by node name).
