@@ -145,6 +145,10 @@ impl Served for Bmc {
             Output::Drop => tracing::debug!(bmc = %self.name, %peer, len = data.len(), "dropped"),
             Output::Reply(m) => {
                 self.send(&core.out[..m], peer);
+                // A retransmitted bridged request: its answer goes out again after the response.
+                if let Some(n) = core.ep.take_follow_up(&mut core.rng, &mut core.out) {
+                    self.send(&core.out[..n], peer);
+                }
                 if core.ep.take_changed() {
                     self.persist(core);
                 }
@@ -234,7 +238,7 @@ impl Bmc {
         }
         if let (Some(m), Some(peer)) = (reply, peer) {
             self.send(&core.out[..m], peer);
-            // Double bridging: the target's answer goes out as a second message.
+            // Bridging: the target's answer goes out as a second message.
             if let Some(n) = core.ep.take_follow_up(&mut core.rng, &mut core.out) {
                 self.send(&core.out[..n], peer);
             }

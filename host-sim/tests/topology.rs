@@ -137,6 +137,76 @@ fn single_bridging_reaches_the_right_node_and_only_it() {
         "{out}"
     );
 
+    // freeipmi bridges with the same Send Message and waits for the answer as a message of its
+    // own (IPMI 2.0 and 1.5).
+    require_tool("ipmi-raw");
+    for driver in ["LAN_2_0", "LAN"] {
+        let mut c = Command::new("ipmi-raw");
+        c.args([
+            "-D",
+            driver,
+            "-h",
+            &format!("127.0.0.1:{port}"),
+            "-u",
+            "admin",
+            "-p",
+            "password",
+        ])
+        .args([
+            "--target-channel-number=7",
+            "--target-slave-address=0x74",
+            "00",
+            "00",
+            "01",
+        ]);
+        let o = run_timeout(c, Duration::from_secs(60));
+        assert!(o.status.success(), "{driver}: {}", text(&o));
+        // Get Chassis Status of n74: power off.
+        assert!(
+            text(&o).starts_with("rcvd: 01 00 00 00"),
+            "{driver}: {}",
+            text(&o)
+        );
+    }
+    let o = freeipmi(
+        "ipmi-chassis",
+        port,
+        &[
+            "--target-channel-number=7",
+            "--target-slave-address=0x72",
+            "--get-chassis-status",
+        ],
+    );
+    assert!(
+        text(&o).contains("System Power                        : off"),
+        "{}",
+        text(&o)
+    );
+    let mut c = Command::new("ipmi-raw");
+    c.args([
+        "-D",
+        "LAN_2_0",
+        "-h",
+        &format!("127.0.0.1:{port}"),
+        "-u",
+        "admin",
+        "-p",
+        "password",
+    ])
+    .args([
+        "--target-channel-number=7",
+        "--target-slave-address=0x90",
+        "00",
+        "00",
+        "01",
+    ]);
+    let o = run_timeout(c, Duration::from_secs(60));
+    assert!(
+        !o.status.success() && text(&o).contains("bad completion code"),
+        "{}",
+        text(&o)
+    );
+
     // IPMI 1.5 (ipmitool -I lan) bridges the same way.
     let o = ipmitool(
         "lan",
@@ -563,4 +633,86 @@ name = "cart1-node1"
             v["nodes"][1]["power_on"] == true && v["nodes"][0]["power_on"] == false
         });
     }
+}
+
+/// A UDP relay in front of a BMC that loses the first second answer to one request (a
+/// bridged answer that follows its Send Message response). Returns its port and a flag that
+/// stops it; `dropped` counts what it lost.
+fn lossy_relay(
+    bmc_port: u16,
+) -> (
+    u16,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let stop = Arc::new(AtomicBool::new(false));
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let (stop2, dropped2) = (stop.clone(), dropped.clone());
+    std::thread::spawn(move || {
+        let bmc: std::net::SocketAddr = ([127, 0, 0, 1], bmc_port).into();
+        let mut client = None;
+        let mut answers = 0;
+        let mut buf = [0u8; 2048];
+        let start = std::time::Instant::now();
+        while !stop2.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(120) {
+            let Ok((n, from)) = sock.recv_from(&mut buf) else {
+                continue;
+            };
+            if from == bmc {
+                answers += 1;
+                if answers == 2 && dropped2.load(Ordering::Relaxed) == 0 {
+                    dropped2.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                if let Some(c) = client {
+                    let _ = sock.send_to(&buf[..n], c);
+                }
+            } else {
+                client = Some(from);
+                answers = 0;
+                let _ = sock.send_to(&buf[..n], bmc);
+            }
+        }
+    });
+    (port, stop, dropped)
+}
+
+#[test]
+fn a_lost_bridged_answer_comes_again_on_the_consoles_retry() {
+    require_tool("ipmitool");
+    let mut sim = Sim::new();
+    let prov = sim.provider();
+    let conf = prov.join("provider.conf");
+    let port = free_port();
+    sim.ok(&[
+        "add",
+        "cm",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--node",
+        &format!("0x72,provider={},name=n72", conf.display()),
+    ]);
+    sim.serve();
+    sim.ok(&["start", "cm"]);
+    let (relay, stop, dropped) = lossy_relay(port);
+    let t = std::time::Instant::now();
+    let out = bridged_ok(relay, &["-b", "7", "-t", "0x72"], &["power", "on"]);
+    assert!(out.contains("Up/On"), "{out}");
+    assert_eq!(dropped.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    // The retry was answered from the cache: the provider ran once.
+    let runs = read(&prov.join("log"))
+        .lines()
+        .filter(|l| l.starts_with("on n72"))
+        .count();
+    assert_eq!(runs, 1, "{}", read(&prov.join("log")));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
 }

@@ -10,6 +10,15 @@
 //! providers stay on the deferred path, and a target that bridges again (double bridging,
 //! `-B -T`) is served the same way one level down.
 //!
+//! How the target's answer travels back (IPMI v2.0 section 6.12, and what ipmitool 1.8.19 and
+//! freeipmi parse): to a LAN console, the Send Message response first (completion code only),
+//! then the target's IPMB response as a LAN message of its own in the session
+//! ([`Bmc::take_follow_up`]); freeipmi waits for exactly that, and ipmitool (lan and lanplus)
+//! follows a bare Send Message response with the next packet. A controller reached over IPMB
+//! that bridges again (a cartridge controller, double bridging) puts the next target's answer
+//! inside its Send Message response, which is what ipmitool unwraps from that second message.
+//! Without tracking the answer waits in the receive message queue for Get Message.
+//!
 //! Unknown addresses never hang a console: channel 0 (the primary IPMB, always there) and every
 //! configured channel answer 0x83 (NAK on write) at once, other channels 0xCC, as OpenIPMI's
 //! BMC does.
@@ -79,6 +88,19 @@ impl defmt::Format for Message {
     fn format(&self, f: defmt::Formatter) {
         defmt::write!(f, "Message({=[u8]:02x})", self.as_bytes())
     }
+}
+
+/// Where the answer of a bridged request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum BridgeReply {
+    /// Tracked, from a LAN session: a bare Send Message response, then the answer as a second
+    /// message ([`Bmc::take_follow_up`]).
+    Separate,
+    /// Tracked, from a controller's IPMB: the answer inside the Send Message response.
+    Embedded,
+    /// Not tracked: the answer waits for Get Message.
+    Queued,
 }
 
 /// A received answer waiting for Get Message.
@@ -176,9 +198,9 @@ impl Bmc {
 
     fn send_message(&mut self, ctx: &Context, data: &[u8]) -> Result<Outcome, CompletionCode> {
         let r = parse::<SendMessageRequest<'_>>(data)?;
-        let track = match r.tracking {
-            Tracking::TrackRequest => true,
-            Tracking::NoTracking => false,
+        let reply = match r.tracking {
+            Tracking::TrackRequest => BridgeReply::Separate,
+            Tracking::NoTracking => BridgeReply::Queued,
             _ => return Err(CompletionCode::InvalidDataField),
         };
         let channel_known =
@@ -200,18 +222,18 @@ impl Bmc {
         let request = Message::new(r.message).ok_or(CompletionCode::RequestDataLengthExceeded)?;
         Ok(Outcome::Defer(Action::Bridge {
             target,
-            track,
+            reply,
             privilege: ctx.privilege,
             request,
         }))
     }
 
-    /// The response to a deferred Send Message: the target's answer inside it (tracking), or
-    /// queued for Get Message (the oldest answer makes room when the queue is full).
+    /// The response to a deferred Send Message: bare with the answer following it, the answer
+    /// inside it, or the answer queued for Get Message (the oldest makes room when full).
     pub(super) fn complete_bridge(
         &mut self,
         target: BridgeTarget,
-        track: bool,
+        reply: BridgeReply,
         privilege: Privilege,
         result: ActionResult,
         out: &mut [u8],
@@ -222,22 +244,20 @@ impl Bmc {
         if !is_response(&message) {
             return Err(CompletionCode::CannotProvideResponse);
         }
-        if track && is_nested_answer(&message) {
-            // Double bridging: the target's answer is its own Send Message response (carrying
-            // the next target's answer, or its error). ipmitool 1.8.19 lanplus cannot unwrap two levels from one
-            // packet (it drops its request entry after the first level), but follows a plain
-            // Send Message response with the next packet, as from a real BMC. So: this
-            // response bare, the target's answer as a second LAN message.
-            self.bridge.follow_up = Some(message);
-            return Ok(0);
-        }
-        if track {
-            return emit(
-                &SendMessageResponse {
-                    data: message.as_bytes(),
-                },
-                out,
-            );
+        match reply {
+            BridgeReply::Separate => {
+                self.bridge.follow_up = Some(message);
+                return Ok(0);
+            }
+            BridgeReply::Embedded => {
+                return emit(
+                    &SendMessageResponse {
+                        data: message.as_bytes(),
+                    },
+                    out,
+                );
+            }
+            BridgeReply::Queued => {}
         }
         let entry = Received {
             channel: target.channel,
@@ -304,10 +324,18 @@ pub fn serve(
     let mut data = [0u8; MAX_BRIDGED];
     match node.handle(&ctx, &r, &mut NoUsers, &mut data) {
         Outcome::Reply(reply) => NodeOutcome::Reply(respond(&req, reply, &data)),
-        Outcome::Defer(action) => NodeOutcome::Defer {
-            action,
-            pending: NodePending { request: *request },
-        },
+        Outcome::Defer(mut action) => {
+            // A controller on the IPMB answers its console (the BMC above) in one message.
+            if let Action::Bridge { reply, .. } = &mut action {
+                if *reply == BridgeReply::Separate {
+                    *reply = BridgeReply::Embedded;
+                }
+            }
+            NodeOutcome::Defer {
+                action,
+                pending: NodePending { request: *request },
+            }
+        }
     }
 }
 
@@ -377,14 +405,6 @@ impl super::UserStore for NoUsers {
     fn test_password(&self, _id: u8, _password: &[u8]) -> super::PasswordTest {
         super::PasswordTest::Mismatch
     }
-}
-
-/// Whether `message` is a Send Message response (the target bridged further): it carries the
-/// next target's answer, or the target's own error (0x83 when nobody is at the address).
-fn is_nested_answer(message: &Message) -> bool {
-    ResponseRepr::parse_bytes(message.as_bytes()).is_ok_and(|r| {
-        r.netfn == crate::NetFn::App.response() && r.cmd == u8::from(AppCmd::SendMessage)
-    })
 }
 
 /// Whether an IPMB response message is well framed (used by tests and shells that check what
@@ -493,22 +513,25 @@ mod tests {
         let o = send(&mut cm, 0x47, &buf[..n]);
         let mut out = [0u8; 64];
         let reply = run_bridge(&mut cm, &mut node, o, true, &mut out);
-        assert_eq!(reply.completion_code, CompletionCode::Normal);
-        let rsp = ResponseRepr::parse_bytes(&out[..reply.len]).unwrap();
+        // To a LAN console: the bare Send Message response, then the node's answer.
+        assert_eq!(reply, Reply::code(CompletionCode::Normal));
+        let answer = cm.take_follow_up().expect("the node's answer follows");
+        assert_eq!(cm.take_follow_up(), None);
+        let rsp = ResponseRepr::parse_bytes(answer.as_bytes()).unwrap();
         assert_eq!(rsp.rs_addr, 0x72);
         assert_eq!(rsp.rq_addr, 0x81);
         assert_eq!(rsp.rq_seq, 9);
         assert_eq!(rsp.netfn, NetFn::Chassis.response());
         assert_eq!(rsp.completion_code, CompletionCode::Normal);
         assert_eq!(rsp.data[0] & 1, 1, "the node's power state");
-        assert_eq!(cm.take_follow_up(), None, "one level: all in one message");
 
         // The node's own completion codes come back inside: an unknown command is C1.
         let n = ipmb(0x72, NetFn::Chassis, 0x7E, &[], &mut buf);
         let o = send(&mut cm, 0x47, &buf[..n]);
         let reply = run_bridge(&mut cm, &mut node, o, true, &mut out);
-        assert_eq!(reply.completion_code, CompletionCode::Normal);
-        let rsp = ResponseRepr::parse_bytes(&out[..reply.len]).unwrap();
+        assert_eq!(reply, Reply::code(CompletionCode::Normal));
+        let answer = cm.take_follow_up().unwrap();
+        let rsp = ResponseRepr::parse_bytes(answer.as_bytes()).unwrap();
         assert_eq!(rsp.completion_code, CompletionCode::InvalidCommand);
     }
 
@@ -532,8 +555,9 @@ mod tests {
         );
         let o = send(&mut cm, 0x47, &buf[..n]);
         let mut out = [0u8; 64];
-        let reply = run_bridge(&mut cm, &mut node, o, false, &mut out);
-        let rsp = ResponseRepr::parse_bytes(&out[..reply.len]).unwrap();
+        run_bridge(&mut cm, &mut node, o, false, &mut out);
+        let answer = cm.take_follow_up().unwrap();
+        let rsp = ResponseRepr::parse_bytes(answer.as_bytes()).unwrap();
         assert_eq!(rsp.completion_code, CompletionCode::Normal);
         assert!(node.boot_flags().valid);
         assert_eq!(node.boot_flags().device, 1);
@@ -738,9 +762,17 @@ mod tests {
         else {
             panic!()
         };
-        let Action::Bridge { request: r2, .. } = action else {
+        let Action::Bridge {
+            request: r2, reply, ..
+        } = action
+        else {
             panic!("{action:?}")
         };
+        assert_eq!(
+            reply,
+            BridgeReply::Embedded,
+            "a controller on the IPMB answers in one"
+        );
         let NodeOutcome::Defer {
             action: a3,
             pending: p3,
@@ -785,7 +817,7 @@ mod tests {
         cm.set_bridge_targets(&[t]).unwrap();
         let a = Action::Bridge {
             target: t,
-            track: true,
+            reply: BridgeReply::Separate,
             privilege: Privilege::User,
             request: m,
         };

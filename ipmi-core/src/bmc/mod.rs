@@ -24,7 +24,7 @@ mod users;
 
 pub use crate::cmd::chassis::boot_options::BootFlags;
 pub use crate::cmd::chassis::control::ControlOp;
-pub use bridge::{BridgeTarget, Message};
+pub use bridge::{BridgeReply, BridgeTarget, Message};
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
 pub use lan::LanConfig;
 pub use system_info::SystemInfo;
@@ -127,9 +127,8 @@ pub enum Action {
     Bridge {
         /// Where the message goes.
         target: BridgeTarget,
-        /// The console asked for tracking (the answer rides in the Send Message response);
-        /// otherwise it is queued for Get Message.
-        track: bool,
+        /// Where the answer goes: after, inside, or instead of (Get Message) the response.
+        reply: BridgeReply,
         /// The bridging session's privilege (the target checks its commands against it).
         privilege: Privilege,
         /// The whole IPMB request.
@@ -434,12 +433,12 @@ impl Bmc {
         }
         if let Action::Bridge {
             target,
-            track,
+            reply,
             privilege,
             ..
         } = *action
         {
-            return match self.complete_bridge(target, track, privilege, result, out) {
+            return match self.complete_bridge(target, reply, privilege, result, out) {
                 Ok(len) => Reply {
                     completion_code: CompletionCode::Normal,
                     len,

@@ -82,8 +82,11 @@ pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
     guards: [UserGuard; USERS],
     sources: Sources<SOURCES>,
     closed: Closed,
-    /// A second message for a session after its last completed request (double bridging).
+    /// A second message for a session after its last completed request (a bridged answer).
     follow_up: Option<(u32, ipmi_core::bmc::Message)>,
+    /// The last such message with its session and request fingerprint, sent again when the
+    /// console retransmits that request.
+    sent_follow_up: Option<(u32, u32, ipmi_core::bmc::Message)>,
 }
 
 /// The answers to the last Close Sessions. When that answer is lost the console retries the
@@ -168,6 +171,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             sources: Sources::default(),
             closed: Closed::default(),
             follow_up: None,
+            sent_follow_up: None,
         }
     }
 
@@ -227,6 +231,8 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         out: &mut [u8],
     ) -> Output {
         self.poll(now);
+        // A follow-up belongs to the datagram just answered, never to a later one.
+        self.follow_up = None;
         let Ok(parsed) = crate::wire::Datagram::parse(datagram) else {
             return Output::Drop;
         };
@@ -276,12 +282,17 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         });
         let id = slot.id;
         self.follow_up = follow_up.map(|m| (id, m));
+        if let Some(m) = follow_up {
+            self.sent_follow_up = Some((id, pending.fingerprint, m));
+        }
         self.seal_session(id, &msg[..len], rng, out)
     }
 
-    /// A second datagram to send right after the one [`Endpoint::complete`] returned, when the
-    /// request needs two: a doubly bridged Send Message (ipmitool `-B -T -b -t`), whose target
-    /// answer follows the bare Send Message response. `None` when there is none.
+    /// A second datagram to send right after the one [`Endpoint::complete`] (or
+    /// [`Endpoint::handle`], for a retransmitted request) returned, when the request needs two:
+    /// a tracked Send Message, whose target's answer follows the bare Send Message response
+    /// (ipmitool `-b -t`, `-B -T -b -t`; freeipmi `--target-channel-number`). `None` when there
+    /// is none.
     pub fn take_follow_up(&mut self, rng: &mut dyn Random, out: &mut [u8]) -> Option<usize> {
         let (id, message) = self.follow_up.take()?;
         self.seal_session(id, message.as_bytes(), rng, out)
@@ -364,6 +375,12 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         if let Some(c) = &active.cached {
             if c.fingerprint == fingerprint && c.response.len() <= MAX_MESSAGE {
                 msg_out[..c.response.len()].copy_from_slice(&c.response);
+                // A bridged answer that followed this response goes out again too.
+                if let Some((sid, fp, m)) = self.sent_follow_up {
+                    if sid == own_id && fp == fingerprint {
+                        self.follow_up = Some((sid, m));
+                    }
+                }
                 return Served::Reply(c.response.len());
             }
         }
