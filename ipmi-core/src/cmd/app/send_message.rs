@@ -5,11 +5,13 @@
 //! message. From a LAN session the message is a whole IPMB request as [`crate::wire`] frames it
 //! (rsSA · netFn/rsLUN · checksum 1 · rqSA · rqSeq/rqLUN · cmd · data · checksum 2).
 //!
-//! Response: the response data. With tracking (what ipmitool asks for, 0x40 | channel) this BMC
-//! puts the target's whole IPMB response here, so one LAN reply carries it; ipmitool 1.8.19
-//! (lan and lanplus) takes a Send Message response longer than its 8 header bytes as exactly
-//! that. Without tracking the response data is empty and the target's answer waits in the
-//! receive message queue for Get Message.
+//! Response: the response data. With tracking (what ipmitool and freeipmi ask for, 0x40 |
+//! channel) a BMC answering a LAN console sends this response bare and the target's IPMB
+//! response after it as a LAN message of its own; a controller on the IPMB that bridges again
+//! (double bridging) puts the target's whole IPMB response here, which is what ipmitool 1.8.19
+//! unwraps (a Send Message response longer than its 8 header bytes). Without tracking the
+//! response data is empty and the target's answer waits in the receive message queue for Get
+//! Message. See `bmc::bridge`.
 //!
 //! Completion codes of this command: 0x80 invalid session handle, 0x81 lost arbitration, 0x82
 //! bus error, 0x83 NAK on write (no controller answers at that address; what OpenIPMI's
