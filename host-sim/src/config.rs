@@ -384,7 +384,7 @@ impl BmcConfig {
         }
         let guid = parse_guid(&self.system_guid).map_err(|m| ferr("system_guid", m))?;
         let users = self.user_entries()?;
-        crate::topology::check("", self.machine.as_deref(), &self.nodes).map_err(|m| {
+        crate::topology::check(self.machine.as_deref(), &self.nodes).map_err(|m| {
             ferr(
                 if m.starts_with("machine") {
                     "machine"

@@ -152,11 +152,7 @@ impl NodeConfig {
 }
 
 /// Checks a BMC's `machine` and `nodes` (called by `BmcConfig::resolve`).
-pub fn check(
-    bmc_name_hint: &str,
-    machine: Option<&str>,
-    nodes: &[NodeConfig],
-) -> Result<(), String> {
+pub fn check(machine: Option<&str>, nodes: &[NodeConfig]) -> Result<(), String> {
     if let Some(m) = machine {
         crate::config::validate_name(m).map_err(|e| format!("machine: {e}"))?;
     }
@@ -204,7 +200,6 @@ pub fn check(
             bridge::MAX_TARGETS
         ));
     }
-    let _ = bmc_name_hint;
     Ok(())
 }
 
@@ -618,6 +613,16 @@ impl Feed {
             };
         };
         let mut feeds = self.shared.feeds.lock().await;
+        // A BMC that joined while another feed's provider ran is only in the snapshot.
+        for (b, on) in self
+            .shared
+            .snapshot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            feeds.entry(b.clone()).or_insert(*on);
+        }
         let others_on = feeds.iter().any(|(b, &on)| b != &self.bmc && on);
         let mine = feeds.get(&self.bmc).copied().unwrap_or(false);
         let (new_mine, machine_op) = match op {
@@ -711,19 +716,19 @@ mod tests {
         let s = NodeConfig::series(20).unwrap();
         assert_eq!(s.len(), 20);
         assert_eq!(s[19].address, "0x98");
-        assert!(check("cm", None, &s).is_ok());
+        assert!(check(None, &s).is_ok());
         assert!(NodeConfig::series(49).is_err());
     }
 
     #[test]
     fn checks() {
         let a = NodeConfig::parse_arg("0x72").unwrap();
-        assert!(check("cm", None, &[a.clone(), a.clone()]).is_err());
+        assert!(check(None, &[a.clone(), a.clone()]).is_err());
         let t = NodeConfig::parse_arg("0x72,transit=0x82").unwrap();
-        assert!(check("cm", None, &[a.clone(), t.clone()]).is_ok());
+        assert!(check(None, &[a.clone(), t.clone()]).is_ok());
         let clash = NodeConfig::parse_arg("0x82,channel=0").unwrap();
-        assert!(check("cm", None, &[clash, t]).is_err());
-        assert!(check("cm", Some("bad name!"), &[]).is_err());
-        assert!(check("cm", Some("host1"), &[]).is_ok());
+        assert!(check(None, &[clash, t]).is_err());
+        assert!(check(Some("bad name!"), &[]).is_err());
+        assert!(check(Some("host1"), &[]).is_ok());
     }
 }
