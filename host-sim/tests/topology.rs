@@ -283,6 +283,10 @@ fn double_bridging_and_maas_moonshot_command_lines() {
     assert!(read(&prov.join("boot-c1n1")).is_empty());
     // mc info through two bridges (the longest answer: Get Device ID).
     assert!(bridged_ok(port, &c1, &["mc", "info"]).contains("IPMI Version"));
+    // IPMI 1.5 (ipmitool -I lan) double bridging.
+    let args: Vec<&str> = c1.iter().copied().chain(["power", "status"]).collect();
+    let o = ipmitool("lan", "127.0.0.1", port, "admin", "password", &args);
+    assert!(text(&o).contains("Chassis Power is on"), "{}", text(&o));
     // No node 0x74 behind cartridge 0x82; no cartridge 0x86.
     let (ok, out) = bridged(
         port,
@@ -412,8 +416,12 @@ fn twenty_nodes_behind_one_chassis_manager_survive_a_restart() {
     check(port);
 }
 
-/// fence_ipmilan against one device.
+/// fence_ipmilan against one device (RMCP+, as Pacemaker and oVirt users set `lanplus=1`).
 fn fence(port: u16, action: &str) -> (i32, String) {
+    fence_with(port, action, &["--lanplus"])
+}
+
+fn fence_with(port: u16, action: &str, extra: &[&str]) -> (i32, String) {
     let agent = if Path::new("/usr/sbin/fence_ipmilan").is_file() {
         "/usr/sbin/fence_ipmilan"
     } else {
@@ -429,10 +437,10 @@ fn fence(port: u16, action: &str) -> (i32, String) {
         "admin",
         "--password",
         "password",
-        "--lanplus",
         "--action",
         action,
-    ]);
+    ])
+    .args(extra);
     let o = run_timeout(c, Duration::from_secs(120));
     (o.status.code().unwrap_or(-1), text(&o))
 }
@@ -502,6 +510,11 @@ fn two_power_feeds_fenced_with_fence_ipmilan() {
     assert!(rc == 2 && out.contains("Status: OFF"), "rc {rc}: {out}");
     let (rc, out) = fence(pb, "status");
     assert!(rc == 0 && out.contains("Status: ON"), "{out}");
+    // fence_ipmilan's default, IPMI 1.5, says the same.
+    let (rc, out) = fence_with(pa, "status", &[]);
+    assert!(rc == 2 && out.contains("Status: OFF"), "rc {rc}: {out}");
+    let (rc, out) = fence_with(pb, "status", &[]);
+    assert!(rc == 0 && out.contains("Status: ON"), "rc {rc}: {out}");
     eventually(
         "show: machine on, feed a off",
         Duration::from_secs(10),
