@@ -276,7 +276,14 @@ impl Bmc {
         let mut guard = self.core.lock().unwrap_or_else(|p| p.into_inner());
         let core = &mut *guard;
         let done = crate::store::apply_user_edit(&mut core.ep, edit)?;
-        self.persist(core);
+        // Saved before the answer: a `show` right after `host-sim user` reads it (the async
+        // save lost that race under load).
+        core.state.power_on = self.platform.power_on();
+        self.platform.capture(&mut core.state.nodes);
+        crate::store::capture(&core.ep, &core.baseline, &mut core.state);
+        if let Some(saver) = &self.saver {
+            saver.save_now(&core.state)?;
+        }
         tracing::info!(bmc = %self.name, "{done}");
         Ok(done)
     }
