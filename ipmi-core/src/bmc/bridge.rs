@@ -297,8 +297,9 @@ pub struct NodePending {
 
 /// Serves an IPMB `request` (what [`Action::Bridge`] carries) with the target controller
 /// `node`. `now` is the shell's clock, `channel` the IPMB channel it came over, `privilege`
-/// the bridging session's. A request the target cannot parse gets no answer from a real bus
-/// either: it is answered 0xCC here rather than left hanging.
+/// the bridging session's. A request that is no IPMB request (the dispatcher checked it before
+/// deferring, so only a confused shell sends one) gets an empty message, which the console's
+/// BMC answers with 0xCE rather than leaving it hanging.
 pub fn serve(
     node: &mut Bmc,
     now: Instant,
