@@ -18,6 +18,8 @@ deps() {
   command -v ipmitool >/dev/null || need+=(ipmitool)
   command -v ipmipower >/dev/null || need+=(freeipmi-tools)
   command -v ipmiutil >/dev/null || need+=(ipmiutil)
+  # fence_ipmilan (Pacemaker / oVirt fencing agent); Debian 12 ships it in fence-agents.
+  { command -v fence_ipmilan || [ -x /usr/sbin/fence_ipmilan ]; } >/dev/null || need+=(fence-agents)
   command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
   command -v ipmi_sim >/dev/null || need+=(openipmi)
   command -v cc >/dev/null || need+=(build-essential)

@@ -6,7 +6,6 @@
 //! other sessions, nor any other BMC. The in-memory provider answers inline.
 
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -107,7 +106,8 @@ pub struct Bmc {
     name: String,
     sock: std::net::UdpSocket,
     core: std::sync::Mutex<Core>,
-    machine: Arc<Machine>,
+    /// Its machine, power feed and nodes (topology.rs): where deferred actions go.
+    platform: Arc<crate::topology::Platform>,
     saver: Option<crate::store::Saver>,
     clock: Clock,
     rt: tokio::runtime::Handle,
@@ -143,23 +143,27 @@ impl Served for Bmc {
             Output::Drop => tracing::debug!(bmc = %self.name, %peer, len = data.len(), "dropped"),
             Output::Reply(m) => {
                 self.send(&core.out[..m], peer);
+                // A retransmitted bridged request: its answer goes out again after the response.
+                if let Some(n) = core.ep.take_follow_up(&mut core.rng, &mut core.out) {
+                    self.send(&core.out[..n], peer);
+                }
                 if core.ep.take_changed() {
                     self.persist(core);
                 }
             }
             Output::Pending(ticket, action) => {
                 self.log_action(peer, action);
-                if let Some(result) = self.machine.perform_now(action) {
+                if let Some(result) = self.platform.perform_now(action) {
                     // The in-memory provider answers at once: no task, no wake-up.
                     self.finish(core, (ticket, action, result), Some(peer));
                     return;
                 }
                 core.pending.push((ticket, peer));
-                let (machine, me) = (self.machine.clone(), self.me.clone());
+                let (platform, me) = (self.platform.clone(), self.me.clone());
                 let span = tracing::info_span!("bmc", name = %self.name);
                 self.rt.spawn(
                     async move {
-                        let result = machine.perform(action).await;
+                        let result = platform.perform(action).await;
                         if let Some(bmc) = me.upgrade() {
                             bmc.completed(ticket, action, result);
                         }
@@ -232,12 +236,22 @@ impl Bmc {
         }
         if let (Some(m), Some(peer)) = (reply, peer) {
             self.send(&core.out[..m], peer);
+            // Bridging: the target's answer goes out as a second message.
+            if let Some(n) = core.ep.take_follow_up(&mut core.rng, &mut core.out) {
+                self.send(&core.out[..n], peer);
+            }
         }
         let changed = core.ep.take_changed();
+        // A bridged request saves only when its node changed (a status poll writes nothing).
+        let nodes_changed = self.platform.take_changed();
         if changed
+            || nodes_changed
             || !matches!(
                 action,
-                Action::PowerStatus | Action::Identify { .. } | Action::ReadSensor { .. }
+                Action::PowerStatus
+                    | Action::Identify { .. }
+                    | Action::ReadSensor { .. }
+                    | Action::Bridge { .. }
             )
         {
             self.persist(core);
@@ -246,7 +260,8 @@ impl Bmc {
 
     /// Captures what the endpoint changed into the state and saves it (see `store.rs`).
     fn persist(&self, core: &mut Core) {
-        core.state.power_on = self.machine.power_on.load(Ordering::Relaxed);
+        core.state.power_on = self.platform.power_on();
+        self.platform.capture(&mut core.state.nodes);
         crate::store::capture(&core.ep, &core.baseline, &mut core.state);
         if let Some(saver) = &self.saver {
             saver.save(&self.rt, core.state.clone());
@@ -259,7 +274,14 @@ impl Bmc {
         let mut guard = self.core.lock().unwrap_or_else(|p| p.into_inner());
         let core = &mut *guard;
         let done = crate::store::apply_user_edit(&mut core.ep, edit)?;
-        self.persist(core);
+        // Saved before the answer: a `show` right after `host-sim user` reads it (the async
+        // save lost that race under load).
+        core.state.power_on = self.platform.power_on();
+        self.platform.capture(&mut core.state.nodes);
+        crate::store::capture(&core.ep, &core.baseline, &mut core.state);
+        if let Some(saver) = &self.saver {
+            saver.save_now(&core.state)?;
+        }
         tracing::info!(bmc = %self.name, "{done}");
         Ok(done)
     }
@@ -358,6 +380,21 @@ async fn run_inner(
     ));
     let defs: Vec<_> = machine.sensors.iter().map(|s| s.def.clone()).collect();
     ep.bmc_mut().set_sensors(&defs);
+    let platform = match build_platform(&spec, machine.clone(), clock) {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            tracing::error!("bad configuration: {e}");
+            return;
+        }
+    };
+    if ep
+        .bmc_mut()
+        .set_bridge_targets(&platform.targets())
+        .is_err()
+    {
+        tracing::error!("bad configuration: too many nodes");
+        return;
+    }
     let mut state = spec.state.clone();
     state.running = true;
     let local = sock.local_addr().ok();
@@ -373,7 +410,7 @@ async fn run_inner(
             state,
             baseline,
         }),
-        machine,
+        platform,
         saver: home.map(|h| crate::store::Saver::new(h, &spec.name)),
         clock,
         rt: tokio::runtime::Handle::current(),
@@ -441,6 +478,29 @@ async fn run_inner(
     }
     drop(bmc);
     tracing::info!("BMC stopped");
+}
+
+/// The BMC's platform: its own machine, or one power feed of a shared machine; and its nodes.
+fn build_platform(
+    spec: &Spec,
+    machine: Arc<Machine>,
+    clock: Clock,
+) -> Result<crate::topology::Platform, String> {
+    let timeout = Duration::from_secs(spec.cfg.script_timeout_secs);
+    let mut platform = crate::topology::Platform::plain(machine, clock);
+    if let Some(m) = &spec.cfg.machine {
+        let feed = crate::topology::Feed::join(
+            m,
+            &spec.name,
+            &spec.provider,
+            &spec.cfg.provider,
+            timeout,
+            spec.state.power_on,
+        )?;
+        platform.machine = Some(feed.machine().clone());
+        platform.feed = Some(feed);
+    }
+    platform.with_nodes(&spec.name, &spec.cfg.nodes, timeout, &spec.state.nodes)
 }
 
 /// A ChaCha20 generator seeded from the OS and re-seeded every MiB: one `getrandom` call per

@@ -56,6 +56,13 @@ pub struct BmcConfig {
     /// More users, after the one of `username` (ids 3, 4, ... unless `id` is given).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserConfig>,
+    /// The machine whose power feed this BMC switches, when several BMCs share one machine
+    /// (redundant power supplies): it is on while any of their feeds is (see topology.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
+    /// Nodes behind this BMC (a chassis manager), reached with Send Message (ipmitool -b/-t).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<crate::topology::NodeConfig>,
 }
 
 /// Most user ids a host-sim BMC can have (the endpoint's table size).
@@ -332,6 +339,8 @@ impl BmcConfig {
             system_guid: String::new(),
             max_users: DEFAULT_MAX_USERS,
             users: Vec::new(),
+            machine: None,
+            nodes: Vec::new(),
         }
     }
 
@@ -380,6 +389,16 @@ impl BmcConfig {
             g => Some(parse_guid(g).map_err(|m| ferr("system_guid", m))?),
         };
         let users = self.user_entries()?;
+        crate::topology::check(self.machine.as_deref(), &self.nodes).map_err(|m| {
+            ferr(
+                if m.starts_with("machine") {
+                    "machine"
+                } else {
+                    "nodes"
+                },
+                m,
+            )
+        })?;
         Ok(Resolved {
             bind: SocketAddr::new(ip, self.port),
             kg,
@@ -709,6 +728,9 @@ pub struct State {
     /// fixes none: Get System GUID, Get Device GUID and RAKP2 answer it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_guid: Option<String>,
+    /// The nodes behind a chassis manager: power and boot flags, by node name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub nodes: std::collections::BTreeMap<String, crate::topology::NodeState>,
 }
 
 /// One user id of the saved user table.

@@ -138,6 +138,44 @@ pub struct BmcInfo {
     /// The users (no passwords).
     #[serde(default)]
     pub users: Vec<UserInfo>,
+    /// The shared machine this BMC switches one power feed of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<MachineInfo>,
+    /// Nodes behind this BMC (chassis manager).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<crate::topology::NodeInfo>,
+}
+
+/// A shared machine as `show` reports it (from the saved states of its BMCs).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MachineInfo {
+    /// Its name.
+    pub name: String,
+    /// On while any feed is on.
+    pub power_on: bool,
+    /// This BMC's own feed.
+    pub feed_on: bool,
+    /// Every feed, by BMC name.
+    pub feeds: std::collections::BTreeMap<String, bool>,
+}
+
+/// Fills in the machine and nodes of a BMC's `show`.
+pub fn topology_info(
+    home: &crate::config::Home,
+    info: &mut BmcInfo,
+    cfg: &BmcConfig,
+    state: &crate::config::State,
+) {
+    info.nodes = crate::topology::node_infos(&info.name, &cfg.nodes, state);
+    if let Some(m) = &cfg.machine {
+        let (power_on, feeds) = crate::topology::machine_status(home, m);
+        info.machine = Some(MachineInfo {
+            name: m.clone(),
+            power_on,
+            feed_on: state.power_on,
+            feeds,
+        });
+    }
 }
 
 impl BmcInfo {
@@ -156,6 +194,8 @@ impl BmcInfo {
             script_timeout_secs: cfg.script_timeout_secs,
             config_file: file.display().to_string(),
             users: Vec::new(),
+            machine: None,
+            nodes: Vec::new(),
         }
     }
 
@@ -174,6 +214,8 @@ impl BmcInfo {
             script_timeout_secs: 0,
             config_file: file.display().to_string(),
             users: Vec::new(),
+            machine: None,
+            nodes: Vec::new(),
         }
     }
 }

@@ -63,7 +63,9 @@ impl Daemon {
                     if running { "running" } else { "stopped" },
                     &file,
                 );
-                info.users = crate::control::user_list(&cfg, &self.home.load_state(name));
+                let state = self.home.load_state(name);
+                info.users = crate::control::user_list(&cfg, &state);
+                crate::control::topology_info(&self.home, &mut info, &cfg, &state);
                 info
             }
             Err(e) => BmcInfo::broken(name, &e.to_string(), &file),
@@ -85,6 +87,9 @@ impl Daemon {
         }
         let (cfg, resolved) = self.home.load(name).map_err(|e| e.to_string())?;
         let provider = Provider::load(&cfg.provider)?;
+        if let Some(m) = &cfg.machine {
+            crate::topology::check_provider(m, &cfg.provider)?;
+        }
         let sock = bind_udp(resolved.bind)?;
         let mut state = self.home.load_state(name);
         // A BMC whose configuration fixes no GUID gets a random one at its first start, kept.

@@ -34,6 +34,9 @@ fn failed(run: &ScriptRun) -> ActionResult {
 }
 
 const UNSUPPORTED: ActionResult = ActionResult::Failed(CompletionCode::InvalidCommand);
+/// Send Message to an address with no node: nobody acknowledges it (0x83).
+pub const NOBODY_THERE: ActionResult =
+    ActionResult::Failed(ipmi_core::cmd::app::send_message::NAK_ON_WRITE);
 
 impl Machine {
     /// A machine with the given provider.
@@ -81,6 +84,8 @@ impl Machine {
             }
             Action::Identify { .. } | Action::SetBootFlags(_) => ActionResult::Done,
             Action::ReadSensor { number } => self.modelled_reading(number),
+            // Bridged requests go to the chassis's nodes (topology.rs), never to a machine.
+            Action::Bridge { .. } => NOBODY_THERE,
         }
     }
 
@@ -184,6 +189,7 @@ impl Machine {
                 self.control(p, op, boot).await
             }
             Action::ReadSensor { number } => self.modelled_reading(number),
+            Action::Bridge { .. } => NOBODY_THERE,
         }
     }
 

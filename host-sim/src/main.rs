@@ -13,6 +13,7 @@ mod provider;
 mod reactor;
 mod sensors;
 mod store;
+mod topology;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -116,6 +117,20 @@ struct AddArgs {
     /// User ids the BMC serves (2 to 16; id 1 is the null user).
     #[arg(long, default_value_t = config::DEFAULT_MAX_USERS, value_name = "N")]
     max_users: u8,
+    /// This BMC switches one power feed of machine NAME, which other BMCs may share (redundant
+    /// power supplies: the machine is on while any feed is on).
+    #[arg(long, value_name = "NAME")]
+    machine: Option<String>,
+    /// A node behind this BMC (repeatable), reached with ipmitool -b CHANNEL -t ADDRESS
+    /// [-B TRANSIT_CHANNEL -T TRANSIT].
+    #[arg(
+        long = "node",
+        value_name = "ADDR[,channel=N][,transit=ADDR][,transit_channel=N][,provider=FILE][,name=NAME]"
+    )]
+    nodes: Vec<String>,
+    /// N in-memory nodes on channel 7 at 0x72, 0x74, ... (added before the --node ones).
+    #[arg(long = "nodes", value_name = "N")]
+    node_count: Option<u8>,
 }
 
 #[derive(Args, Debug)]
@@ -188,6 +203,21 @@ fn build_config(a: &AddArgs) -> Result<BmcConfig, String> {
     for u in &a.users {
         cfg.users.push(config::UserConfig::parse_arg(u)?);
     }
+    cfg.machine = a.machine.clone();
+    if let Some(n) = a.node_count {
+        cfg.nodes = topology::NodeConfig::series(n)?;
+    }
+    for n in &a.nodes {
+        let mut node = topology::NodeConfig::parse_arg(n)?;
+        if node.provider != "memory" {
+            let p = PathBuf::from(&node.provider);
+            let abs = std::fs::canonicalize(&p)
+                .map_err(|e| format!("provider file {}: {e}", p.display()))?;
+            provider::ScriptProvider::load(&abs)?;
+            node.provider = abs.display().to_string();
+        }
+        cfg.nodes.push(node);
+    }
     cfg.resolve().map_err(|e| e.message)?;
     Ok(cfg)
 }
@@ -206,7 +236,16 @@ fn print_table(rows: &[BmcInfo]) {
                 } else {
                     b.port.to_string()
                 },
-                b.provider.clone(),
+                {
+                    let mut p = b.provider.clone();
+                    if let Some(m) = &b.machine {
+                        p.push_str(&format!(" (feed of machine {})", m.name));
+                    }
+                    if !b.nodes.is_empty() {
+                        p.push_str(&format!(" (chassis: {} nodes)", b.nodes.len()));
+                    }
+                    p
+                },
             ]
         })
         .collect();
@@ -262,6 +301,37 @@ fn print_show(b: &BmcInfo) {
     for (k, v) in rows {
         println!("{k:<16} {v}");
     }
+    if let Some(m) = &b.machine {
+        let feeds: Vec<String> = m
+            .feeds
+            .iter()
+            .map(|(n, on)| format!("{n} {}", if *on { "on" } else { "off" }))
+            .collect();
+        println!(
+            "{:<16} {} {} (this feed {}; feeds: {})",
+            "machine",
+            m.name,
+            if m.power_on { "on" } else { "off" },
+            if m.feed_on { "on" } else { "off" },
+            feeds.join(", ")
+        );
+    }
+    for n in &b.nodes {
+        let path = match &n.transit {
+            Some(t) => format!(
+                "-B {} -T {t} -b {} -t {}",
+                n.transit_channel, n.channel, n.address
+            ),
+            None => format!("-b {} -t {}", n.channel, n.address),
+        };
+        println!(
+            "{:<16} {} {path} {} {}",
+            "node",
+            n.name,
+            n.provider,
+            if n.power_on { "on" } else { "off" }
+        );
+    }
     for u in &b.users {
         println!(
             "{:<16} {} {} {}{}",
@@ -285,7 +355,9 @@ fn offline(home: &Home, req: &Request) -> Result<Response, String> {
         match home.load(name) {
             Ok((cfg, _)) => {
                 let mut info = BmcInfo::new(name, &cfg, "stopped", &file);
-                info.users = control::user_list(&cfg, &home.load_state(name));
+                let state = home.load_state(name);
+                info.users = control::user_list(&cfg, &state);
+                control::topology_info(home, &mut info, &cfg, &state);
                 info
             }
             Err(e) => BmcInfo::broken(name, &e.to_string(), &file),

@@ -174,6 +174,12 @@ open_enum! {
         GetAcpiPowerState = 0x07,
         /// 0x08 Get Device GUID.
         GetDeviceGuid = 0x08,
+        /// 0x31 Get Message Flags.
+        GetMessageFlags = 0x31,
+        /// 0x33 Get Message.
+        GetMessage = 0x33,
+        /// 0x34 Send Message.
+        SendMessage = 0x34,
         /// 0x37 Get System GUID.
         GetSystemGuid = 0x37,
         /// 0x38 Get Channel Authentication Capabilities.
@@ -204,6 +210,8 @@ open_enum! {
         GetUserName = 0x46,
         /// 0x47 Set User Password.
         SetUserPassword = 0x47,
+        /// 0x52 Master Write-Read.
+        MasterWriteRead = 0x52,
         /// 0x54 Get Channel Cipher Suites.
         GetChannelCipherSuites = 0x54,
         /// 0x58 Set System Info Parameters.

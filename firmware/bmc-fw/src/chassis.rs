@@ -33,5 +33,8 @@ pub async fn perform<C: Chassis>(chassis: &mut C, action: Action) -> ActionResul
         Action::SetBootFlags(flags) => chassis.set_boot_flags(flags).await,
         // No board serves sensors yet: the repository is empty, so this is never asked.
         Action::ReadSensor { .. } => ActionResult::Reading { raw: None },
+        // No board has controllers behind it (no bridge targets are set), so this is never
+        // asked; if it were, nobody acknowledges the address.
+        Action::Bridge { .. } => ActionResult::Failed(ipmi_core::cmd::app::send_message::NAK_ON_WRITE),
     }
 }

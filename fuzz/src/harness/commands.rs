@@ -75,6 +75,10 @@ command_files! {
     cmd_app_user_access: a::GetUserAccess, a::SetUserAccess;
     cmd_app_user_name: a::GetUserName, a::SetUserName;
     cmd_app_user_password: a::SetUserPassword;
+    cmd_app_send_message: a::SendMessage;
+    cmd_app_get_message: a::GetMessage;
+    cmd_app_get_message_flags: a::GetMessageFlags;
+    cmd_app_master_write_read: a::MasterWriteRead;
     cmd_chassis_boot_options: c::boot_options::GetSystemBootOptions, c::boot_options::SetSystemBootOptions;
     cmd_chassis_capabilities: c::capabilities::GetChassisCapabilities;
     cmd_chassis_control: c::control::ChassisControl;

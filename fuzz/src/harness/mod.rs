@@ -67,6 +67,16 @@ pub const TARGETS: &[Target] = &[
     ("cmd_app_user_access", commands::cmd_app_user_access),
     ("cmd_app_user_name", commands::cmd_app_user_name),
     ("cmd_app_user_password", commands::cmd_app_user_password),
+    ("cmd_app_send_message", commands::cmd_app_send_message),
+    ("cmd_app_get_message", commands::cmd_app_get_message),
+    (
+        "cmd_app_get_message_flags",
+        commands::cmd_app_get_message_flags,
+    ),
+    (
+        "cmd_app_master_write_read",
+        commands::cmd_app_master_write_read,
+    ),
     (
         "cmd_chassis_boot_options",
         commands::cmd_chassis_boot_options,

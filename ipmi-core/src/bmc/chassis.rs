@@ -179,7 +179,7 @@ impl ChassisState {
                 Ok(0)
             }
             Action::SetBootFlags(_) => Ok(0),
-            Action::ReadSensor { .. } => Err(CompletionCode::Unspecified),
+            Action::ReadSensor { .. } | Action::Bridge { .. } => Err(CompletionCode::Unspecified),
         }
     }
 }

@@ -12,6 +12,7 @@
 use crate::{CompletionCode, Instant, NetFn, Privilege};
 
 mod app;
+pub mod bridge;
 mod chassis;
 mod identity;
 mod lan;
@@ -23,6 +24,7 @@ mod users;
 
 pub use crate::cmd::chassis::boot_options::BootFlags;
 pub use crate::cmd::chassis::control::ControlOp;
+pub use bridge::{BridgeReply, BridgeTarget, Message};
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
 pub use lan::LanConfig;
 pub use system_info::SystemInfo;
@@ -120,6 +122,18 @@ pub enum Action {
         /// The sensor number from the table given to [`Bmc::set_sensors`].
         number: u8,
     },
+    /// Send Message to a controller behind this BMC: hand `request` to it with
+    /// [`bridge::serve`] and answer [`ActionResult::Bridged`] with its IPMB response.
+    Bridge {
+        /// Where the message goes.
+        target: BridgeTarget,
+        /// Where the answer goes: after, inside, or instead of (Get Message) the response.
+        reply: BridgeReply,
+        /// The bridging session's privilege (the target checks its commands against it).
+        privilege: Privilege,
+        /// The whole IPMB request.
+        request: Message,
+    },
 }
 
 /// What the platform reports back for an [`Action`].
@@ -140,6 +154,8 @@ pub enum ActionResult {
     },
     /// The platform failed; answer with this completion code (C0 busy, C3 time-out, D5, FF).
     Failed(CompletionCode),
+    /// The target's whole IPMB response (for [`Action::Bridge`]).
+    Bridged(Message),
 }
 
 /// The privilege a command needs, or `None` when this dispatcher does not serve it (answered
@@ -169,6 +185,8 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
             A::GetUserAccess | A::GetUserName => Some(Operator),
             A::SetChannelAccess | A::SetUserAccess | A::SetUserName => Some(Administrator),
             A::SetUserPassword => Some(Administrator),
+            A::SendMessage | A::GetMessage | A::GetMessageFlags => Some(User),
+            A::MasterWriteRead => Some(Operator),
             // Session commands belong to rmcp::server.
             A::GetChannelAuthCapabilities
             | A::GetSessionChallenge
@@ -240,6 +258,7 @@ pub struct Bmc {
     system_info: SystemInfo,
     changed: bool,
     sensors: sensors::SensorState,
+    bridge: bridge::BridgeState,
 }
 
 impl Bmc {
@@ -257,6 +276,7 @@ impl Bmc {
             system_info: SystemInfo::default(),
             changed: false,
             sensors: sensors::SensorState::default(),
+            bridge: bridge::BridgeState::default(),
         }
     }
 
@@ -346,7 +366,7 @@ impl Bmc {
     }
 
     /// Handles one request. `out` receives the response data after the completion code; it
-    /// needs at most 32 bytes. Every request gets an answer: unknown NetFns and commands get C1.
+    /// needs at most 32 bytes, [`bridge::MAX_BRIDGED`] for a bridging BMC. Every request gets an answer: unknown NetFns and commands get C1.
     pub fn handle(
         &mut self,
         ctx: &Context,
@@ -388,6 +408,7 @@ impl Bmc {
             NetFn::Transport => self.transport_command(req, out).map(Outcome::Reply),
             NetFn::Storage => self.storage_command(req, out),
             NetFn::SensorEvent => self.sensor_command(req, out),
+            NetFn::App if bridge::is_bridge_command(req.cmd) => self.bridge_command(ctx, req, out),
             _ => self.app_command(ctx, req, users, out).map(Outcome::Reply),
         }
     }
@@ -409,6 +430,21 @@ impl Bmc {
             } else {
                 cc
             });
+        }
+        if let Action::Bridge {
+            target,
+            reply,
+            privilege,
+            ..
+        } = *action
+        {
+            return match self.complete_bridge(target, reply, privilege, result, out) {
+                Ok(len) => Reply {
+                    completion_code: CompletionCode::Normal,
+                    len,
+                },
+                Err(cc) => Reply::code(cc),
+            };
         }
         if matches!(action, Action::Control { .. } | Action::SetBootFlags(_)) {
             self.changed = true;

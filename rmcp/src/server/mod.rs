@@ -77,6 +77,20 @@ pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
     /// Login rationing and lockout per (user, source).
     limiter: Limiter,
     closed: Closed,
+    /// A bridged answer that follows a Send Message response in a second datagram.
+    follow_up: FollowUp,
+}
+
+/// A second message for a session after its last completed request: a tracked Send Message's
+/// target answer, which ipmitool and freeipmi expect as a datagram of its own after the bare
+/// Send Message response.
+#[derive(Default)]
+struct FollowUp {
+    /// To be sealed by [`Endpoint::take_follow_up`] after the datagram just answered.
+    next: Option<(u32, ipmi_core::bmc::Message)>,
+    /// The last one sent, with its session id and request fingerprint: it goes out again when
+    /// the console retransmits that request.
+    sent: Option<(u32, u32, ipmi_core::bmc::Message)>,
 }
 
 /// The answers to the last Close Sessions. When that answer is lost the console retries the
@@ -159,6 +173,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             table: Table::new(),
             limiter: Limiter::default(),
             closed: Closed::default(),
+            follow_up: FollowUp::default(),
         }
     }
 
@@ -233,6 +248,8 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         out: &mut [u8],
     ) -> Output {
         self.expire(now);
+        // A follow-up belongs to the datagram just answered, never to a later one.
+        self.follow_up.next = None;
         let Ok(parsed) = Datagram::parse(datagram) else {
             return Output::Drop;
         };
@@ -270,6 +287,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         let reply = self
             .dispatcher
             .complete(now, &pending.action, result, &mut data);
+        let follow_up = self.dispatcher.take_follow_up();
         let mut msg = [0u8; MAX_MESSAGE];
         let len = response_message(
             &pending.header,
@@ -281,7 +299,23 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             fingerprint: pending.fingerprint,
             response: heapless::Vec::from_slice(&msg[..len]).ok()?,
         });
+        if let Some(m) = follow_up {
+            self.follow_up.next = Some((slot.id, m));
+            self.follow_up.sent = Some((slot.id, pending.fingerprint, m));
+        }
         seal_reply(slot, &self.config, &msg[..len], rng, out)
+    }
+
+    /// A second datagram to send right after the one [`Endpoint::complete`] (or
+    /// [`Endpoint::handle`], for a retransmitted request) returned, when the request needs two:
+    /// a tracked Send Message, whose target's answer follows the bare Send Message response
+    /// (ipmitool `-b -t`, `-B -T -b -t`; freeipmi `--target-channel-number`). `None` when there
+    /// is none.
+    pub fn take_follow_up(&mut self, rng: &mut dyn Random, out: &mut [u8]) -> Option<usize> {
+        let (id, message) = self.follow_up.next.take()?;
+        let index = self.table.index_of(id)?;
+        let slot = self.table.at_mut(index)?;
+        seal_reply(slot, &self.config, message.as_bytes(), rng, out)
     }
 
     /// One request of the active session in slot `index`, from a single lookup of that slot:
@@ -303,6 +337,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             table,
             limiter,
             closed,
+            follow_up,
             ..
         } = self;
         let Some((slot, mut others)) = table.split(index) else {
@@ -318,6 +353,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             config,
             dispatcher,
             limiter,
+            follow_up,
         };
         let served = serve(desk, index, slot, &mut others, now, request, &mut msg);
         match served {
@@ -353,6 +389,7 @@ struct Desk<'a, const USERS: usize> {
     config: &'a mut Config<USERS>,
     dispatcher: &'a mut Dispatcher,
     limiter: &'a mut Limiter,
+    follow_up: &'a mut FollowUp,
 }
 
 /// Seals a LAN response message for the active session in `slot`, in whichever framing it uses.
@@ -402,6 +439,12 @@ fn serve<const USERS: usize>(
     if let Some(c) = &active.cached {
         if c.fingerprint == fingerprint && c.response.len() <= MAX_MESSAGE {
             msg_out[..c.response.len()].copy_from_slice(&c.response);
+            // A bridged answer that followed this response goes out again too.
+            if let Some((sid, fp, m)) = desk.follow_up.sent {
+                if sid == own_id && fp == fingerprint {
+                    desk.follow_up.next = Some((sid, m));
+                }
+            }
             return SessionAnswer::Reply(c.response.len());
         }
     }

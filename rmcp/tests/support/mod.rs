@@ -118,6 +118,8 @@ fn act(machine: &Mutex<Machine>, action: Action) -> ActionResult {
         }
         Action::Identify { .. } | Action::SetBootFlags(_) => ActionResult::Done,
         Action::ReadSensor { .. } => ActionResult::Reading { raw: None },
+        // No bridge targets are configured here, so the dispatcher never defers this.
+        Action::Bridge { .. } => ActionResult::Failed(ipmi_core::CompletionCode::CommandSpecific83),
     }
 }
 

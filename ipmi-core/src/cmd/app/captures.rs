@@ -45,8 +45,16 @@ fn check_request(cmd: u8, data: &[u8]) {
         | AppCmd::GetSelfTestResults
         | AppCmd::GetDeviceGuid
         | AppCmd::GetSystemGuid
-        | AppCmd::GetAcpiPowerState => {
+        | AppCmd::GetAcpiPowerState
+        | AppCmd::GetMessageFlags
+        | AppCmd::GetMessage => {
             check_exact!(Empty, data);
+        }
+        AppCmd::SendMessage => {
+            check_exact!(SendMessageRequest<'_>, data);
+        }
+        AppCmd::MasterWriteRead => {
+            check_exact!(MasterWriteReadRequest<'_>, data);
         }
         AppCmd::SetAcpiPowerState => {
             check_exact!(SetAcpiPowerStateRequest, data);
@@ -152,6 +160,18 @@ fn check_response(cmd: u8, data: &[u8]) {
         }
         AppCmd::GetChannelCipherSuites => {
             check_exact!(GetChannelCipherSuitesResponse, data);
+        }
+        AppCmd::GetMessageFlags => {
+            check_exact!(GetMessageFlagsResponse, data);
+        }
+        AppCmd::GetMessage => {
+            check_exact!(GetMessageResponse<'_>, data);
+        }
+        AppCmd::SendMessage => {
+            check_exact!(SendMessageResponse<'_>, data);
+        }
+        AppCmd::MasterWriteRead => {
+            check_exact!(MasterWriteReadResponse<'_>, data);
         }
         AppCmd::CloseSession
         | AppCmd::SetChannelAccess

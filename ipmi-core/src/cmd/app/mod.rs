@@ -70,8 +70,12 @@ pub mod channel_cipher_suites;
 pub mod channel_info;
 pub mod close_session;
 pub mod device_id;
+pub mod get_message;
+pub mod get_message_flags;
 pub mod guid;
+pub mod master_write_read;
 pub mod self_test;
+pub mod send_message;
 pub mod session_challenge;
 pub mod session_info;
 pub mod set_session_privilege;
@@ -103,8 +107,12 @@ pub use channel_info::{
 };
 pub use close_session::{CloseSession, CloseSessionRequest};
 pub use device_id::{AdditionalDeviceSupport, GetDeviceId, GetDeviceIdResponse};
+pub use get_message::{GetMessage, GetMessageResponse};
+pub use get_message_flags::{GetMessageFlags, GetMessageFlagsResponse};
 pub use guid::{GetDeviceGuid, GetSystemGuid, GuidResponse};
+pub use master_write_read::{MasterWriteRead, MasterWriteReadRequest, MasterWriteReadResponse};
 pub use self_test::{GetSelfTestResults, GetSelfTestResultsResponse, SelfTestResult};
+pub use send_message::{SendMessage, SendMessageRequest, SendMessageResponse, Tracking};
 pub use session_challenge::{
     GetSessionChallenge, GetSessionChallengeRequest, GetSessionChallengeResponse,
 };
