@@ -355,6 +355,12 @@ async fn run_inner(
     ));
     let defs: Vec<_> = machine.sensors.iter().map(|s| s.def.clone()).collect();
     ep.bmc_mut().set_sensors(&defs);
+    // SEL time stamps: the host's wall clock.
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    ep.bmc_mut()
+        .set_sel_time(clock.now(), u32::try_from(unix).unwrap_or(u32::MAX));
     let mut state = spec.state.clone();
     state.running = true;
     let local = sock.local_addr().ok();

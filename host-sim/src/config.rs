@@ -700,6 +700,9 @@ pub struct State {
     /// ACPI system and device power states (Set ACPI Power State).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acpi_power_state: Option<[u8; 2]>,
+    /// The System Event Log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sel: Option<crate::store::SavedSel>,
 }
 
 /// One user id of the saved user table.

@@ -15,6 +15,7 @@ mod app;
 mod chassis;
 mod identity;
 mod lan;
+mod sel;
 mod sensors;
 mod system_info;
 #[cfg(test)]
@@ -25,6 +26,7 @@ pub use crate::cmd::chassis::boot_options::BootFlags;
 pub use crate::cmd::chassis::control::ControlOp;
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
 pub use lan::LanConfig;
+pub use sel::{SelMeta, POWER_UNIT_SENSOR, RESTART_SENSOR, SEL_CAPACITY};
 pub use system_info::SystemInfo;
 
 /// The System Info Parameters a shell saves (the string parameters 1..=4).
@@ -191,6 +193,9 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
         // appendix G).
         NetFn::Storage => match cmd {
             0x20 | 0x22 | 0x23 => Some(User),
+            // SEL: Get Info, Reserve, Get Entry, Get Time read; Add, Clear, Set Time change.
+            0x40 | 0x42 | 0x43 | 0x48 => Some(User),
+            0x44 | 0x47 | 0x49 => Some(Operator),
             _ => None,
         },
         NetFn::SensorEvent => match cmd {
@@ -240,6 +245,7 @@ pub struct Bmc {
     system_info: SystemInfo,
     changed: bool,
     sensors: sensors::SensorState,
+    sel: sel::Sel,
 }
 
 impl Bmc {
@@ -257,6 +263,7 @@ impl Bmc {
             system_info: SystemInfo::default(),
             changed: false,
             sensors: sensors::SensorState::default(),
+            sel: sel::Sel::default(),
         }
     }
 
@@ -386,7 +393,7 @@ impl Bmc {
         match req.netfn {
             NetFn::Chassis => self.chassis_command(ctx, req, out),
             NetFn::Transport => self.transport_command(req, out).map(Outcome::Reply),
-            NetFn::Storage => self.storage_command(req, out),
+            NetFn::Storage => self.storage_command(ctx.now, req, out),
             NetFn::SensorEvent => self.sensor_command(req, out),
             _ => self.app_command(ctx, req, users, out).map(Outcome::Reply),
         }
@@ -414,7 +421,7 @@ impl Bmc {
             self.changed = true;
         }
         if let Action::ReadSensor { number } = *action {
-            return match self.complete_reading(number, result, out) {
+            return match self.complete_reading(now, number, result, out) {
                 Ok(len) => Reply {
                     completion_code: CompletionCode::Normal,
                     len,
@@ -422,14 +429,18 @@ impl Bmc {
                 Err(cc) => Reply::code(cc),
             };
         }
+        let before = self.chassis.power_on();
         match self
             .chassis
             .complete(now, self.channel.number, action, result, out)
         {
-            Ok(len) => Reply {
-                completion_code: CompletionCode::Normal,
-                len,
-            },
+            Ok(len) => {
+                self.log_action(now, action, before);
+                Reply {
+                    completion_code: CompletionCode::Normal,
+                    len,
+                }
+            }
             Err(cc) => Reply::code(cc),
         }
     }
@@ -439,6 +450,26 @@ impl Bmc {
     /// that never polls still sees correct answers; polling makes state changes prompt.
     pub fn poll(&mut self, now: Instant) {
         self.chassis.poll(now);
+    }
+
+    /// Logs the SEL events of a finished power action or status read.
+    fn log_action(&mut self, now: Instant, action: &Action, before: Option<bool>) {
+        let after = self.chassis.power_on();
+        match *action {
+            // A change nobody here caused (the machine's own button, a provider's script).
+            Action::PowerStatus if before.is_some() => {
+                self.log_power(now, before, after, false, false)
+            }
+            Action::Control { op, .. } => match op {
+                ControlOp::PowerCycle => self.log_power(now, before, after, true, false),
+                ControlOp::HardReset => self.log_power(now, before, after, false, true),
+                // A soft shutdown is a request to the OS: the status read that sees the
+                // machine off logs it.
+                ControlOp::SoftShutdown | ControlOp::PulseDiagnosticInterrupt => {}
+                _ => self.log_power(now, before, after, false, false),
+            },
+            _ => {}
+        }
     }
 }
 

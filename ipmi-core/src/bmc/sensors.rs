@@ -2,6 +2,9 @@
 //! from it (an MC device locator, full records for analog sensors, compact records for
 //! discrete ones), and the Storage/Sensor handlers that serve it. Readings are the platform's:
 //! Get Sensor Reading defers [`Action::ReadSensor`] so a slow provider never blocks.
+use super::sel::{
+    event, POWER_UNIT_SENSOR, RESTART_SENSOR, SENSOR_SPECIFIC, TYPE_POWER_UNIT, TYPE_RESTART,
+};
 use super::{emit, parse, Action, ActionResult, Bmc, Outcome, Reply, Request};
 use crate::cmd::sensor::sensor_reading::{SensorReading, SCANNING_ENABLED, UNAVAILABLE};
 use crate::cmd::sensor::sensor_thresholds::SensorThresholds;
@@ -10,7 +13,7 @@ use crate::cmd::storage::get_sdr::{GetSdrRequest, GetSdrResponse, ENTIRE_RECORD,
 use crate::cmd::storage::reserve_sdr_repository::Reservation;
 use crate::cmd::storage::sdr_repository_info::{SdrRepositoryInfo, OP_RESERVE};
 use crate::cmd::storage::SDR_VERSION;
-use crate::CompletionCode;
+use crate::{CompletionCode, Instant};
 
 /// Sensors one BMC can describe.
 pub const MAX_SENSORS: usize = 16;
@@ -197,16 +200,62 @@ fn pow10(e: i8) -> f32 {
     }
 }
 
+/// The BMC's own event sensors (after the platform's in the SDR): number, sensor type,
+/// entity, assertion mask, name.
+const BMC_SENSORS: [(u8, u8, u8, u16, &str); 2] = [
+    // Power off/down (0), power cycle (1).
+    (
+        POWER_UNIT_SENSOR,
+        TYPE_POWER_UNIT,
+        0x13,
+        0x0003,
+        "Pwr Unit Status",
+    ),
+    // Initiated by power up (0), by hard reset (1).
+    (RESTART_SENSOR, TYPE_RESTART, 0x07, 0x0003, "Sys Restart"),
+];
+
+/// A compact record (02h) of a sensor-specific discrete sensor.
+fn discrete_record(
+    record_id: u16,
+    (number, sensor_type, entity, mask, name): (u8, u8, u8, u16, &[u8]),
+    out: &mut [u8; 64],
+) -> usize {
+    let name = &name[..name.len().min(MAX_NAME)];
+    let len = 32 + name.len();
+    out[..len].fill(0);
+    out[0..2].copy_from_slice(&record_id.to_le_bytes());
+    out[2] = SDR_VERSION;
+    out[3] = 0x02;
+    out[4] = (len - 5) as u8;
+    out[5] = 0x20; // owned by the BMC
+    out[7] = number;
+    out[8] = entity;
+    out[9] = 0x01;
+    out[10] = 0x67; // scanning + events enabled, init scanning/events
+    out[11] = 0x40; // auto re-arm, no thresholds
+    out[12] = sensor_type;
+    out[13] = SENSOR_SPECIFIC;
+    out[14..16].copy_from_slice(&mask.to_le_bytes()); // assertion event mask
+    out[16..18].copy_from_slice(&mask.to_le_bytes()); // deassertion event mask
+    out[18..20].copy_from_slice(&mask.to_le_bytes()); // reading mask
+    out[31] = 0xC0 | name.len() as u8; // 8-bit ASCII id string
+    out[32..len].copy_from_slice(name);
+    len
+}
+
 /// The sensors and the SDR reservation.
 #[derive(Debug, Clone, Default)]
 pub(super) struct SensorState {
     pub(super) defs: heapless::Vec<SensorDef, MAX_SENSORS>,
     reservation: u16,
+    /// Per sensor (as `defs`): the state bits of its last reading, for events on change.
+    last_state: [u8; MAX_SENSORS],
 }
 
 impl SensorState {
     fn record_count(&self) -> u16 {
-        1 + self.defs.len() as u16
+        1 + (self.defs.len() + BMC_SENSORS.len()) as u16
     }
 
     /// Writes record `id` (0 = first) into `out`; returns (length, next id).
@@ -231,17 +280,30 @@ impl SensorState {
             out[16..len].copy_from_slice(name);
             return Some((len, next));
         }
-        let def = self.defs.get(usize::from(id.checked_sub(2)?))?;
-        Some((def.record(id, out), next))
+        let i = usize::from(id.checked_sub(2)?);
+        if let Some(def) = self.defs.get(i) {
+            return Some((def.record(id, out), next));
+        }
+        let (n, t, e, m, name) = *BMC_SENSORS.get(i - self.defs.len())?;
+        Some((
+            discrete_record(id, (n, t, e, m, name.as_bytes()), out),
+            next,
+        ))
     }
 }
 
 impl Bmc {
     /// Replaces the sensor table (at most [`MAX_SENSORS`]; the rest are ignored). The
     /// repository changes, so outstanding SDR reservations are cancelled.
+    /// Sensor numbers F0h and F1h are the BMC's own (power unit, restart): defs using them
+    /// are ignored.
     pub fn set_sensors(&mut self, defs: &[SensorDef]) {
         self.sensors.defs.clear();
+        self.sensors.last_state = [0; MAX_SENSORS];
         for d in defs {
+            if BMC_SENSORS.iter().any(|b| b.0 == d.number) {
+                continue;
+            }
             if self.sensors.defs.push(d.clone()).is_err() {
                 break;
             }
@@ -256,9 +318,13 @@ impl Bmc {
 
     pub(super) fn storage_command(
         &mut self,
+        now: Instant,
         req: &Request<'_>,
         out: &mut [u8],
     ) -> Result<Outcome, CompletionCode> {
+        if (0x40..=0x49).contains(&req.cmd) {
+            return self.sel_command(now, req, out);
+        }
         let s = &mut self.sensors;
         let len = match req.cmd {
             0x20 => {
@@ -327,6 +393,23 @@ impl Bmc {
         out: &mut [u8],
     ) -> Result<Outcome, CompletionCode> {
         let SensorNumber { number } = parse(req.data)?;
+        if req.cmd == 0x2D && BMC_SENSORS.iter().any(|b| b.0 == number) {
+            // The BMC's own sensors: the power unit says "off" while the machine is off.
+            let off = number == POWER_UNIT_SENSOR && self.chassis.power_on() == Some(false);
+            let len = emit(
+                &SensorReading {
+                    reading: 0,
+                    flags: SCANNING_ENABLED,
+                    state: u8::from(off),
+                    state_ext: Some(0x80),
+                },
+                out,
+            )?;
+            return Ok(Outcome::Reply(Reply {
+                completion_code: CompletionCode::Normal,
+                len,
+            }));
+        }
         let def = self
             .sensors
             .defs
@@ -358,16 +441,21 @@ impl Bmc {
     /// Builds the Get Sensor Reading response once the platform read sensor `number`.
     pub(super) fn complete_reading(
         &mut self,
+        now: Instant,
         number: u8,
         result: ActionResult,
         out: &mut [u8],
     ) -> Result<usize, CompletionCode> {
-        let def = self
+        let index = self
             .sensors
             .defs
             .iter()
-            .find(|d| d.number == number)
+            .position(|d| d.number == number)
             .ok_or(CompletionCode::NotPresent)?;
+        if let ActionResult::Reading { raw: Some(raw) } = result {
+            self.sensor_events(now, index, raw);
+        }
+        let def = &self.sensors.defs[index];
         let reading = match result {
             ActionResult::Reading { raw: Some(raw) } => SensorReading {
                 reading: raw,
@@ -388,5 +476,52 @@ impl Bmc {
             },
         };
         emit(&reading, out)
+    }
+}
+
+impl Bmc {
+    /// Logs the events of sensor `index` reading `raw`: a threshold crossed upwards (asserted)
+    /// or back (deasserted), a discrete state that came or went.
+    fn sensor_events(&mut self, now: Instant, index: usize, raw: u8) {
+        let Some(def) = self.sensors.defs.get(index) else {
+            return;
+        };
+        let (sensor_type, number) = (def.kind.sensor_type(), def.number);
+        let threshold = def.kind.is_threshold();
+        let state = if threshold {
+            def.threshold_status(raw)
+        } else {
+            raw & 0x01
+        };
+        let last = core::mem::replace(&mut self.sensors.last_state[index], state);
+        let changed = state ^ last;
+        if changed == 0 {
+            return;
+        }
+        let mut events: heapless::Vec<_, 2> = heapless::Vec::new();
+        if threshold {
+            // Status bit 3 upper non-critical (event offset 07h "going high"), bit 4 upper
+            // critical (09h). Event data: trigger reading and trigger threshold.
+            for (bit, offset, t) in [
+                (0x08, 0x07, def.upper_non_critical),
+                (0x10, 0x09, def.upper_critical),
+            ] {
+                if changed & bit != 0 {
+                    let data = [0x50 | offset, raw, t.unwrap_or(0)];
+                    let _ = events.push(event(sensor_type, number, 0x01, state & bit == 0, data));
+                }
+            }
+        } else {
+            let _ = events.push(event(
+                sensor_type,
+                number,
+                SENSOR_SPECIFIC,
+                state == 0,
+                [0x00, 0xFF, 0xFF],
+            ));
+        }
+        for e in events {
+            self.log_event(now, e);
+        }
     }
 }

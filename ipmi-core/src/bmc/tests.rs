@@ -107,6 +107,8 @@ struct Harness {
     actions: Vec<Action, 64>,
     /// When set, the platform fails the next action with this code.
     fail: Option<CompletionCode>,
+    /// When set, every sensor reads this raw value (else number * 10).
+    raw: Option<u8>,
 }
 
 /// A response: completion code and data.
@@ -121,6 +123,7 @@ impl Harness {
             power: false,
             actions: Vec::new(),
             fail: None,
+            raw: None,
         }
     }
 
@@ -156,7 +159,7 @@ impl Harness {
                         ActionResult::Done
                     }
                     (None, Action::ReadSensor { number }) => ActionResult::Reading {
-                        raw: Some(number * 10),
+                        raw: Some(self.raw.unwrap_or(number * 10)),
                     },
                     (None, _) => ActionResult::Done,
                 };
@@ -1347,7 +1350,8 @@ fn sdr_repository_reads_in_chunks_with_reservations() {
     let mut h = Harness::new();
     h.bmc.set_sensors(&two_sensors());
     let info = h.ok(NetFn::Storage, 0x20, &[]);
-    assert_eq!((info[0], info[1], info[2]), (0x51, 3, 0));
+    // The locator, two sensors, the BMC's power unit and restart sensors.
+    assert_eq!((info[0], info[1], info[2]), (0x51, 5, 0));
     let res = h.ok(NetFn::Storage, 0x22, &[]);
     // Header of the first record (the MC locator), next id 2.
     let hdr = h.ok(NetFn::Storage, 0x23, &[res[0], res[1], 0, 0, 0, 5]);
@@ -1373,9 +1377,18 @@ fn sdr_repository_reads_in_chunks_with_reservations() {
     let res2 = h.ok(NetFn::Storage, 0x22, &[]);
     let (cc, _) = h.admin(NetFn::Storage, 0x23, &[res[0], res[1], 2, 0, 5, 8]);
     assert_eq!(cc, Cc::InvalidReservation);
-    let last = h.ok(NetFn::Storage, 0x23, &[res2[0], res2[1], 3, 0, 0, 0xFF]);
+    let intr = h.ok(NetFn::Storage, 0x23, &[res2[0], res2[1], 3, 0, 0, 0xFF]);
+    assert_eq!((intr[0], intr[1], intr[2 + 3]), (4, 0, 0x02));
+    let pu = h.ok(NetFn::Storage, 0x23, &[res2[0], res2[1], 4, 0, 0, 0xFF]);
+    assert_eq!(
+        (pu[0], pu[2 + 3], pu[2 + 7], pu[2 + 12]),
+        (5, 0x02, 0xF0, 0x09)
+    );
+    assert_eq!(&pu[2 + 32..], b"Pwr Unit Status");
+    let last = h.ok(NetFn::Storage, 0x23, &[res2[0], res2[1], 5, 0, 0, 0xFF]);
     assert_eq!((last[0], last[1], last[2 + 3]), (0xFF, 0xFF, 0x02));
-    let (cc, _) = h.admin(NetFn::Storage, 0x23, &[0, 0, 4, 0, 0, 5]);
+    assert_eq!((last[2 + 7], last[2 + 12]), (0xF1, 0x1D));
+    let (cc, _) = h.admin(NetFn::Storage, 0x23, &[0, 0, 6, 0, 0, 5]);
     assert_eq!(cc, Cc::NotPresent);
 }
 
@@ -1395,4 +1408,194 @@ fn sensor_readings_come_from_the_platform() {
     assert_eq!(cc, Cc::InsufficientPrivilege);
     let (cc, _) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[]);
     assert_eq!(cc, Cc::RequestDataLengthInvalid);
+}
+
+// ---------------------------------------------------------------- SEL
+
+/// Walks the SEL with Get SEL Entry (as `ipmitool sel list` does); returns the records.
+fn sel_records(h: &mut Harness) -> Vec<[u8; 16], 80> {
+    let mut out = Vec::new();
+    let mut id = 0u16;
+    loop {
+        let [lo, hi] = id.to_le_bytes();
+        let (cc, d) = h.run(
+            Privilege::User,
+            NetFn::Storage,
+            0x43,
+            &[0, 0, lo, hi, 0, 0xFF],
+        );
+        if cc == Cc::NotPresent && out.is_empty() {
+            return out;
+        }
+        assert_eq!(cc, Cc::Normal);
+        out.push(<[u8; 16]>::try_from(&d[2..]).unwrap()).unwrap();
+        id = u16::from_le_bytes([d[0], d[1]]);
+        if id == 0xFFFF {
+            return out;
+        }
+    }
+}
+
+#[test]
+fn power_actions_are_logged_as_power_unit_and_restart_events() {
+    let mut h = Harness::new();
+    h.bmc.set_sel_time(h.now, 1_700_000_000);
+    let info = h.ok(NetFn::Storage, 0x40, &[]);
+    assert_eq!(&info[..5], &[0x51, 0, 0, 0x00, 0x04]); // empty, 64 * 16 bytes free
+    assert_eq!(&info[5..9], &[0xFF; 4]);
+    assert_eq!(info[13], 0x02);
+    assert_eq!(
+        h.run(
+            Privilege::User,
+            NetFn::Storage,
+            0x43,
+            &[0, 0, 0, 0, 0, 0xFF]
+        )
+        .0,
+        Cc::NotPresent
+    );
+
+    h.ok(NetFn::Chassis, 0x02, &[0x01]); // on
+    h.now = h.now.add_millis(5_000);
+    h.ok(NetFn::Chassis, 0x02, &[0x01]); // on while on: nothing new
+    h.ok(NetFn::Chassis, 0x02, &[0x02]); // cycle
+    h.ok(NetFn::Chassis, 0x02, &[0x03]); // hard reset
+    h.ok(NetFn::Chassis, 0x02, &[0x00]); // off
+    assert!(h.bmc.take_changed());
+    let r = sel_records(&mut h);
+    assert_eq!(r.len(), 4);
+    // Record 1: Power Unit F0h, power off/down deasserted (on), at SEL time.
+    assert_eq!(&r[0][..3], &[1, 0, 0x02]);
+    assert_eq!(
+        u32::from_le_bytes([r[0][3], r[0][4], r[0][5], r[0][6]]),
+        1_700_000_000
+    );
+    assert_eq!(
+        &r[0][7..],
+        &[0x20, 0, 0x04, 0x09, 0xF0, 0xEF, 0x00, 0xFF, 0xFF]
+    );
+    assert_eq!(&r[1][10..14], &[0x09, 0xF0, 0x6F, 0x01]); // power cycle asserted
+    assert_eq!(&r[2][10..14], &[0x1D, 0xF1, 0x6F, 0x01]); // initiated by hard reset
+    assert_eq!(&r[3][10..14], &[0x09, 0xF0, 0x6F, 0x00]); // power off asserted
+    assert_eq!(
+        u32::from_le_bytes([r[3][3], r[3][4], r[3][5], r[3][6]]),
+        1_700_000_005
+    );
+    // The power unit reads "off" now.
+    let (cc, d) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[0xF0]);
+    assert_eq!((cc, d[2]), (Cc::Normal, 0x01));
+    // A change seen by a status read (someone pressed the button) is logged too.
+    h.power = true;
+    h.ok(NetFn::Chassis, 0x01, &[]);
+    assert_eq!(sel_records(&mut h).len(), 5);
+    let last = h.ok(NetFn::Storage, 0x43, &[0, 0, 0xFF, 0xFF, 0, 0xFF]);
+    assert_eq!(&last[..4], &[0xFF, 0xFF, 5, 0]);
+    // Partial reads need the reservation.
+    let (cc, _) = h.admin(NetFn::Storage, 0x43, &[9, 9, 5, 0, 3, 4]);
+    assert_eq!(cc, Cc::InvalidReservation);
+    let res = h.ok(NetFn::Storage, 0x42, &[]);
+    let part = h.ok(NetFn::Storage, 0x43, &[res[0], res[1], 5, 0, 10, 4]);
+    assert_eq!(&part[2..], &[0x09, 0xF0, 0xEF, 0x00]);
+}
+
+#[test]
+fn clear_needs_operator_and_the_reservation() {
+    let mut h = Harness::new();
+    h.ok(NetFn::Chassis, 0x02, &[0x01]);
+    let res = h.run(Privilege::User, NetFn::Storage, 0x42, &[]).1;
+    let clr = [res[0], res[1], b'C', b'L', b'R', 0xAA];
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Storage, 0x47, &clr).0,
+        Cc::InsufficientPrivilege
+    );
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Storage, 0x44, &[0; 16]).0,
+        Cc::InsufficientPrivilege
+    );
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Storage, 0x49, &[0; 4]).0,
+        Cc::InsufficientPrivilege
+    );
+    let stale = [res[0].wrapping_add(1), res[1], b'C', b'L', b'R', 0xAA];
+    assert_eq!(
+        h.admin(NetFn::Storage, 0x47, &stale).0,
+        Cc::InvalidReservation
+    );
+    let bad = [res[0], res[1], b'C', b'L', b'X', 0xAA];
+    assert_eq!(h.admin(NetFn::Storage, 0x47, &bad).0, Cc::InvalidDataField);
+    let _ = h.bmc.take_changed();
+    h.now = h.now.add_millis(3_000);
+    let d = h.run(Privilege::Operator, NetFn::Storage, 0x47, &clr);
+    assert_eq!((d.0, &d.1[..]), (Cc::Normal, &[0x01][..]));
+    assert!(h.bmc.take_changed());
+    // Status polls with the same reservation work; the log is empty, the erase time set.
+    let st = [res[0], res[1], b'C', b'L', b'R', 0x00];
+    assert_eq!(h.ok(NetFn::Storage, 0x47, &st)[..], [0x01]);
+    let info = h.ok(NetFn::Storage, 0x40, &[]);
+    assert_eq!((info[1], info[2]), (0, 0));
+    assert_eq!(
+        u32::from_le_bytes([info[9], info[10], info[11], info[12]]),
+        4
+    );
+    assert!(sel_records(&mut h).is_empty());
+    // Set SEL Time moves the clock.
+    h.ok(NetFn::Storage, 0x49, &1_800_000_000u32.to_le_bytes());
+    h.now = h.now.add_millis(2_000);
+    let t = h.ok(NetFn::Storage, 0x48, &[]);
+    assert_eq!(u32::from_le_bytes([t[0], t[1], t[2], t[3]]), 1_800_000_002);
+}
+
+#[test]
+fn add_sel_entry_fills_the_log_then_overflows() {
+    let mut h = Harness::new();
+    let mut rec = [0u8; 16];
+    rec[2] = 0x02;
+    rec[3..7].copy_from_slice(&[1, 2, 3, 4]); // replaced by the BMC's time
+    rec[7] = 0x41; // software id
+    for i in 1..=crate::bmc::SEL_CAPACITY as u16 {
+        let id = h.ok(NetFn::Storage, 0x44, &rec);
+        assert_eq!(u16::from_le_bytes([id[0], id[1]]), i);
+    }
+    assert_eq!(h.admin(NetFn::Storage, 0x44, &rec).0, Cc::OutOfSpace);
+    let info = h.ok(NetFn::Storage, 0x40, &[]);
+    assert_eq!((info[1], info[3], info[4], info[13]), (64, 0, 0, 0x82));
+    let r = sel_records(&mut h);
+    assert_eq!(r.len(), 64);
+    assert_eq!(&r[63][3..8], &[1, 0, 0, 0, 0x41]);
+    // An OEM record without time stamp is stored as given.
+    let meta = h.bmc.sel_meta();
+    assert!(meta.overflow);
+    let kept: Vec<_, 64> = Vec::from_slice(h.bmc.sel_records()).unwrap();
+    let mut again = Harness::new();
+    again.bmc.restore_sel(meta, &kept);
+    assert_eq!(sel_records(&mut again), r);
+    assert_eq!(again.ok(NetFn::Storage, 0x40, &[])[13], 0x82);
+    assert_eq!(
+        again.admin(NetFn::Storage, 0x44, &[0; 15]).0,
+        Cc::RequestDataLengthInvalid
+    );
+}
+
+#[test]
+fn threshold_crossings_from_readings_are_logged() {
+    let mut h = Harness::new();
+    h.bmc.set_sensors(&two_sensors());
+    h.raw = Some(70);
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]);
+    assert!(sel_records(&mut h).is_empty());
+    h.raw = Some(96); // above both: two assertions
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]);
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]); // no change, no event
+    h.raw = Some(85); // back below critical: deassertion
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]);
+    let r = sel_records(&mut h);
+    assert_eq!(r.len(), 3);
+    assert_eq!(&r[0][10..16], &[0x01, 9, 0x01, 0x57, 96, 80]); // upper NC going high
+    assert_eq!(&r[1][10..16], &[0x01, 9, 0x01, 0x59, 96, 95]); // upper C going high
+    assert_eq!(&r[2][10..16], &[0x01, 9, 0x81, 0x59, 85, 95]); // deasserted
+                                                               // Intrusion (discrete): 0 -> 1 asserts offset 0.
+    h.raw = Some(1);
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[3]);
+    let r = sel_records(&mut h);
+    assert_eq!(&r[3][10..14], &[0x05, 3, 0x6F, 0x00]);
 }

@@ -1,7 +1,14 @@
-//! NetFn Storage (0x0A) commands: the SDR repository (and, later, SEL and FRU).
+//! NetFn Storage (0x0A) commands: the SDR repository, the SEL and FRU inventory.
+pub mod add_sel_entry;
+pub mod clear_sel;
 pub mod get_sdr;
+pub mod get_sel_entry;
 pub mod reserve_sdr_repository;
+pub mod reserve_sel;
 pub mod sdr_repository_info;
+pub mod sel_info;
+pub mod sel_record;
+pub mod sel_time;
 
 /// The SDR version every record and the repository report (IPMI v2.0 = 51h).
 pub const SDR_VERSION: u8 = 0x51;
