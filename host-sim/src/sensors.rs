@@ -5,6 +5,8 @@ use ipmi_core::bmc::{SensorDef, SensorKind};
 /// One sensor and the values it reads with power on and off.
 #[derive(Debug, Clone)]
 pub struct Sensor {
+    /// What `[SENSORS]` in a provider file calls it (`cpu_temp`).
+    pub key: String,
     /// The SDR description.
     pub def: SensorDef,
     /// Reading in units while the machine is on.
@@ -22,6 +24,7 @@ impl Sensor {
 
 #[allow(clippy::too_many_arguments)]
 fn sensor(
+    key: &str,
     number: u8,
     kind: SensorKind,
     name: &str,
@@ -48,7 +51,12 @@ fn sensor(
     }
     def.upper_non_critical = unc.map(|v| def.raw_for(v));
     def.upper_critical = uc.map(|v| def.raw_for(v));
-    Sensor { def, on, off }
+    Sensor {
+        key: key.to_string(),
+        def,
+        on,
+        off,
+    }
 }
 
 /// The default set.
@@ -56,6 +64,7 @@ pub fn default_set() -> Vec<Sensor> {
     use SensorKind::*;
     vec![
         sensor(
+            "inlet_temp",
             1,
             Temperature,
             "Inlet Temp",
@@ -65,6 +74,7 @@ pub fn default_set() -> Vec<Sensor> {
             22.0,
         ),
         sensor(
+            "cpu_temp",
             2,
             Temperature,
             "CPU Temp",
@@ -73,8 +83,18 @@ pub fn default_set() -> Vec<Sensor> {
             45.0,
             22.0,
         ),
-        sensor(3, Fan, "System Fan", (60, 0), (None, None), 4800.0, 0.0),
         sensor(
+            "sys_fan",
+            3,
+            Fan,
+            "System Fan",
+            (60, 0),
+            (None, None),
+            4800.0,
+            0.0,
+        ),
+        sensor(
+            "volt_12v",
             4,
             Voltage,
             "12V",
@@ -84,6 +104,7 @@ pub fn default_set() -> Vec<Sensor> {
             0.0,
         ),
         sensor(
+            "sys_power",
             5,
             Power,
             "System Power",
@@ -93,6 +114,7 @@ pub fn default_set() -> Vec<Sensor> {
             0.0,
         ),
         sensor(
+            "intrusion",
             6,
             Intrusion,
             "Chassis Intru",
