@@ -310,6 +310,7 @@ pub fn build_endpoint(
         concat!("host-sim ", env!("CARGO_PKG_VERSION")).as_bytes(),
     );
     info.set_string(2, name.as_bytes());
+    ep.bmc_mut().set_fru(&crate::fru::image(name));
     let baseline = crate::store::Baseline::of(&ep);
     crate::store::restore(&mut ep, state, name);
     Ok((ep, baseline))

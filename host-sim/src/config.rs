@@ -703,6 +703,9 @@ pub struct State {
     /// The System Event Log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sel: Option<crate::store::SavedSel>,
+    /// The FRU image in hex, once Write FRU Data changed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fru: Option<String>,
 }
 
 /// One user id of the saved user table.

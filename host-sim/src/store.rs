@@ -110,6 +110,8 @@ pub struct Baseline {
     pub lan: LanConfig,
     /// The System Info Parameters.
     pub system_info: SystemInfo,
+    /// The FRU image.
+    pub fru: Vec<u8>,
 }
 
 impl Baseline {
@@ -118,6 +120,7 @@ impl Baseline {
         Baseline {
             lan: ep.bmc().lan().clone(),
             system_info: ep.bmc().system_info().clone(),
+            fru: ep.bmc().fru().to_vec(),
         }
     }
 }
@@ -157,6 +160,8 @@ pub fn capture(ep: &Ep, baseline: &Baseline, state: &mut State) {
     let a = ep.bmc().acpi_power_state();
     state.acpi_power_state = Some([a.system, a.device]);
     state.sel = Some(SavedSel::of(ep));
+    let fru = ep.bmc().fru();
+    state.fru = (fru != baseline.fru.as_slice()).then(|| hex(fru));
 }
 
 /// The System Event Log as saved: its flags, time stamps, next record id and the records in
@@ -292,6 +297,11 @@ pub fn restore(ep: &mut Ep, state: &State, bmc: &str) {
     }
     if let Some(sel) = &state.sel {
         sel.restore(ep, bmc);
+    }
+    if let Some(text) = &state.fru {
+        if !unhex(text).is_some_and(|image| ep.bmc_mut().set_fru(&image)) {
+            tracing::warn!(bmc, "saved FRU image not restored");
+        }
     }
     // Restoring is not a change to save again.
     let _ = ep.take_changed();

@@ -13,6 +13,7 @@ use crate::{CompletionCode, Instant, NetFn, Privilege};
 
 mod app;
 mod chassis;
+mod fru;
 mod identity;
 mod lan;
 mod sel;
@@ -24,6 +25,7 @@ mod users;
 
 pub use crate::cmd::chassis::boot_options::BootFlags;
 pub use crate::cmd::chassis::control::ControlOp;
+pub use fru::{build_fru, FruInfo, FRU_CAPACITY};
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
 pub use lan::LanConfig;
 pub use sel::{SelMeta, POWER_UNIT_SENSOR, RESTART_SENSOR, SEL_CAPACITY};
@@ -193,6 +195,9 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
         // appendix G).
         NetFn::Storage => match cmd {
             0x20 | 0x22 | 0x23 => Some(User),
+            // FRU: Get Inventory Area Info and Read read; Write changes.
+            0x10 | 0x11 => Some(User),
+            0x12 => Some(Operator),
             // SEL: Get Info, Reserve, Get Entry, Get Time read; Add, Clear, Set Time change.
             0x40 | 0x42 | 0x43 | 0x48 => Some(User),
             0x44 | 0x47 | 0x49 => Some(Operator),
@@ -246,6 +251,7 @@ pub struct Bmc {
     changed: bool,
     sensors: sensors::SensorState,
     sel: sel::Sel,
+    fru: fru::Fru,
 }
 
 impl Bmc {
@@ -264,6 +270,7 @@ impl Bmc {
             changed: false,
             sensors: sensors::SensorState::default(),
             sel: sel::Sel::default(),
+            fru: fru::Fru::default(),
         }
     }
 

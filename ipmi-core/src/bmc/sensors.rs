@@ -254,14 +254,33 @@ pub(super) struct SensorState {
 }
 
 impl SensorState {
-    fn record_count(&self) -> u16 {
-        1 + (self.defs.len() + BMC_SENSORS.len()) as u16
+    fn record_count(&self, fru: bool) -> u16 {
+        1 + (self.defs.len() + BMC_SENSORS.len()) as u16 + u16::from(fru)
     }
 
     /// Writes record `id` (0 = first) into `out`; returns (length, next id).
-    fn record(&self, id: u16, name: &[u8], out: &mut [u8; 64]) -> Option<(usize, u16)> {
+    fn record(&self, id: u16, name: &[u8], fru: bool, out: &mut [u8; 64]) -> Option<(usize, u16)> {
         let id = if id == 0 { LOCATOR_RECORD } else { id };
-        let last = self.record_count();
+        let last = self.record_count(fru);
+        if fru && id == last {
+            // FRU device locator (11h): logical FRU device 0 at the BMC.
+            let name = b"System FRU";
+            let len = 16 + name.len();
+            out[..len].fill(0);
+            out[0..2].copy_from_slice(&id.to_le_bytes());
+            out[2] = SDR_VERSION;
+            out[3] = 0x11;
+            out[4] = (len - 5) as u8;
+            out[5] = 0x20; // device access address
+            out[6] = 0x00; // FRU device id
+            out[7] = 0x80; // logical FRU device, LUN 0, private bus 0
+            out[10] = 0x10; // device type: IPMI FRU inventory
+            out[12] = 0x07; // entity: system board
+            out[13] = 0x01;
+            out[15] = 0xC0 | name.len() as u8;
+            out[16..len].copy_from_slice(name);
+            return Some((len, LAST_RECORD));
+        }
         let next = if id >= last { LAST_RECORD } else { id + 1 };
         if id == LOCATOR_RECORD {
             // MC device locator (12h): the BMC itself, SDR repository and sensor device.
@@ -273,7 +292,8 @@ impl SensorState {
             out[3] = 0x12;
             out[4] = (len - 5) as u8;
             out[5] = 0x20;
-            out[8] = 0x03;
+            // Device capabilities: sensor device, SDR repository, SEL, FRU inventory.
+            out[8] = 0x07 | if fru { 0x08 } else { 0 };
             out[12] = 0x06; // system management module
             out[13] = 0x01;
             out[15] = 0xC0 | name.len() as u8;
@@ -325,6 +345,10 @@ impl Bmc {
         if (0x40..=0x49).contains(&req.cmd) {
             return self.sel_command(now, req, out);
         }
+        if (0x10..=0x12).contains(&req.cmd) {
+            return self.fru_command(req, out);
+        }
+        let fru = !self.fru.image.is_empty();
         let s = &mut self.sensors;
         let len = match req.cmd {
             0x20 => {
@@ -332,7 +356,7 @@ impl Bmc {
                 emit(
                     &SdrRepositoryInfo {
                         version: SDR_VERSION,
-                        record_count: s.record_count(),
+                        record_count: s.record_count(fru),
                         operation_support: OP_RESERVE,
                         ..SdrRepositoryInfo::default()
                     },
@@ -356,7 +380,7 @@ impl Bmc {
                 }
                 let mut rec = [0u8; 64];
                 let (len, next) = s
-                    .record(r.record_id, b"BMC", &mut rec)
+                    .record(r.record_id, b"BMC", fru, &mut rec)
                     .ok_or(CompletionCode::NotPresent)?;
                 let offset = usize::from(r.offset);
                 if offset > len {

@@ -225,7 +225,7 @@ fn unknown_netfns_and_commands_get_c1() {
         (0x2C, 0x00, &[0x03][..]),
         (0x2C, 0x01, &[0xDC][..]), // DCMI Get Capabilities
         (0x04, 0x2F, &[0x01][..]), // Get Sensor Type (not served)
-        (0x0A, 0x10, &[][..]),
+        (0x0A, 0x41, &[][..]),     // Get SEL Allocation Info (not served)
         (0x0C, 0x04, &[0x01, 0x00][..]),
         (0x2E, 0x01, &[0x00, 0x00, 0x00][..]),
         (0x00, 0x05, &[][..]),
@@ -980,7 +980,7 @@ fn device_id_guids_and_self_test() {
             0x00,
             0x01,
             IPMI_VERSION_2_0,
-            0x80,
+            0x87, // chassis, SEL, SDR repository, sensor device (no FRU set)
             0xD9,
             0x7E,
             0x00,
@@ -1598,4 +1598,76 @@ fn threshold_crossings_from_readings_are_logged() {
     h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[3]);
     let r = sel_records(&mut h);
     assert_eq!(&r[3][10..14], &[0x05, 3, 0x6F, 0x00]);
+}
+
+// ---------------------------------------------------------------- FRU
+
+#[test]
+fn fru_reads_in_chunks_writes_need_operator_and_the_sdr_points_at_it() {
+    let mut h = Harness::new();
+    // No image: not present, and Get Device ID does not claim a FRU device.
+    assert_eq!(h.admin(NetFn::Storage, 0x10, &[0]).0, Cc::NotPresent);
+    let info = crate::bmc::FruInfo {
+        chassis_type: 0x17,
+        board_serial: "B123",
+        product_name: "Virtual",
+        ..Default::default()
+    };
+    let mut img = [0u8; 256];
+    let n = crate::bmc::build_fru(&info, &mut img).unwrap();
+    assert!(h.bmc.set_fru(&img[..n]));
+    assert!(!h.bmc.set_fru(&[0u8; 257]));
+    assert_eq!(h.bmc.fru(), &img[..n]);
+    let (_, d) = h.run(Privilege::User, NetFn::App, 0x01, &[]);
+    assert_eq!(d[5], 0x8F);
+    let (cc, d) = h.run(Privilege::User, NetFn::Storage, 0x10, &[0]);
+    assert_eq!((cc, &d[..]), (Cc::Normal, &[n as u8, 0, 0][..]));
+    assert_eq!(h.admin(NetFn::Storage, 0x10, &[1]).0, Cc::NotPresent);
+    // Read it back 20 bytes at a time, as ipmitool does; the last chunk is short.
+    let mut back = Vec::<u8, 256>::new();
+    while back.len() < n {
+        let off = (back.len() as u16).to_le_bytes();
+        let (cc, d) = h.run(
+            Privilege::User,
+            NetFn::Storage,
+            0x11,
+            &[0, off[0], off[1], 20],
+        );
+        assert_eq!(cc, Cc::Normal);
+        assert_eq!(usize::from(d[0]), d.len() - 1);
+        back.extend_from_slice(&d[1..]).unwrap();
+    }
+    assert_eq!(&back[..], &img[..n]);
+    assert_eq!(
+        h.admin(NetFn::Storage, 0x11, &[0, n as u8, 0, 1]).0,
+        Cc::ParameterOutOfRange
+    );
+    assert_eq!(
+        h.admin(NetFn::Storage, 0x11, &[0, 0, 0, 33]).0,
+        Cc::CannotReturnBytes
+    );
+    // Writing needs Operator and changes the image.
+    let w = [0, 8, 0, 0xAA, 0xBB];
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Storage, 0x12, &w).0,
+        Cc::InsufficientPrivilege
+    );
+    let _ = h.bmc.take_changed();
+    let (cc, d) = h.run(Privilege::Operator, NetFn::Storage, 0x12, &w);
+    assert_eq!((cc, &d[..]), (Cc::Normal, &[2][..]));
+    assert!(h.bmc.take_changed());
+    assert_eq!(&h.bmc.fru()[8..10], &[0xAA, 0xBB]);
+    assert_eq!(
+        h.admin(NetFn::Storage, 0x12, &[0, n as u8, 0, 1]).0,
+        Cc::ParameterOutOfRange
+    );
+    // The SDR ends with a FRU device locator for device 0, and the MC locator says FRU.
+    let info = h.ok(NetFn::Storage, 0x20, &[]);
+    assert_eq!(info[1], 4);
+    let mc = h.ok(NetFn::Storage, 0x23, &[0, 0, 1, 0, 0, 0xFF]);
+    assert_eq!(mc[2 + 8], 0x0F);
+    let loc = h.ok(NetFn::Storage, 0x23, &[0, 0, 4, 0, 0, 0xFF]);
+    assert_eq!((loc[0], loc[1]), (0xFF, 0xFF));
+    assert_eq!(&loc[2 + 3..2 + 8], &[0x11, 21, 0x20, 0x00, 0x80]);
+    assert_eq!(loc[2 + 10], 0x10);
 }
