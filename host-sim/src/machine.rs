@@ -73,7 +73,7 @@ impl Machine {
         match (&self.provider, action) {
             (Provider::Memory, _) => Some(self.perform_memory(action)),
             // A modelled or cached reading needs no task.
-            (Provider::Script(p), Action::ReadSensor { number }) => {
+            (Provider::Script(p), Action::ReadSensor { number, .. }) => {
                 match self.sensor_script(p, number) {
                     None => Some(self.modelled_reading(number)),
                     Some(_) => self.cached_reading(p, number),
@@ -154,7 +154,7 @@ impl Machine {
                 ActionResult::Done
             }
             Action::Identify { .. } | Action::SetBootFlags(_) => ActionResult::Done,
-            Action::ReadSensor { number } => self.modelled_reading(number),
+            Action::ReadSensor { number, .. } => self.modelled_reading(number),
         }
     }
 
@@ -261,7 +261,7 @@ impl Machine {
                 let _g = self.lock.lock().await;
                 self.control(p, op, boot).await
             }
-            Action::ReadSensor { number } => self.read_sensor(p, number).await,
+            Action::ReadSensor { number, .. } => self.read_sensor(p, number).await,
         }
     }
 

@@ -13,6 +13,7 @@ use crate::{CompletionCode, Instant, NetFn, Privilege};
 
 mod app;
 mod chassis;
+mod dcmi;
 mod fru;
 mod identity;
 mod lan;
@@ -35,7 +36,7 @@ pub use system_info::SystemInfo;
 pub fn system_info_parameters() -> core::ops::RangeInclusive<u8> {
     system_info::STRING_PARAMETERS
 }
-pub use sensors::{SensorDef, SensorKind, MAX_NAME, MAX_SDR_READ, MAX_SENSORS};
+pub use sensors::{SensorDef, SensorKind, SensorReply, MAX_NAME, MAX_SDR_READ, MAX_SENSORS};
 pub use users::{PasswordTest, UserAccess, UserStore};
 
 /// What the dispatcher needs to know about a request.
@@ -119,10 +120,13 @@ pub enum Action {
     },
     /// Boot flags were set (parameter 5); providers that store them (shipmi's `[BOOT] set`) act now.
     SetBootFlags(BootFlags),
-    /// Get Sensor Reading: read sensor `number`; answer [`ActionResult::Reading`].
+    /// Get Sensor Reading (or DCMI Get Power Reading): read sensor `number`; answer
+    /// [`ActionResult::Reading`].
     ReadSensor {
         /// The sensor number from the table given to [`Bmc::set_sensors`].
         number: u8,
+        /// Which request asked; the platform reads the same way for both.
+        reply: SensorReply,
     },
 }
 
@@ -207,6 +211,11 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
             0x27 | 0x2D => Some(User),
             _ => None,
         },
+        // DCMI (group DCh; other groups are answered C1 by the dispatcher): reading is User.
+        NetFn::GroupExtension => match cmd {
+            0x01 | 0x02 => Some(User),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -252,6 +261,7 @@ pub struct Bmc {
     sensors: sensors::SensorState,
     sel: sel::Sel,
     fru: fru::Fru,
+    power_stats: dcmi::PowerStats,
 }
 
 impl Bmc {
@@ -271,6 +281,7 @@ impl Bmc {
             sensors: sensors::SensorState::default(),
             sel: sel::Sel::default(),
             fru: fru::Fru::default(),
+            power_stats: dcmi::PowerStats::default(),
         }
     }
 
@@ -391,6 +402,12 @@ impl Bmc {
     ) -> Result<Outcome, CompletionCode> {
         let needed =
             required_privilege(req.netfn, req.cmd).ok_or(CompletionCode::InvalidCommand)?;
+        // Group extension commands of groups other than DCMI (PICMG, VITA, HPM.2 probes).
+        if req.netfn == NetFn::GroupExtension
+            && req.data.first() != Some(&crate::cmd::dcmi::DCMI_GROUP)
+        {
+            return Err(CompletionCode::InvalidCommand);
+        }
         if req.lun != 0 {
             return Err(CompletionCode::InvalidForLun);
         }
@@ -402,6 +419,7 @@ impl Bmc {
             NetFn::Transport => self.transport_command(req, out).map(Outcome::Reply),
             NetFn::Storage => self.storage_command(ctx.now, req, out),
             NetFn::SensorEvent => self.sensor_command(req, out),
+            NetFn::GroupExtension => self.dcmi_command(req, out),
             _ => self.app_command(ctx, req, users, out).map(Outcome::Reply),
         }
     }
@@ -427,8 +445,12 @@ impl Bmc {
         if matches!(action, Action::Control { .. } | Action::SetBootFlags(_)) {
             self.changed = true;
         }
-        if let Action::ReadSensor { number } = *action {
-            return match self.complete_reading(now, number, result, out) {
+        if let Action::ReadSensor { number, reply } = *action {
+            let done = match reply {
+                SensorReply::Reading => self.complete_reading(now, number, result, out),
+                SensorReply::PowerReading => self.complete_power_reading(now, result, out),
+            };
+            return match done {
                 Ok(len) => Reply {
                     completion_code: CompletionCode::Normal,
                     len,

@@ -15,6 +15,16 @@ use crate::cmd::storage::sdr_repository_info::{SdrRepositoryInfo, OP_RESERVE};
 use crate::cmd::storage::SDR_VERSION;
 use crate::{CompletionCode, Instant};
 
+/// Which request a [`Action::ReadSensor`] answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SensorReply {
+    /// Get Sensor Reading.
+    Reading,
+    /// DCMI Get Power Reading (the power sensor).
+    PowerReading,
+}
+
 /// Sensors one BMC can describe.
 pub const MAX_SENSORS: usize = 16;
 /// Longest sensor name (the SDR id string).
@@ -441,7 +451,10 @@ impl Bmc {
             .find(|d| d.number == number)
             .ok_or(CompletionCode::NotPresent)?;
         match req.cmd {
-            0x2D => Ok(Outcome::Defer(Action::ReadSensor { number })),
+            0x2D => Ok(Outcome::Defer(Action::ReadSensor {
+                number,
+                reply: SensorReply::Reading,
+            })),
             0x27 => {
                 let mut thresholds = [0u8; 6];
                 thresholds[3] = def.upper_non_critical.unwrap_or(0);
@@ -478,6 +491,7 @@ impl Bmc {
             .ok_or(CompletionCode::NotPresent)?;
         if let ActionResult::Reading { raw: Some(raw) } = result {
             self.sensor_events(now, index, raw);
+            self.observe_power_reading(now, index, raw);
         }
         let def = &self.sensors.defs[index];
         let reading = match result {
@@ -506,7 +520,7 @@ impl Bmc {
 impl Bmc {
     /// Logs the events of sensor `index` reading `raw`: a threshold crossed upwards (asserted)
     /// or back (deasserted), a discrete state that came or went.
-    fn sensor_events(&mut self, now: Instant, index: usize, raw: u8) {
+    pub(super) fn sensor_events(&mut self, now: Instant, index: usize, raw: u8) {
         let Some(def) = self.sensors.defs.get(index) else {
             return;
         };

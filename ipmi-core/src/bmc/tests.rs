@@ -158,7 +158,7 @@ impl Harness {
                         };
                         ActionResult::Done
                     }
-                    (None, Action::ReadSensor { number }) => ActionResult::Reading {
+                    (None, Action::ReadSensor { number, .. }) => ActionResult::Reading {
                         raw: Some(self.raw.unwrap_or(number * 10)),
                     },
                     (None, _) => ActionResult::Done,
@@ -223,9 +223,10 @@ fn unknown_netfns_and_commands_get_c1() {
         (0x2C, 0x3E, &[0x00, 0x02][..]),
         (0x2C, 0x00, &[0x00][..]),
         (0x2C, 0x00, &[0x03][..]),
-        (0x2C, 0x01, &[0xDC][..]), // DCMI Get Capabilities
-        (0x04, 0x2F, &[0x01][..]), // Get Sensor Type (not served)
-        (0x0A, 0x41, &[][..]),     // Get SEL Allocation Info (not served)
+        (0x2C, 0x01, &[0x00][..]),             // not the DCMI group
+        (0x2C, 0x03, &[0xDC, 0x00, 0x00][..]), // DCMI Get Power Limit (not served)
+        (0x04, 0x2F, &[0x01][..]),             // Get Sensor Type (not served)
+        (0x0A, 0x41, &[][..]),                 // Get SEL Allocation Info (not served)
         (0x0C, 0x04, &[0x01, 0x00][..]),
         (0x2E, 0x01, &[0x00, 0x00, 0x00][..]),
         (0x00, 0x05, &[][..]),
@@ -1399,7 +1400,13 @@ fn sensor_readings_come_from_the_platform() {
     // Raw 90 (the harness reads number * 10): above upper non-critical 80, below critical 95.
     let (cc, d) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]);
     assert_eq!((cc, &d[..3]), (Cc::Normal, &[90, 0x40, 0x08][..]));
-    assert_eq!(h.last_action(), Action::ReadSensor { number: 9 });
+    assert_eq!(
+        h.last_action(),
+        Action::ReadSensor {
+            number: 9,
+            reply: crate::bmc::SensorReply::Reading
+        }
+    );
     let t = h.ok(NetFn::SensorEvent, 0x27, &[9]);
     assert_eq!(&t[..], &[0x18, 0, 0, 0, 80, 95, 0]);
     let (cc, _) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[4]);
@@ -1670,4 +1677,107 @@ fn fru_reads_in_chunks_writes_need_operator_and_the_sdr_points_at_it() {
     assert_eq!((loc[0], loc[1]), (0xFF, 0xFF));
     assert_eq!(&loc[2 + 3..2 + 8], &[0x11, 21, 0x20, 0x00, 0x80]);
     assert_eq!(loc[2 + 10], 0x10);
+}
+
+// ---------------------------------------------------------------- DCMI
+
+#[test]
+fn dcmi_capabilities_and_power_reading_from_the_power_sensor() {
+    use crate::bmc::{SensorDef, SensorKind};
+    let mut h = Harness::new();
+    // Without a power sensor: no power management.
+    let d = h
+        .run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x01])
+        .1;
+    assert_eq!(&d[..], &[0xDC, 1, 5, 2, 0x0F, 0x00, 0x00]);
+    assert_eq!(
+        h.run(
+            Privilege::User,
+            NetFn::GroupExtension,
+            0x02,
+            &[0xDC, 1, 0, 0]
+        )
+        .0,
+        Cc::CommandSpecific80
+    );
+    let mut power = two_sensors()[0].clone();
+    power.number = 5;
+    power.kind = SensorKind::Power;
+    power.m = 4;
+    let sensors: [SensorDef; 2] = [two_sensors()[0].clone(), power];
+    h.bmc.set_sensors(&sensors);
+    let d = h
+        .run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x01])
+        .1;
+    assert_eq!(d[5], 0x01);
+    let d = h
+        .run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x02])
+        .1;
+    assert_eq!(&d[4..], &[64, 0, 0, 0, 0]);
+    let d = h
+        .run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x04])
+        .1;
+    assert_eq!(&d[4..], &[1, 0xFF, 0xFF]);
+    let d = h
+        .run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x05])
+        .1;
+    assert_eq!(&d[4..], &[0]);
+    assert_eq!(
+        h.run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x09])
+            .0,
+        Cc::CommandSpecific80
+    );
+    // Readings 45 (180 W), then 50 (200 W) a minute later, one through Get Sensor Reading.
+    h.raw = Some(45);
+    let (cc, d) = h.run(
+        Privilege::User,
+        NetFn::GroupExtension,
+        0x02,
+        &[0xDC, 1, 0, 0],
+    );
+    assert_eq!((cc, d.len()), (Cc::Normal, 18));
+    assert_eq!(&d[..9], &[0xDC, 180, 0, 180, 0, 180, 0, 180, 0]);
+    assert_eq!(d[17], 0x40);
+    assert_eq!(
+        h.last_action(),
+        Action::ReadSensor {
+            number: 5,
+            reply: crate::bmc::SensorReply::PowerReading
+        }
+    );
+    h.now = h.now.add_millis(60_000);
+    h.raw = Some(50);
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[5]);
+    h.raw = Some(40);
+    let d = h
+        .run(
+            Privilege::User,
+            NetFn::GroupExtension,
+            0x02,
+            &[0xDC, 1, 0, 0],
+        )
+        .1;
+    // Now 160, min 160, max 200, average (180 + 200 + 160) / 3.
+    assert_eq!(&d[1..9], &[160, 0, 160, 0, 200, 0, 180, 0]);
+    assert_eq!(u32::from_le_bytes([d[13], d[14], d[15], d[16]]), 60_000);
+    assert_eq!(
+        h.run(
+            Privilege::User,
+            NetFn::GroupExtension,
+            0x02,
+            &[0xDC, 2, 1, 0]
+        )
+        .0,
+        Cc::InvalidDataField
+    );
+    assert_eq!(
+        h.run(
+            Privilege::Callback,
+            NetFn::GroupExtension,
+            0x02,
+            &[0xDC, 1, 0, 0]
+        )
+        .0,
+        Cc::InsufficientPrivilege
+    );
 }
