@@ -66,6 +66,35 @@ fn ipmitool_and_freeipmi_read_the_default_sensors() {
         }
     }
 
+    // Event enables (Get Sensor Event Enable) as the verbose outputs print them.
+    let o = ipmitool(
+        "lanplus",
+        "127.0.0.1",
+        port,
+        "admin",
+        "password",
+        &["-v", "sensor", "get", "CPU Temp"],
+    );
+    let t = text(&o);
+    assert!(t.contains(" Assertions Enabled    : unc+ ucr+"), "{t}");
+    let o = freeipmi(
+        "ipmi-sensors",
+        port,
+        &[
+            "--sdr-cache-directory",
+            sim.home.path().to_str().unwrap(),
+            "-vv",
+            "-r",
+            "2",
+        ],
+    );
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("Assertion Event Enabled: 'Upper Critical - going high'"),
+        "{t}"
+    );
+
     // Off: no draw, the fan stops.
     lanplus_ok(port, &["chassis", "power", "off"]);
     let t = lanplus_ok(port, &["sdr", "list"]);

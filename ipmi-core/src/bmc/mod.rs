@@ -208,7 +208,7 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
             _ => None,
         },
         NetFn::SensorEvent => match cmd {
-            0x27 | 0x2D => Some(User),
+            0x27 | 0x29 | 0x2D => Some(User),
             _ => None,
         },
         // DCMI (group DCh; other groups are answered C1 by the dispatcher): reading is User.

@@ -6,6 +6,9 @@ use super::sel::{
     event, POWER_UNIT_SENSOR, RESTART_SENSOR, SENSOR_SPECIFIC, TYPE_POWER_UNIT, TYPE_RESTART,
 };
 use super::{emit, parse, Action, ActionResult, Bmc, Outcome, Reply, Request};
+use crate::cmd::sensor::sensor_event_enable::{
+    SensorEventEnable, EVENT_MESSAGES_ENABLED, SCANNING_ENABLED as SCANNING_ON,
+};
 use crate::cmd::sensor::sensor_reading::{SensorReading, SCANNING_ENABLED, UNAVAILABLE};
 use crate::cmd::sensor::sensor_thresholds::SensorThresholds;
 use crate::cmd::sensor::SensorNumber;
@@ -144,6 +147,17 @@ impl SensorDef {
         s
     }
 
+    /// The events this sensor generates (bit n = event offset n): upper non-critical (7) and
+    /// upper critical (9) going high for thresholds it has; state 0 for a discrete one.
+    fn event_mask(&self) -> u16 {
+        if self.kind.is_threshold() {
+            (u16::from(self.upper_non_critical.is_some()) << 7)
+                | (u16::from(self.upper_critical.is_some()) << 9)
+        } else {
+            0x0001
+        }
+    }
+
     fn readable_mask(&self) -> u8 {
         (u8::from(self.upper_non_critical.is_some()) << 3)
             | (u8::from(self.upper_critical.is_some()) << 4)
@@ -171,9 +185,12 @@ impl SensorDef {
             let readable = self.readable_mask();
             out[11] = 0x44; // auto re-arm, thresholds readable
             out[13] = 0x01; // threshold event/reading type
-                            // Upper threshold reading mask (bits 8-13 of the deassertion field) and the
-                            // readable threshold mask.
-            out[16..18].copy_from_slice(&(u16::from(readable) << 8).to_le_bytes());
+            let events = self.event_mask();
+            // Assertion event mask; deassertion event mask with the upper threshold reading
+            // mask in bits 12-14 (UNC, UC, UNR comparison returned); readable thresholds.
+            out[14..16].copy_from_slice(&events.to_le_bytes());
+            let upper = u16::from(readable >> 3) << 12;
+            out[16..18].copy_from_slice(&(events | upper).to_le_bytes());
             out[18] = readable;
             out[21] = self.kind.base_unit();
             let m = (self.m as u16) & 0x3FF;
@@ -427,6 +444,27 @@ impl Bmc {
         out: &mut [u8],
     ) -> Result<Outcome, CompletionCode> {
         let SensorNumber { number } = parse(req.data)?;
+        if req.cmd == 0x29 {
+            let mask = if let Some(b) = BMC_SENSORS.iter().find(|b| b.0 == number) {
+                b.3
+            } else {
+                let def = self
+                    .sensors
+                    .defs
+                    .iter()
+                    .find(|d| d.number == number)
+                    .ok_or(CompletionCode::NotPresent)?;
+                def.event_mask()
+            };
+            let len = emit(
+                &SensorEventEnable::new(EVENT_MESSAGES_ENABLED | SCANNING_ON, mask, mask),
+                out,
+            )?;
+            return Ok(Outcome::Reply(Reply {
+                completion_code: CompletionCode::Normal,
+                len,
+            }));
+        }
         if req.cmd == 0x2D && BMC_SENSORS.iter().any(|b| b.0 == number) {
             // The BMC's own sensors: the power unit says "off" while the machine is off.
             let off = number == POWER_UNIT_SENSOR && self.chassis.power_on() == Some(false);

@@ -1781,3 +1781,22 @@ fn dcmi_capabilities_and_power_reading_from_the_power_sensor() {
         Cc::InsufficientPrivilege
     );
 }
+
+#[test]
+fn sensor_event_enables_match_the_events_logged() {
+    let mut h = Harness::new();
+    h.bmc.set_sensors(&two_sensors());
+    let (cc, d) = h.run(Privilege::User, NetFn::SensorEvent, 0x29, &[9]);
+    assert_eq!(
+        (cc, &d[..]),
+        (Cc::Normal, &[0xC0, 0x80, 0x02, 0x80, 0x02][..])
+    );
+    let d = h.ok(NetFn::SensorEvent, 0x29, &[3]);
+    assert_eq!(&d[..], &[0xC0, 0x01, 0x00, 0x01, 0x00]);
+    let d = h.ok(NetFn::SensorEvent, 0x29, &[0xF0]);
+    assert_eq!(&d[..], &[0xC0, 0x03, 0x00, 0x03, 0x00]);
+    assert_eq!(h.admin(NetFn::SensorEvent, 0x29, &[0x44]).0, Cc::NotPresent);
+    // The full record says the same: assertion and deassertion masks, UNC/UC readable.
+    let rec = h.ok(NetFn::Storage, 0x23, &[0, 0, 2, 0, 0, 20]);
+    assert_eq!(&rec[2 + 14..2 + 19], &[0x80, 0x02, 0x80, 0x32, 0x18]);
+}

@@ -1,4 +1,5 @@
-//! NetFn Sensor/Event (0x04) commands: readings and thresholds.
+//! NetFn Sensor/Event (0x04) commands: readings, thresholds and event enables.
+pub mod sensor_event_enable;
 pub mod sensor_reading;
 pub mod sensor_thresholds;
 
