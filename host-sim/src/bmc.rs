@@ -310,7 +310,8 @@ pub fn build_endpoint(
         concat!("host-sim ", env!("CARGO_PKG_VERSION")).as_bytes(),
     );
     info.set_string(2, name.as_bytes());
-    ep.bmc_mut().set_fru(&crate::fru::image(name));
+    ep.bmc_mut()
+        .set_fru(&crate::fru::image(name, cfg.fru.as_ref())?);
     let baseline = crate::store::Baseline::of(&ep);
     crate::store::restore(&mut ep, state, name);
     Ok((ep, baseline))
@@ -348,11 +349,19 @@ async fn run_inner(
                 return;
             }
         };
+    let sensors = match crate::sensors::from_config(&spec.cfg.sensors) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("bad configuration: sensors: {e}");
+            return;
+        }
+    };
     let machine = Arc::new(Machine::new(
         &spec.name,
         spec.provider.clone(),
         Duration::from_secs(spec.cfg.script_timeout_secs),
         spec.state.power_on,
+        sensors,
     ));
     let defs: Vec<_> = machine.sensors.iter().map(|s| s.def.clone()).collect();
     ep.bmc_mut().set_sensors(&defs);

@@ -54,6 +54,12 @@ pub struct BmcConfig {
     /// More users, after the one of `username` (ids 3, 4, ... unless `id` is given).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserConfig>,
+    /// Sensors (`[[sensors]]`); when given they replace the default set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensors: Vec<crate::sensors::SensorConfig>,
+    /// FRU inventory fields (`[fru]`); unset ones keep their defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fru: Option<crate::fru::FruConfig>,
 }
 
 /// Most user ids a host-sim BMC can have (the endpoint's table size).
@@ -330,6 +336,8 @@ impl BmcConfig {
             system_guid: random_guid(),
             max_users: DEFAULT_MAX_USERS,
             users: Vec::new(),
+            sensors: Vec::new(),
+            fru: None,
         }
     }
 
@@ -353,6 +361,9 @@ impl BmcConfig {
         if self.provider.is_empty() {
             return Err(ferr("provider", "empty provider"));
         }
+        crate::sensors::from_config(&self.sensors).map_err(|m| ferr("sensors", m))?;
+        // The FRU image is built from the BMC name; the name does not change its validity.
+        crate::fru::image("x", self.fru.as_ref()).map_err(|m| ferr("fru", m))?;
         let kg = match &self.kg {
             Some(k) => Some(parse_kg(k).map_err(|m| ferr("kg", m))?),
             None => None,

@@ -39,8 +39,13 @@ const UNSUPPORTED: ActionResult = ActionResult::Failed(CompletionCode::InvalidCo
 
 impl Machine {
     /// A machine with the given provider.
-    pub fn new(name: &str, provider: Provider, timeout: Duration, power_on: bool) -> Machine {
-        let sensors = crate::sensors::default_set();
+    pub fn new(
+        name: &str,
+        provider: Provider,
+        timeout: Duration,
+        power_on: bool,
+        sensors: Vec<crate::sensors::Sensor>,
+    ) -> Machine {
         if let Provider::Script(p) = &provider {
             for key in p.sensor_keys() {
                 if !sensors.iter().any(|s| s.key == key) {
@@ -353,6 +358,7 @@ mod tests {
             Provider::Script(Arc::new(p)),
             Duration::from_millis(timeout_ms),
             false,
+            crate::sensors::default_set(),
         )
     }
 
@@ -427,7 +433,13 @@ mod tests {
 
     #[tokio::test]
     async fn memory_provider() {
-        let m = Machine::new("m", Provider::Memory, Duration::from_secs(1), false);
+        let m = Machine::new(
+            "m",
+            Provider::Memory,
+            Duration::from_secs(1),
+            false,
+            crate::sensors::default_set(),
+        );
         let on = Action::Control {
             op: ControlOp::PowerUp,
             boot: None,

@@ -243,3 +243,74 @@ fn provider_scripts_give_readings_cached_and_threshold_crossings_are_logged() {
     );
     sim.stop_daemon();
 }
+
+#[test]
+fn sensors_and_fru_come_from_the_configuration() {
+    require_tool("ipmitool");
+    require_tool("ipmi-dcmi");
+    let mut sim = Sim::new();
+    let port = free_port();
+    sim.ok(&[
+        "add",
+        "cfg-1",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+    ]);
+    let file = sim.home.path().join("bmcs/cfg-1.toml");
+    let mut conf = std::fs::read_to_string(&file).unwrap();
+    conf.push_str(
+        r#"
+[[sensors]]
+key = "psu_in"
+number = 10
+kind = "voltage"
+name = "PSU Input"
+m = 2
+r_exp = 0
+upper_critical = 250.0
+on = 230.0
+
+[[sensors]]
+key = "gpu_power"
+number = 11
+kind = "power"
+name = "GPU Power"
+on = 300.0
+
+[fru]
+product_name = "PowerEdge R650"
+board_serial = "CN0ABC123"
+"#,
+    );
+    std::fs::write(&file, &conf).unwrap();
+    // A bad sensor is a one-line error naming the field.
+    let bad = sim.home.path().join("bmcs/cfg-2.toml");
+    std::fs::write(&bad, conf.replace("number = 11", "number = 240")).unwrap();
+    sim.serve();
+    sim.fails(&["start", "cfg-2"], "sensors");
+    sim.ok(&["start", "cfg-1"]);
+    lanplus_ok(port, &["chassis", "power", "on"]);
+
+    let t = lanplus_ok(port, &["sdr", "list"]);
+    assert!(t.contains("PSU Input        | 230 Volts"), "{t}");
+    assert!(t.contains("GPU Power        | 300 Watts"), "{t}");
+    assert!(
+        !t.contains("CPU Temp"),
+        "the list replaces the default set:\n{t}"
+    );
+    let t = lanplus_ok(port, &["sensor", "get", "PSU Input"]);
+    assert!(t.contains("Upper Critical        : 250.000"), "{t}");
+    let o = freeipmi("ipmi-dcmi", port, &["--get-system-power-statistics"]);
+    assert!(
+        text(&o).contains("Current Power                        : 300 Watts"),
+        "{}",
+        text(&o)
+    );
+    let t = lanplus_ok(port, &["fru", "print", "0"]);
+    assert!(t.contains(" Product Name          : PowerEdge R650"), "{t}");
+    assert!(t.contains(" Board Serial          : CN0ABC123"), "{t}");
+    assert!(t.contains(" Product Asset Tag     : cfg-1"), "{t}");
+    sim.stop_daemon();
+}

@@ -26,7 +26,7 @@ mod users;
 
 pub use crate::cmd::chassis::boot_options::BootFlags;
 pub use crate::cmd::chassis::control::ControlOp;
-pub use fru::{build_fru, FruInfo, FRU_CAPACITY};
+pub use fru::{build_fru, FruInfo, FRU_CAPACITY, MAX_FIELD as MAX_FRU_FIELD};
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
 pub use lan::LanConfig;
 pub use sel::{SelMeta, POWER_UNIT_SENSOR, RESTART_SENSOR, SEL_CAPACITY};
