@@ -180,10 +180,12 @@ impl SensorConfig {
             "fan" => SensorKind::Fan,
             "power" => SensorKind::Power,
             "intrusion" => SensorKind::Intrusion,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "sensor {:?}: unknown kind {other:?} (temperature, voltage, fan, power, intrusion)",
                 self.key
-            )),
+            ))
+            }
         })
     }
 

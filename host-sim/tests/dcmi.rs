@@ -46,6 +46,42 @@ fn ipmi_dcmi_and_ipmitool_read_power_statistics_and_capabilities() {
         assert!(t.contains(want), "missing {want:?}:\n{t}");
     }
 
+    // The rest of what a Prometheus-style exporter runs.
+    require_tool("ipmimonitoring");
+    let cache = sim.home.path().to_str().unwrap().to_string();
+    let o = freeipmi(
+        "ipmimonitoring",
+        port,
+        &[
+            "-Q",
+            "--ignore-unrecognized-events",
+            "--comma-separated-output",
+            "--no-header-output",
+            "--sdr-cache-recreate",
+            "--output-event-bitmask",
+            "--output-sensor-state",
+            "--sdr-cache-directory",
+            &cache,
+        ],
+    );
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("System Power,Other Units Based Sensor,Nominal,180.00,W"),
+        "{t}"
+    );
+    assert!(t.contains("Pwr Unit Status,Power Unit,"), "{t}");
+    let o = freeipmi(
+        "ipmi-sel",
+        port,
+        &["--info", "--sdr-cache-directory", &cache],
+    );
+    assert!(
+        text(&o).contains("Number of log entries                  : 1"),
+        "{}",
+        text(&o)
+    );
+
     // Off: 0 W now; the minimum drops, the maximum stays; a User session may read.
     lanplus_ok(port, &["chassis", "power", "off"]);
     let o = ipmitool(
