@@ -371,7 +371,8 @@ impl Bmc {
     }
 
     /// Handles one request. `out` receives the response data after the completion code; it
-    /// needs at most 32 bytes. Every request gets an answer: unknown NetFns and commands get C1.
+    /// needs at most 50 bytes (a Get SDR chunk of [`MAX_SDR_READ`] plus the next record id).
+    /// Every request gets an answer: unknown NetFns and commands get C1.
     pub fn handle(
         &mut self,
         ctx: &Context,
