@@ -166,3 +166,50 @@ fn power_actions_are_logged_read_cleared_and_kept_across_restarts() {
     assert!(t.contains("SEL has no entries"), "{t}");
     sim.stop_daemon();
 }
+
+#[test]
+fn platform_events_fill_the_sel_until_it_overflows() {
+    require_tool("ipmitool");
+    require_tool("ipmi-sel");
+    let (mut sim, port) = sim_with_bmc("sel-2");
+    // `ipmitool event` sends Platform Event Messages (Operator): one, then 70 in one session.
+    let t = lanplus_ok(port, &["event", "1"]);
+    assert!(t.contains("Upper Critical - Going High"), "{t}");
+    let o = ipmitool(
+        "lanplus",
+        "127.0.0.1",
+        port,
+        "admin",
+        "password",
+        &["-L", "USER", "event", "1"],
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    let t = lanplus_ok(port, &["sel", "list"]);
+    assert!(
+        t.trim()
+            .ends_with("| Temperature #0x30 | Upper Critical going high | Asserted"),
+        "{t}"
+    );
+    let script = sim.home.path().join("events.txt");
+    std::fs::write(&script, "event 2\n".repeat(70)).unwrap();
+    lanplus_ok(port, &["exec", script.to_str().unwrap()]);
+    let t = lanplus_ok(port, &["sel", "info"]);
+    for want in [
+        "Entries          : 64",
+        "Free Space       : 0 bytes",
+        "Overflow         : true",
+    ] {
+        assert!(t.contains(want), "missing {want:?} in sel info:\n{t}");
+    }
+    let o = ipmi_sel(&sim, port, &["--info"]);
+    let t = text(&o);
+    assert!(
+        t.contains("Events dropped due to lack of space    : Yes"),
+        "{t}"
+    );
+    // Clearing resets the flag.
+    lanplus_ok(port, &["sel", "clear"]);
+    let t = lanplus_ok(port, &["sel", "info"]);
+    assert!(t.contains("Overflow         : false"), "{t}");
+    sim.stop_daemon();
+}

@@ -103,6 +103,7 @@ command_files! {
     cmd_sensor_sensor_reading: se::sensor_reading::GetSensorReading;
     cmd_sensor_sensor_thresholds: se::sensor_thresholds::GetSensorThresholds;
     cmd_sensor_sensor_event_enable: se::sensor_event_enable::GetSensorEventEnable;
+    cmd_sensor_platform_event: se::platform_event::PlatformEvent;
     cmd_dcmi_capabilities: d::capabilities::GetDcmiCapabilities;
     cmd_dcmi_power_reading: d::power_reading::GetPowerReading;
 }

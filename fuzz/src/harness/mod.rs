@@ -137,6 +137,10 @@ pub const TARGETS: &[Target] = &[
         "cmd_sensor_sensor_event_enable",
         commands::cmd_sensor_sensor_event_enable,
     ),
+    (
+        "cmd_sensor_platform_event",
+        commands::cmd_sensor_platform_event,
+    ),
     ("cmd_dcmi_capabilities", commands::cmd_dcmi_capabilities),
     ("cmd_dcmi_power_reading", commands::cmd_dcmi_power_reading),
 ];

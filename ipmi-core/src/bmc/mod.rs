@@ -209,6 +209,8 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
         },
         NetFn::SensorEvent => match cmd {
             0x27 | 0x29 | 0x2D => Some(User),
+            // Platform Event Message: logs an event.
+            0x02 => Some(Operator),
             _ => None,
         },
         // DCMI (group DCh; other groups are answered C1 by the dispatcher): reading is User.
@@ -419,7 +421,7 @@ impl Bmc {
             NetFn::Chassis => self.chassis_command(ctx, req, out),
             NetFn::Transport => self.transport_command(req, out).map(Outcome::Reply),
             NetFn::Storage => self.storage_command(ctx.now, req, out),
-            NetFn::SensorEvent => self.sensor_command(req, out),
+            NetFn::SensorEvent => self.sensor_command(ctx, req, out),
             NetFn::GroupExtension => self.dcmi_command(req, out),
             _ => self.app_command(ctx, req, users, out).map(Outcome::Reply),
         }

@@ -6,6 +6,7 @@ use super::sel::{
     event, POWER_UNIT_SENSOR, RESTART_SENSOR, SENSOR_SPECIFIC, TYPE_POWER_UNIT, TYPE_RESTART,
 };
 use super::{emit, parse, Action, ActionResult, Bmc, Outcome, Reply, Request};
+use crate::cmd::sensor::platform_event::PlatformEventRequest;
 use crate::cmd::sensor::sensor_event_enable::{
     SensorEventEnable, EVENT_MESSAGES_ENABLED, SCANNING_ENABLED as SCANNING_ON,
 };
@@ -440,9 +441,20 @@ impl Bmc {
 
     pub(super) fn sensor_command(
         &mut self,
+        ctx: &super::Context,
         req: &Request<'_>,
         out: &mut [u8],
     ) -> Result<Outcome, CompletionCode> {
+        if req.cmd == 0x02 {
+            // Platform Event Message: over LAN the generator is the remote console (software
+            // id 40h, requester address 81h) on this channel; a system interface names its own.
+            let r: PlatformEventRequest = parse(req.data)?;
+            let generator =
+                u16::from_le_bytes([r.generator_id.unwrap_or(0x81), (ctx.channel & 0x0F) << 4]);
+            // The event was received; a full SEL drops it and sets its overflow flag.
+            let _ = self.log_event(ctx.now, r.event(generator).record(0));
+            return Ok(Outcome::Reply(Reply::code(CompletionCode::Normal)));
+        }
         let SensorNumber { number } = parse(req.data)?;
         if req.cmd == 0x29 {
             let mask = if let Some(b) = BMC_SENSORS.iter().find(|b| b.0 == number) {

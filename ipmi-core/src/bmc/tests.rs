@@ -1800,3 +1800,41 @@ fn sensor_event_enables_match_the_events_logged() {
     let rec = h.ok(NetFn::Storage, 0x23, &[0, 0, 2, 0, 0, 20]);
     assert_eq!(&rec[2 + 14..2 + 19], &[0x80, 0x02, 0x80, 0x32, 0x18]);
 }
+
+#[test]
+fn platform_events_are_logged_and_a_full_sel_drops_them() {
+    let mut h = Harness::new();
+    // ipmitool `event 1` over LAN.
+    let ev = [0x04, 0x01, 0x30, 0x01, 0x09, 0xFF, 0xFF];
+    assert_eq!(
+        h.run(Privilege::User, NetFn::SensorEvent, 0x02, &ev).0,
+        Cc::InsufficientPrivilege
+    );
+    assert_eq!(
+        h.run(Privilege::Operator, NetFn::SensorEvent, 0x02, &ev).0,
+        Cc::Normal
+    );
+    let r = sel_records(&mut h);
+    assert_eq!(
+        &r[0][7..16],
+        &[0x81, 0x10, 0x04, 0x01, 0x30, 0x01, 0x09, 0xFF, 0xFF]
+    );
+    for _ in 1..crate::bmc::SEL_CAPACITY {
+        assert_eq!(
+            h.run(Privilege::Operator, NetFn::SensorEvent, 0x02, &ev).0,
+            Cc::Normal
+        );
+    }
+    assert_eq!(h.ok(NetFn::Storage, 0x40, &[])[13], 0x02);
+    // Full: received, dropped, overflow set.
+    assert_eq!(
+        h.run(Privilege::Operator, NetFn::SensorEvent, 0x02, &ev).0,
+        Cc::Normal
+    );
+    let info = h.ok(NetFn::Storage, 0x40, &[]);
+    assert_eq!((info[1], info[13]), (64, 0x82));
+    assert_eq!(
+        h.admin(NetFn::SensorEvent, 0x02, &ev[..6]).0,
+        Cc::RequestDataLengthInvalid
+    );
+}

@@ -1,4 +1,5 @@
-//! NetFn Sensor/Event (0x04) commands: readings, thresholds and event enables.
+//! NetFn Sensor/Event (0x04) commands: platform events, readings, thresholds, event enables.
+pub mod platform_event;
 pub mod sensor_event_enable;
 pub mod sensor_reading;
 pub mod sensor_thresholds;
