@@ -151,6 +151,22 @@ fn power_actions_are_logged_read_cleared_and_kept_across_restarts() {
         "{t}"
     );
 
+    // An Operator deletes single records: ipmitool with one reservation for two ids, ipmi-sel.
+    let t = lanplus_ok(port, &["-L", "OPERATOR", "sel", "delete", "2", "3"]);
+    assert!(
+        t.contains("Deleted entry 2") && t.contains("Deleted entry 3"),
+        "{t}"
+    );
+    let o = ipmi_sel(&sim, port, &["-l", "OPERATOR", "--delete", "1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = lanplus_ok(port, &["sel", "list"]);
+    let ids: Vec<&str> = t
+        .lines()
+        .filter_map(|l| l.split('|').next())
+        .map(str::trim)
+        .collect();
+    assert_eq!(ids, ["4", "5"], "{t}");
+
     // An Administrator clears it (ipmitool and ipmi-sel), and the clear is saved too.
     let t = lanplus_ok(port, &["sel", "clear"]);
     assert!(t.contains("Clearing SEL"), "{t}");

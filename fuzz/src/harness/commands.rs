@@ -96,6 +96,7 @@ command_files! {
     cmd_storage_get_sel_entry: s::get_sel_entry::GetSelEntry;
     cmd_storage_add_sel_entry: s::add_sel_entry::AddSelEntry;
     cmd_storage_clear_sel: s::clear_sel::ClearSel;
+    cmd_storage_delete_sel_entry: s::delete_sel_entry::DeleteSelEntry;
     cmd_storage_sel_time: s::sel_time::GetSelTime, s::sel_time::SetSelTime;
     cmd_storage_fru_inventory_area_info: s::fru_inventory_area_info::GetFruInventoryAreaInfo;
     cmd_storage_read_fru_data: s::read_fru_data::ReadFruData;

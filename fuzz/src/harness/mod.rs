@@ -112,6 +112,10 @@ pub const TARGETS: &[Target] = &[
         commands::cmd_storage_add_sel_entry,
     ),
     ("cmd_storage_clear_sel", commands::cmd_storage_clear_sel),
+    (
+        "cmd_storage_delete_sel_entry",
+        commands::cmd_storage_delete_sel_entry,
+    ),
     ("cmd_storage_sel_time", commands::cmd_storage_sel_time),
     (
         "cmd_storage_fru_inventory_area_info",

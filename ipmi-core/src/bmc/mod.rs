@@ -202,9 +202,10 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
             // FRU: Get Inventory Area Info and Read read; Write changes.
             0x10 | 0x11 => Some(User),
             0x12 => Some(Operator),
-            // SEL: Get Info, Reserve, Get Entry, Get Time read; Add, Clear, Set Time change.
+            // SEL: Get Info, Reserve, Get Entry, Get Time read; Add, Delete, Clear, Set Time
+            // change.
             0x40 | 0x42 | 0x43 | 0x48 => Some(User),
-            0x44 | 0x47 | 0x49 => Some(Operator),
+            0x44 | 0x46 | 0x47 | 0x49 => Some(Operator),
             _ => None,
         },
         NetFn::SensorEvent => match cmd {

@@ -12,11 +12,12 @@ use crate::cmd::storage::add_sel_entry::RecordId;
 use crate::cmd::storage::clear_sel::{
     ClearOp, ClearSelRequest, ErasureProgress, ERASURE_COMPLETED,
 };
+use crate::cmd::storage::delete_sel_entry::DeleteSelEntryRequest;
 use crate::cmd::storage::get_sel_entry::{
     GetSelEntryRequest, GetSelEntryResponse, FIRST_ENTRY, LAST_ENTRY,
 };
 use crate::cmd::storage::reserve_sdr_repository::Reservation;
-use crate::cmd::storage::sel_info::{SelInfo, OP_OVERFLOW, OP_RESERVE};
+use crate::cmd::storage::sel_info::{SelInfo, OP_DELETE, OP_OVERFLOW, OP_RESERVE};
 use crate::cmd::storage::sel_record::{SelRecord, SystemEvent, EVM_REV, SEL_RECORD_LEN};
 use crate::cmd::storage::sel_time::SelTime;
 use crate::cmd::storage::SDR_VERSION;
@@ -265,6 +266,7 @@ impl Bmc {
                         most_recent_addition: sel.meta.last_addition,
                         most_recent_erase: sel.meta.last_erase,
                         operation_support: OP_RESERVE
+                            | OP_DELETE
                             | if sel.meta.overflow { OP_OVERFLOW } else { 0 },
                     },
                     out,
@@ -316,6 +318,26 @@ impl Bmc {
                     .log_event(now, record)
                     .ok_or(CompletionCode::OutOfSpace)?;
                 emit(&RecordId { record_id: id }, out)?
+            }
+            // Delete SEL Entry. The reservation stays valid: ipmitool deletes several ids with
+            // one reservation.
+            0x46 => {
+                let r: DeleteSelEntryRequest = parse(req.data)?;
+                if r.reservation_id != sel.reservation {
+                    return Err(CompletionCode::InvalidReservation);
+                }
+                let i = sel
+                    .index_of(r.record_id)
+                    .ok_or(CompletionCode::NotPresent)?;
+                let gone = sel.records.remove(i);
+                sel.meta.last_erase = sel.time(now);
+                self.changed = true;
+                emit(
+                    &RecordId {
+                        record_id: gone.record_id,
+                    },
+                    out,
+                )?
             }
             // Clear SEL.
             0x47 => {

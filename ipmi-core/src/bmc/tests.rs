@@ -1450,7 +1450,7 @@ fn power_actions_are_logged_as_power_unit_and_restart_events() {
     let info = h.ok(NetFn::Storage, 0x40, &[]);
     assert_eq!(&info[..5], &[0x51, 0, 0, 0x00, 0x04]); // empty, 64 * 16 bytes free
     assert_eq!(&info[5..9], &[0xFF; 4]);
-    assert_eq!(info[13], 0x02);
+    assert_eq!(info[13], 0x0A); // reserve, delete
     assert_eq!(
         h.run(
             Privilege::User,
@@ -1565,7 +1565,7 @@ fn add_sel_entry_fills_the_log_then_overflows() {
     }
     assert_eq!(h.admin(NetFn::Storage, 0x44, &rec).0, Cc::OutOfSpace);
     let info = h.ok(NetFn::Storage, 0x40, &[]);
-    assert_eq!((info[1], info[3], info[4], info[13]), (64, 0, 0, 0x82));
+    assert_eq!((info[1], info[3], info[4], info[13]), (64, 0, 0, 0x8A));
     let r = sel_records(&mut h);
     assert_eq!(r.len(), 64);
     assert_eq!(&r[63][3..8], &[1, 0, 0, 0, 0x41]);
@@ -1576,7 +1576,7 @@ fn add_sel_entry_fills_the_log_then_overflows() {
     let mut again = Harness::new();
     again.bmc.restore_sel(meta, &kept);
     assert_eq!(sel_records(&mut again), r);
-    assert_eq!(again.ok(NetFn::Storage, 0x40, &[])[13], 0x82);
+    assert_eq!(again.ok(NetFn::Storage, 0x40, &[])[13], 0x8A);
     assert_eq!(
         again.admin(NetFn::Storage, 0x44, &[0; 15]).0,
         Cc::RequestDataLengthInvalid
@@ -1825,16 +1825,47 @@ fn platform_events_are_logged_and_a_full_sel_drops_them() {
             Cc::Normal
         );
     }
-    assert_eq!(h.ok(NetFn::Storage, 0x40, &[])[13], 0x02);
+    assert_eq!(h.ok(NetFn::Storage, 0x40, &[])[13], 0x0A);
     // Full: received, dropped, overflow set.
     assert_eq!(
         h.run(Privilege::Operator, NetFn::SensorEvent, 0x02, &ev).0,
         Cc::Normal
     );
     let info = h.ok(NetFn::Storage, 0x40, &[]);
-    assert_eq!((info[1], info[13]), (64, 0x82));
+    assert_eq!((info[1], info[13]), (64, 0x8A));
     assert_eq!(
         h.admin(NetFn::SensorEvent, 0x02, &ev[..6]).0,
         Cc::RequestDataLengthInvalid
     );
+}
+
+#[test]
+fn delete_sel_entry_needs_operator_and_the_reservation() {
+    let mut h = Harness::new();
+    for op in [0x01, 0x02, 0x00] {
+        h.ok(NetFn::Chassis, 0x02, &[op]);
+    }
+    let res = h.ok(NetFn::Storage, 0x42, &[]);
+    let del = |id: u16| {
+        let [lo, hi] = id.to_le_bytes();
+        [res[0], res[1], lo, hi]
+    };
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Storage, 0x46, &del(2)).0,
+        Cc::InsufficientPrivilege
+    );
+    assert_eq!(
+        h.admin(NetFn::Storage, 0x46, &[9, 9, 2, 0]).0,
+        Cc::InvalidReservation
+    );
+    let _ = h.bmc.take_changed();
+    let (cc, d) = h.run(Privilege::Operator, NetFn::Storage, 0x46, &del(2));
+    assert_eq!((cc, &d[..]), (Cc::Normal, &[2, 0][..]));
+    assert!(h.bmc.take_changed());
+    // The same reservation deletes the last one too (ipmitool deletes a list with one).
+    let d = h.ok(NetFn::Storage, 0x46, &del(0xFFFF));
+    assert_eq!(&d[..], &[3, 0]);
+    assert_eq!(h.admin(NetFn::Storage, 0x46, &del(2)).0, Cc::NotPresent);
+    let r = sel_records(&mut h);
+    assert_eq!((r.len(), r[0][0]), (1, 1));
 }

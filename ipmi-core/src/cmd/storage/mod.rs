@@ -1,6 +1,7 @@
 //! NetFn Storage (0x0A) commands: the SDR repository, the SEL and FRU inventory.
 pub mod add_sel_entry;
 pub mod clear_sel;
+pub mod delete_sel_entry;
 pub mod fru_inventory_area_info;
 pub mod get_sdr;
 pub mod get_sel_entry;
