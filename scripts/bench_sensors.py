@@ -10,7 +10,7 @@ against each, with the SDR cache warm (what exporters do between restarts) and w
 `--sdr-cache-recreate` (every record read again), and reads each BMC process's own CPU from /proc
 (scripts/peers.py's machinery). Prints a markdown table.
 
-Usage: scripts/bench_sensors.py [--scrapes N]   (needs ipmitool, freeipmi-tools, openipmi;
+Usage: scripts/bench_sensors.py [--scrapes N] [--sensors N]   (needs ipmitool, freeipmi-tools, openipmi;
 builds host-sim in release mode)
 """
 
@@ -59,6 +59,25 @@ def ipmi_sim_emu(records, values):
     return "\n".join(lines) + "\n"
 
 
+class ConfiguredHostSim(peers.HostSim):
+    """host-sim whose BMC has `count` temperature sensors from [[sensors]] (0 = the default set)."""
+
+    def __init__(self, work, binary, count):
+        super().__init__(work, binary)
+        self.count = count
+
+    def add(self, name, port):
+        self.cli("add", name, "--address", "127.0.0.1", "--port", str(port), "--provider", "memory")
+        if self.count:
+            conf = self.work / "home" / "bmcs" / f"{name}.toml"
+            extra = "".join(
+                f'\n[[sensors]]\nkey = "t{i}"\nnumber = {i}\nkind = "temperature"\n'
+                f'name = "Temp {i}"\nupper_critical = 90.0\non = {30 + i}.0\n'
+                for i in range(1, self.count + 1))
+            conf.write_text(conf.read_text() + extra)
+        self.cli("start", name)
+
+
 class SensorSim(peers.IpmiSim):
     """ipmi_sim as peers.py starts it, with our emu file (the SDR and sensors) instead."""
 
@@ -87,6 +106,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scrapes", type=int, default=100)
     ap.add_argument("--bin", help="a host-sim binary to use instead of building the release one")
+    ap.add_argument("--sensors", type=int, default=0,
+                    help="N configured temperature sensors (1-16) instead of the default set")
     opts = ap.parse_args()
     if opts.bin:
         binary = Path(opts.bin)
@@ -98,7 +119,7 @@ def main():
         tmp = Path(tmp)
         (tmp / "hs").mkdir()
         (tmp / "sim").mkdir()
-        hs = peers.HostSim(tmp / "hs", binary)
+        hs = ConfiguredHostSim(tmp / "hs", binary, opts.sensors)
         started = []
         try:
             hs.start()
