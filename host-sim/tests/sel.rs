@@ -223,6 +223,20 @@ fn platform_events_fill_the_sel_until_it_overflows() {
         t.contains("Events dropped due to lack of space    : Yes"),
         "{t}"
     );
+    // SEL time: set by an Operator (not by a User), read back.
+    let o = ipmitool(
+        "lanplus",
+        "127.0.0.1",
+        port,
+        "admin",
+        "password",
+        &["-L", "USER", "sel", "time", "set", "01/02/30 03:04:05"],
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    lanplus_ok(port, &["sel", "time", "set", "01/02/30 03:04:05"]);
+    let t = lanplus_ok(port, &["-L", "USER", "sel", "time", "get"]);
+    assert!(t.starts_with("01/02/30 03:04:0"), "{t}");
+
     // Clearing resets the flag.
     lanplus_ok(port, &["sel", "clear"]);
     let t = lanplus_ok(port, &["sel", "info"]);
