@@ -335,6 +335,8 @@ pub fn build_endpoint(
         concat!("host-sim ", env!("CARGO_PKG_VERSION")).as_bytes(),
     );
     info.set_string(2, name.as_bytes());
+    ep.bmc_mut()
+        .set_fru(&crate::fru::image(name, cfg.fru.as_ref())?);
     let baseline = crate::store::Baseline::of(&ep);
     crate::store::restore(&mut ep, state, name);
     Ok((ep, baseline))
@@ -372,11 +374,19 @@ async fn run_inner(
                 return;
             }
         };
+    let sensors = match crate::sensors::from_config(&spec.cfg.sensors) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("bad configuration: sensors: {e}");
+            return;
+        }
+    };
     let machine = Arc::new(Machine::new(
         &spec.name,
         spec.provider.clone(),
         Duration::from_secs(spec.cfg.script_timeout_secs),
         spec.state.power_on,
+        sensors,
     ));
     let defs: Vec<_> = machine.sensors.iter().map(|s| s.def.clone()).collect();
     ep.bmc_mut().set_sensors(&defs);
@@ -395,6 +405,12 @@ async fn run_inner(
         tracing::error!("bad configuration: too many nodes");
         return;
     }
+    // SEL time stamps: the host's wall clock.
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    ep.bmc_mut()
+        .set_sel_time(clock.now(), u32::try_from(unix).unwrap_or(u32::MAX));
     let mut state = spec.state.clone();
     state.running = true;
     let local = sock.local_addr().ok();

@@ -63,6 +63,12 @@ pub struct BmcConfig {
     /// Nodes behind this BMC (a chassis manager), reached with Send Message (ipmitool -b/-t).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<crate::topology::NodeConfig>,
+    /// Sensors (`[[sensors]]`); when given they replace the default set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensors: Vec<crate::sensors::SensorConfig>,
+    /// FRU inventory fields (`[fru]`); unset ones keep their defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fru: Option<crate::fru::FruConfig>,
 }
 
 /// Most user ids a host-sim BMC can have (the endpoint's table size).
@@ -341,6 +347,8 @@ impl BmcConfig {
             users: Vec::new(),
             machine: None,
             nodes: Vec::new(),
+            sensors: Vec::new(),
+            fru: None,
         }
     }
 
@@ -364,6 +372,9 @@ impl BmcConfig {
         if self.provider.is_empty() {
             return Err(ferr("provider", "empty provider"));
         }
+        crate::sensors::from_config(&self.sensors).map_err(|m| ferr("sensors", m))?;
+        // The FRU image is built from the BMC name; the name does not change its validity.
+        crate::fru::image("x", self.fru.as_ref()).map_err(|m| ferr("fru", m))?;
         let kg = match &self.kg {
             Some(k) => Some(parse_kg(k).map_err(|m| ferr("kg", m))?),
             None => None,
@@ -731,6 +742,12 @@ pub struct State {
     /// The nodes behind a chassis manager: power and boot flags, by node name.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub nodes: std::collections::BTreeMap<String, crate::topology::NodeState>,
+    /// The System Event Log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sel: Option<crate::store::SavedSel>,
+    /// The FRU image in hex, once Write FRU Data changed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fru: Option<String>,
 }
 
 /// One user id of the saved user table.

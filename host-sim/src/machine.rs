@@ -23,6 +23,8 @@ pub struct Machine {
     pub lock: tokio::sync::Mutex<()>,
     /// The sensors it serves.
     pub sensors: Vec<crate::sensors::Sensor>,
+    /// Readings `[SENSORS]` scripts gave: sensor number -> (when, raw reading).
+    readings: std::sync::Mutex<std::collections::HashMap<u8, (Instant, Option<u8>)>>,
 }
 
 fn failed(run: &ScriptRun) -> ActionResult {
@@ -40,14 +42,29 @@ pub const NOBODY_THERE: ActionResult =
 
 impl Machine {
     /// A machine with the given provider.
-    pub fn new(name: &str, provider: Provider, timeout: Duration, power_on: bool) -> Machine {
+    pub fn new(
+        name: &str,
+        provider: Provider,
+        timeout: Duration,
+        power_on: bool,
+        sensors: Vec<crate::sensors::Sensor>,
+    ) -> Machine {
+        if let Provider::Script(p) = &provider {
+            for key in p.sensor_keys() {
+                if !sensors.iter().any(|s| s.key == key) {
+                    let known: Vec<&str> = sensors.iter().map(|s| s.key.as_str()).collect();
+                    tracing::warn!(bmc = name, key, known = %known.join(", "), "[SENSORS] names no sensor of this BMC");
+                }
+            }
+        }
         Machine {
             name: name.to_string(),
             provider,
             timeout,
             power_on: AtomicBool::new(power_on),
             lock: tokio::sync::Mutex::new(()),
-            sensors: crate::sensors::default_set(),
+            sensors,
+            readings: Default::default(),
         }
     }
 
@@ -61,10 +78,72 @@ impl Machine {
 
     /// The result at once when the provider needs no waiting (the in-memory one), else None.
     pub fn perform_now(&self, action: Action) -> Option<ActionResult> {
-        match &self.provider {
-            Provider::Memory => Some(self.perform_memory(action)),
-            Provider::Script(_) => None,
+        match (&self.provider, action) {
+            (Provider::Memory, _) => Some(self.perform_memory(action)),
+            // A modelled or cached reading needs no task.
+            (Provider::Script(p), Action::ReadSensor { number, .. }) => {
+                match self.sensor_script(p, number) {
+                    None => Some(self.modelled_reading(number)),
+                    Some(_) => self.cached_reading(p, number),
+                }
+            }
+            (Provider::Script(_), _) => None,
         }
+    }
+
+    /// The `[SENSORS]` command of sensor `number`, with its key.
+    fn sensor_script<'a>(
+        &'a self,
+        p: &'a ScriptProvider,
+        number: u8,
+    ) -> Option<(&'a str, &'a crate::provider::Template)> {
+        let s = self.sensors.iter().find(|s| s.def.number == number)?;
+        Some((s.key.as_str(), p.sensor(&s.key)?))
+    }
+
+    /// A script's reading of sensor `number` still within `[SENSORS] cache_seconds`.
+    fn cached_reading(&self, p: &ScriptProvider, number: u8) -> Option<ActionResult> {
+        let cache = self.readings.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, raw) = cache.get(&number)?;
+        (at.elapsed() < p.sensor_cache).then_some(ActionResult::Reading { raw: *raw })
+    }
+
+    /// Reads sensor `number` with its `[SENSORS]` script (or the model when it has none). A
+    /// failed or unparsable run reads as unavailable (clients print N/A), not as an error.
+    async fn read_sensor(&self, p: &ScriptProvider, number: u8) -> ActionResult {
+        let Some((key, t)) = self.sensor_script(p, number) else {
+            return self.modelled_reading(number);
+        };
+        if let Some(r) = self.cached_reading(p, number) {
+            return r;
+        }
+        let env = ScriptEnv {
+            name: &self.name,
+            bootdev: None,
+            flags: None,
+        };
+        let run = p
+            .run(&format!("sensors {key}"), t, &env, self.timeout)
+            .await;
+        let value = if run.ok() {
+            let v = crate::provider::parse_reading(&run.stdout);
+            if v.is_none() {
+                tracing::warn!(sensor = key, output = %run.stdout, "sensor script printed no number");
+            }
+            v
+        } else {
+            tracing::warn!(sensor = key, "sensor script failed: {run}");
+            None
+        };
+        let raw = value.and_then(|v| {
+            let s = self.sensors.iter().find(|s| s.def.number == number)?;
+            Some(s.def.raw_for(v))
+        });
+        self.readings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(number, (Instant::now(), raw));
+        ActionResult::Reading { raw }
     }
 
     fn perform_memory(&self, action: Action) -> ActionResult {
@@ -83,7 +162,7 @@ impl Machine {
                 ActionResult::Done
             }
             Action::Identify { .. } | Action::SetBootFlags(_) => ActionResult::Done,
-            Action::ReadSensor { number } => self.modelled_reading(number),
+            Action::ReadSensor { number, .. } => self.modelled_reading(number),
             // Bridged requests go to the chassis's nodes (topology.rs), never to a machine.
             Action::Bridge { .. } => NOBODY_THERE,
         }
@@ -169,7 +248,11 @@ impl Machine {
     async fn perform_script(&self, p: &ScriptProvider, action: Action) -> ActionResult {
         match action {
             Action::PowerStatus => match self.status(p).await {
-                Ok(Some(on)) => ActionResult::Power { on },
+                Ok(Some(on)) => {
+                    // Modelled sensors follow the machine's real power state.
+                    self.power_on.store(on, Ordering::Relaxed);
+                    ActionResult::Power { on }
+                }
                 Ok(None) => UNSUPPORTED,
                 Err(r) => r,
             },
@@ -188,7 +271,7 @@ impl Machine {
                 let _g = self.lock.lock().await;
                 self.control(p, op, boot).await
             }
-            Action::ReadSensor { number } => self.modelled_reading(number),
+            Action::ReadSensor { number, .. } => self.read_sensor(p, number).await,
             Action::Bridge { .. } => NOBODY_THERE,
         }
     }
@@ -281,6 +364,7 @@ mod tests {
             Provider::Script(Arc::new(p)),
             Duration::from_millis(timeout_ms),
             false,
+            crate::sensors::default_set(),
         )
     }
 
@@ -355,7 +439,13 @@ mod tests {
 
     #[tokio::test]
     async fn memory_provider() {
-        let m = Machine::new("m", Provider::Memory, Duration::from_secs(1), false);
+        let m = Machine::new(
+            "m",
+            Provider::Memory,
+            Duration::from_secs(1),
+            false,
+            crate::sensors::default_set(),
+        );
         let on = Action::Control {
             op: ControlOp::PowerUp,
             boot: None,

@@ -8,6 +8,7 @@ mod bootstate;
 mod config;
 mod control;
 mod daemon;
+mod fru;
 mod machine;
 mod provider;
 mod reactor;

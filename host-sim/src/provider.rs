@@ -151,7 +151,16 @@ pub struct ScriptProvider {
     pub dir: PathBuf,
     power: HashMap<String, Template>,
     boot: HashMap<String, Template>,
+    /// `[SENSORS]`: sensor key -> command printing the reading in the sensor's unit.
+    sensors: HashMap<String, Template>,
+    /// `[SENSORS] cache_seconds`: how long a script's reading is reused.
+    pub sensor_cache: Duration,
 }
+
+/// How long a sensor script's reading is reused when `[SENSORS] cache_seconds` is not given:
+/// a monitoring scrape reads every sensor within a second or two, and scrapes come every 15 s
+/// or more, so one run per sensor per scrape at most.
+pub const DEFAULT_SENSOR_CACHE: Duration = Duration::from_secs(5);
 
 /// The `[POWER]` options shipmi knows.
 pub const POWER_OPTIONS: [&str; 6] = ["status", "on", "off", "shutdown", "reset", "diag"];
@@ -225,13 +234,35 @@ impl ScriptProvider {
         }
         let mut power = HashMap::new();
         let mut boot = HashMap::new();
+        let mut sensors = HashMap::new();
+        let mut sensor_cache = DEFAULT_SENSOR_CACHE;
         for ((sec, key), (n, value)) in raw {
+            if sec == "SENSORS" && key == "cache_seconds" {
+                let secs: f64 = value
+                    .parse()
+                    .ok()
+                    .filter(|v: &f64| v.is_finite() && (0.0..=86_400.0).contains(v))
+                    .ok_or((
+                        n,
+                        format!("cache_seconds must be 0 to 86400, got {value:?}"),
+                    ))?;
+                sensor_cache = Duration::from_secs_f64(secs);
+                continue;
+            }
             let (map, known): (&mut HashMap<String, Template>, &[&str]) = match sec.as_str() {
                 "POWER" => (&mut power, &POWER_OPTIONS),
                 "BOOT" => (&mut boot, &BOOT_OPTIONS),
+                "SENSORS" => (&mut sensors, &[]),
                 _ => continue,
             };
-            if !known.contains(&key.as_str()) {
+            if sec == "SENSORS" {
+                if !is_sensor_key(&key) {
+                    return Err((
+                        n,
+                        format!("sensor key {key:?} must be 1-32 of a-z, 0-9 and _"),
+                    ));
+                }
+            } else if !known.contains(&key.as_str()) {
                 return Err((
                     n,
                     format!(
@@ -254,7 +285,19 @@ impl ScriptProvider {
             dir,
             power,
             boot,
+            sensors,
+            sensor_cache,
         })
+    }
+
+    /// The `[SENSORS]` command for sensor `key`, if configured.
+    pub fn sensor(&self, key: &str) -> Option<&Template> {
+        self.sensors.get(key)
+    }
+
+    /// The sensor keys `[SENSORS]` names.
+    pub fn sensor_keys(&self) -> impl Iterator<Item = &str> {
+        self.sensors.keys().map(String::as_str)
     }
 
     /// The `[POWER]` command for `option`, if configured.
@@ -285,6 +328,23 @@ impl ScriptProvider {
         }
         cmd.to_string()
     }
+}
+
+/// A sensor key: what `[SENSORS]` and the configuration call a sensor.
+pub fn is_sensor_key(key: &str) -> bool {
+    (1..=32).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A reading a sensor script printed: the first word as a number (`52`, `12.1`, `-3.5e0`).
+pub fn parse_reading(out: &str) -> Option<f32> {
+    out.split_whitespace()
+        .next()?
+        .parse::<f32>()
+        .ok()
+        .filter(|v| v.is_finite())
 }
 
 fn shell_quote_path(p: &Path) -> String {
@@ -572,6 +632,33 @@ mod tests {
         let e =
             ScriptProvider::parse(Path::new("/p.conf"), "[POWER]\non = %(bootdev)s\n").unwrap_err();
         assert_eq!(e.0, 2);
+    }
+
+    #[test]
+    fn sensors_section() {
+        let p = ScriptProvider::parse(
+            Path::new("/p.conf"),
+            "[SENSORS]\nCPU_Temp = ./t.sh %(name)s\ncache_seconds = 0.5\n",
+        )
+        .unwrap();
+        assert!(p.sensor("cpu_temp").is_some());
+        assert_eq!(p.sensor_cache, Duration::from_millis(500));
+        for bad in [
+            "[SENSORS]\ncache_seconds = -1\n",
+            "[SENSORS]\ncache_seconds = soon\n",
+            "[SENSORS]\ncpu-temp = x\n",
+            "[SENSORS]\ncpu_temp = %(bootdev)s\n",
+        ] {
+            assert_eq!(
+                ScriptProvider::parse(Path::new("/p.conf"), bad)
+                    .unwrap_err()
+                    .0,
+                2
+            );
+        }
+        assert_eq!(parse_reading(" 12.5 V\n"), Some(12.5));
+        assert_eq!(parse_reading("nan"), None);
+        assert_eq!(parse_reading(""), None);
     }
 
     #[test]

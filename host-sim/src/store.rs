@@ -110,6 +110,8 @@ pub struct Baseline {
     pub lan: LanConfig,
     /// The System Info Parameters.
     pub system_info: SystemInfo,
+    /// The FRU image.
+    pub fru: Vec<u8>,
 }
 
 impl Baseline {
@@ -118,6 +120,7 @@ impl Baseline {
         Baseline {
             lan: ep.bmc().lan().clone(),
             system_info: ep.bmc().system_info().clone(),
+            fru: ep.bmc().fru().to_vec(),
         }
     }
 }
@@ -156,6 +159,70 @@ pub fn capture(ep: &Ep, baseline: &Baseline, state: &mut State) {
     state.power_restore_policy = Some(policy_name(ep.bmc().power_restore_policy()).into());
     let a = ep.bmc().acpi_power_state();
     state.acpi_power_state = Some([a.system, a.device]);
+    state.sel = Some(SavedSel::of(ep));
+    let fru = ep.bmc().fru();
+    state.fru = (fru != baseline.fru.as_slice()).then(|| hex(fru));
+}
+
+/// The System Event Log as saved: its flags, time stamps, next record id and the records in
+/// hex (16 bytes each, oldest first).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SavedSel {
+    /// An event was dropped because the log was full.
+    #[serde(default)]
+    pub overflow: bool,
+    /// Time stamp of the last addition (4294967295 = none).
+    pub last_addition: u32,
+    /// Time stamp of the last erase (4294967295 = none).
+    pub last_erase: u32,
+    /// The id the next record gets.
+    pub next_id: u16,
+    /// The records.
+    #[serde(default)]
+    pub records: Vec<String>,
+}
+
+impl SavedSel {
+    /// The endpoint's SEL.
+    pub fn of(ep: &Ep) -> SavedSel {
+        let m = ep.bmc().sel_meta();
+        SavedSel {
+            overflow: m.overflow,
+            last_addition: m.last_addition,
+            last_erase: m.last_erase,
+            next_id: m.next_id,
+            records: ep
+                .bmc()
+                .sel_records()
+                .iter()
+                .map(|r| hex(&r.bytes()))
+                .collect(),
+        }
+    }
+
+    /// Puts it back into a fresh endpoint; a record that is not 16 bytes of hex is skipped.
+    fn restore(&self, ep: &mut Ep, bmc: &str) {
+        use ipmi_core::cmd::storage::sel_record::SelRecord;
+        let records: Vec<SelRecord> = self
+            .records
+            .iter()
+            .filter_map(|t| {
+                let r = unhex(t).and_then(|v| <[u8; 16]>::try_from(v).ok());
+                if r.is_none() {
+                    tracing::warn!(bmc, record = %t, "saved SEL record not restored");
+                }
+                r.map(|b| SelRecord::from_bytes(&b))
+            })
+            .collect();
+        let meta = ipmi_core::bmc::SelMeta {
+            overflow: self.overflow,
+            last_addition: self.last_addition,
+            last_erase: self.last_erase,
+            next_id: self.next_id,
+        };
+        ep.bmc_mut().restore_sel(meta, &records);
+    }
 }
 
 /// Puts saved state back into a fresh endpoint (built from the configuration file). A value
@@ -227,6 +294,14 @@ pub fn restore(ep: &mut Ep, state: &State, bmc: &str) {
     if let Some([system, device]) = state.acpi_power_state {
         ep.bmc_mut()
             .restore_acpi_power_state(AcpiPowerState { system, device });
+    }
+    if let Some(sel) = &state.sel {
+        sel.restore(ep, bmc);
+    }
+    if let Some(text) = &state.fru {
+        if !unhex(text).is_some_and(|image| ep.bmc_mut().set_fru(&image)) {
+            tracing::warn!(bmc, "saved FRU image not restored");
+        }
     }
     // Restoring is not a change to save again.
     let _ = ep.take_changed();

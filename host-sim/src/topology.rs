@@ -308,7 +308,8 @@ impl Platform {
             let name = n.name_in(bmc);
             let provider = Provider::load(&n.provider).map_err(|e| format!("node {name}: {e}"))?;
             let st = saved.get(&name).cloned().unwrap_or_default();
-            let machine = Arc::new(Machine::new(&name, provider, timeout, st.power_on));
+            let sensors = crate::sensors::default_set();
+            let machine = Arc::new(Machine::new(&name, provider, timeout, st.power_on, sensors));
             let mut core = ipmi_core::bmc::Bmc::new(Default::default(), Default::default());
             let defs: Vec<_> = machine.sensors.iter().map(|s| s.def.clone()).collect();
             core.set_sensors(&defs);
@@ -564,7 +565,13 @@ impl Feed {
                 let s = Arc::new(SharedMachine {
                     name: name.to_string(),
                     provider_spec: provider_spec.to_string(),
-                    machine: Arc::new(Machine::new(name, provider.clone(), timeout, on)),
+                    machine: Arc::new(Machine::new(
+                        name,
+                        provider.clone(),
+                        timeout,
+                        on,
+                        crate::sensors::default_set(),
+                    )),
                     feeds: tokio::sync::Mutex::new(BTreeMap::new()),
                     snapshot: Mutex::new(BTreeMap::new()),
                 });

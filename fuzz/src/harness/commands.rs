@@ -4,6 +4,9 @@
 //! bytes, parse back to the same value, and fail cleanly on a buffer one byte short.
 use ipmi_core::cmd::app as a;
 use ipmi_core::cmd::chassis as c;
+use ipmi_core::cmd::dcmi as d;
+use ipmi_core::cmd::sensor as se;
+use ipmi_core::cmd::storage as s;
 use ipmi_core::cmd::transport as t;
 use ipmi_core::cmd::{Body, Command};
 
@@ -89,4 +92,23 @@ command_files! {
     cmd_chassis_restart_cause: c::restart_cause::GetSystemRestartCause;
     cmd_chassis_status: c::status::GetChassisStatus;
     cmd_transport_lan_config: t::GetLanConfig, t::SetLanConfig;
+    cmd_storage_sdr_repository_info: s::sdr_repository_info::GetSdrRepositoryInfo;
+    cmd_storage_reserve_sdr_repository: s::reserve_sdr_repository::ReserveSdrRepository;
+    cmd_storage_get_sdr: s::get_sdr::GetSdr;
+    cmd_storage_sel_info: s::sel_info::GetSelInfo;
+    cmd_storage_reserve_sel: s::reserve_sel::ReserveSel;
+    cmd_storage_get_sel_entry: s::get_sel_entry::GetSelEntry;
+    cmd_storage_add_sel_entry: s::add_sel_entry::AddSelEntry;
+    cmd_storage_clear_sel: s::clear_sel::ClearSel;
+    cmd_storage_delete_sel_entry: s::delete_sel_entry::DeleteSelEntry;
+    cmd_storage_sel_time: s::sel_time::GetSelTime, s::sel_time::SetSelTime;
+    cmd_storage_fru_inventory_area_info: s::fru_inventory_area_info::GetFruInventoryAreaInfo;
+    cmd_storage_read_fru_data: s::read_fru_data::ReadFruData;
+    cmd_storage_write_fru_data: s::write_fru_data::WriteFruData;
+    cmd_sensor_sensor_reading: se::sensor_reading::GetSensorReading;
+    cmd_sensor_sensor_thresholds: se::sensor_thresholds::GetSensorThresholds;
+    cmd_sensor_sensor_event_enable: se::sensor_event_enable::GetSensorEventEnable;
+    cmd_sensor_platform_event: se::platform_event::PlatformEvent;
+    cmd_dcmi_capabilities: d::capabilities::GetDcmiCapabilities;
+    cmd_dcmi_power_reading: d::power_reading::GetPowerReading;
 }

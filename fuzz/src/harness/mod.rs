@@ -102,6 +102,61 @@ pub const TARGETS: &[Target] = &[
         "cmd_transport_lan_config",
         commands::cmd_transport_lan_config,
     ),
+    (
+        "cmd_storage_sdr_repository_info",
+        commands::cmd_storage_sdr_repository_info,
+    ),
+    (
+        "cmd_storage_reserve_sdr_repository",
+        commands::cmd_storage_reserve_sdr_repository,
+    ),
+    ("cmd_storage_get_sdr", commands::cmd_storage_get_sdr),
+    ("cmd_storage_sel_info", commands::cmd_storage_sel_info),
+    ("cmd_storage_reserve_sel", commands::cmd_storage_reserve_sel),
+    (
+        "cmd_storage_get_sel_entry",
+        commands::cmd_storage_get_sel_entry,
+    ),
+    (
+        "cmd_storage_add_sel_entry",
+        commands::cmd_storage_add_sel_entry,
+    ),
+    ("cmd_storage_clear_sel", commands::cmd_storage_clear_sel),
+    (
+        "cmd_storage_delete_sel_entry",
+        commands::cmd_storage_delete_sel_entry,
+    ),
+    ("cmd_storage_sel_time", commands::cmd_storage_sel_time),
+    (
+        "cmd_storage_fru_inventory_area_info",
+        commands::cmd_storage_fru_inventory_area_info,
+    ),
+    (
+        "cmd_storage_read_fru_data",
+        commands::cmd_storage_read_fru_data,
+    ),
+    (
+        "cmd_storage_write_fru_data",
+        commands::cmd_storage_write_fru_data,
+    ),
+    (
+        "cmd_sensor_sensor_reading",
+        commands::cmd_sensor_sensor_reading,
+    ),
+    (
+        "cmd_sensor_sensor_thresholds",
+        commands::cmd_sensor_sensor_thresholds,
+    ),
+    (
+        "cmd_sensor_sensor_event_enable",
+        commands::cmd_sensor_sensor_event_enable,
+    ),
+    (
+        "cmd_sensor_platform_event",
+        commands::cmd_sensor_platform_event,
+    ),
+    ("cmd_dcmi_capabilities", commands::cmd_dcmi_capabilities),
+    ("cmd_dcmi_power_reading", commands::cmd_dcmi_power_reading),
 ];
 
 /// The check of the target called `name`.

@@ -42,6 +42,10 @@ impl Bmc {
                     ipmi_version: IPMI_VERSION_2_0,
                     additional_device_support: AdditionalDeviceSupport {
                         chassis: true,
+                        sensor: true,
+                        sdr_repository: true,
+                        sel: true,
+                        fru_inventory: !self.fru.image.is_empty(),
                         ..AdditionalDeviceSupport::default()
                     },
                     manufacturer_id: id.manufacturer_id & 0x000F_FFFF,

@@ -98,6 +98,11 @@ impl ChassisState {
         }
     }
 
+    /// The last power state the platform reported or caused.
+    pub(super) fn power_on(&self) -> Option<bool> {
+        self.power_on
+    }
+
     /// Records a power state the platform reported or an action caused (for POH and status).
     fn observe_power(&mut self, now: Instant, on: bool) {
         match (self.on_since, on) {

@@ -14,8 +14,11 @@ use crate::{CompletionCode, Instant, NetFn, Privilege};
 mod app;
 pub mod bridge;
 mod chassis;
+mod dcmi;
+mod fru;
 mod identity;
 mod lan;
+mod sel;
 mod sensors;
 mod system_info;
 #[cfg(test)]
@@ -25,15 +28,17 @@ mod users;
 pub use crate::cmd::chassis::boot_options::BootFlags;
 pub use crate::cmd::chassis::control::ControlOp;
 pub use bridge::{BridgeReply, BridgeTarget, Message};
+pub use fru::{build_fru, FruInfo, FRU_CAPACITY, MAX_FIELD as MAX_FRU_FIELD};
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
 pub use lan::LanConfig;
+pub use sel::{SelMeta, POWER_UNIT_SENSOR, RESTART_SENSOR, SEL_CAPACITY};
 pub use system_info::SystemInfo;
 
 /// The System Info Parameters a shell saves (the string parameters 1..=4).
 pub fn system_info_parameters() -> core::ops::RangeInclusive<u8> {
     system_info::STRING_PARAMETERS
 }
-pub use sensors::{SensorDef, SensorKind, MAX_NAME, MAX_SDR_READ, MAX_SENSORS};
+pub use sensors::{SensorDef, SensorKind, SensorReply, MAX_NAME, MAX_SDR_READ, MAX_SENSORS};
 pub use users::{PasswordTest, UserAccess, UserStore};
 
 /// What the dispatcher needs to know about a request.
@@ -117,10 +122,13 @@ pub enum Action {
     },
     /// Boot flags were set (parameter 5); providers that store them (shipmi's `[BOOT] set`) act now.
     SetBootFlags(BootFlags),
-    /// Get Sensor Reading: read sensor `number`; answer [`ActionResult::Reading`].
+    /// Get Sensor Reading (or DCMI Get Power Reading): read sensor `number`; answer
+    /// [`ActionResult::Reading`].
     ReadSensor {
         /// The sensor number from the table given to [`Bmc::set_sensors`].
         number: u8,
+        /// Which request asked; the platform reads the same way for both.
+        reply: SensorReply,
     },
     /// Send Message to a controller behind this BMC: hand `request` to it with
     /// [`bridge::serve`] and answer [`ActionResult::Bridged`] with its IPMB response.
@@ -209,10 +217,24 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
         // appendix G).
         NetFn::Storage => match cmd {
             0x20 | 0x22 | 0x23 => Some(User),
+            // FRU: Get Inventory Area Info and Read read; Write changes.
+            0x10 | 0x11 => Some(User),
+            0x12 => Some(Operator),
+            // SEL: Get Info, Reserve, Get Entry, Get Time read; Add, Delete, Clear, Set Time
+            // change.
+            0x40 | 0x42 | 0x43 | 0x48 => Some(User),
+            0x44 | 0x46 | 0x47 | 0x49 => Some(Operator),
             _ => None,
         },
         NetFn::SensorEvent => match cmd {
-            0x27 | 0x2D => Some(User),
+            0x27 | 0x29 | 0x2D => Some(User),
+            // Platform Event Message: logs an event.
+            0x02 => Some(Operator),
+            _ => None,
+        },
+        // DCMI (group DCh; other groups are answered C1 by the dispatcher): reading is User.
+        NetFn::GroupExtension => match cmd {
+            0x01 | 0x02 => Some(User),
             _ => None,
         },
         _ => None,
@@ -259,6 +281,9 @@ pub struct Bmc {
     changed: bool,
     sensors: sensors::SensorState,
     bridge: bridge::BridgeState,
+    sel: sel::Sel,
+    fru: fru::Fru,
+    power_stats: dcmi::PowerStats,
 }
 
 impl Bmc {
@@ -277,6 +302,9 @@ impl Bmc {
             changed: false,
             sensors: sensors::SensorState::default(),
             bridge: bridge::BridgeState::default(),
+            sel: sel::Sel::default(),
+            fru: fru::Fru::default(),
+            power_stats: dcmi::PowerStats::default(),
         }
     }
 
@@ -366,7 +394,9 @@ impl Bmc {
     }
 
     /// Handles one request. `out` receives the response data after the completion code; it
-    /// needs at most 32 bytes, [`bridge::MAX_BRIDGED`] for a bridging BMC. Every request gets an answer: unknown NetFns and commands get C1.
+    /// needs at most 50 bytes (a Get SDR chunk of [`MAX_SDR_READ`] plus the next record id),
+    /// [`bridge::MAX_BRIDGED`] for a bridging BMC. Every request gets an answer: unknown NetFns
+    /// and commands get C1.
     pub fn handle(
         &mut self,
         ctx: &Context,
@@ -397,6 +427,12 @@ impl Bmc {
     ) -> Result<Outcome, CompletionCode> {
         let needed =
             required_privilege(req.netfn, req.cmd).ok_or(CompletionCode::InvalidCommand)?;
+        // Group extension commands of groups other than DCMI (PICMG, VITA, HPM.2 probes).
+        if req.netfn == NetFn::GroupExtension
+            && req.data.first() != Some(&crate::cmd::dcmi::DCMI_GROUP)
+        {
+            return Err(CompletionCode::InvalidCommand);
+        }
         if req.lun != 0 {
             return Err(CompletionCode::InvalidForLun);
         }
@@ -406,8 +442,9 @@ impl Bmc {
         match req.netfn {
             NetFn::Chassis => self.chassis_command(ctx, req, out),
             NetFn::Transport => self.transport_command(req, out).map(Outcome::Reply),
-            NetFn::Storage => self.storage_command(req, out),
-            NetFn::SensorEvent => self.sensor_command(req, out),
+            NetFn::Storage => self.storage_command(ctx.now, req, out),
+            NetFn::SensorEvent => self.sensor_command(ctx, req, out),
+            NetFn::GroupExtension => self.dcmi_command(req, out),
             NetFn::App if bridge::is_bridge_command(req.cmd) => self.bridge_command(ctx, req, out),
             _ => self.app_command(ctx, req, users, out).map(Outcome::Reply),
         }
@@ -449,8 +486,12 @@ impl Bmc {
         if matches!(action, Action::Control { .. } | Action::SetBootFlags(_)) {
             self.changed = true;
         }
-        if let Action::ReadSensor { number } = *action {
-            return match self.complete_reading(number, result, out) {
+        if let Action::ReadSensor { number, reply } = *action {
+            let done = match reply {
+                SensorReply::Reading => self.complete_reading(now, number, result, out),
+                SensorReply::PowerReading => self.complete_power_reading(now, result, out),
+            };
+            return match done {
                 Ok(len) => Reply {
                     completion_code: CompletionCode::Normal,
                     len,
@@ -458,14 +499,18 @@ impl Bmc {
                 Err(cc) => Reply::code(cc),
             };
         }
+        let before = self.chassis.power_on();
         match self
             .chassis
             .complete(now, self.channel.number, action, result, out)
         {
-            Ok(len) => Reply {
-                completion_code: CompletionCode::Normal,
-                len,
-            },
+            Ok(len) => {
+                self.log_action(now, action, before);
+                Reply {
+                    completion_code: CompletionCode::Normal,
+                    len,
+                }
+            }
             Err(cc) => Reply::code(cc),
         }
     }
@@ -475,6 +520,26 @@ impl Bmc {
     /// that never polls still sees correct answers; polling makes state changes prompt.
     pub fn poll(&mut self, now: Instant) {
         self.chassis.poll(now);
+    }
+
+    /// Logs the SEL events of a finished power action or status read.
+    fn log_action(&mut self, now: Instant, action: &Action, before: Option<bool>) {
+        let after = self.chassis.power_on();
+        match *action {
+            // A change nobody here caused (the machine's own button, a provider's script).
+            Action::PowerStatus if before.is_some() => {
+                self.log_power(now, before, after, false, false)
+            }
+            Action::Control { op, .. } => match op {
+                ControlOp::PowerCycle => self.log_power(now, before, after, true, false),
+                ControlOp::HardReset => self.log_power(now, before, after, false, true),
+                // A soft shutdown is a request to the OS: the status read that sees the
+                // machine off logs it.
+                ControlOp::SoftShutdown | ControlOp::PulseDiagnosticInterrupt => {}
+                _ => self.log_power(now, before, after, false, false),
+            },
+            _ => {}
+        }
     }
 }
 

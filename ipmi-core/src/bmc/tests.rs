@@ -107,6 +107,8 @@ struct Harness {
     actions: Vec<Action, 64>,
     /// When set, the platform fails the next action with this code.
     fail: Option<CompletionCode>,
+    /// When set, every sensor reads this raw value (else number * 10).
+    raw: Option<u8>,
 }
 
 /// A response: completion code and data.
@@ -121,6 +123,7 @@ impl Harness {
             power: false,
             actions: Vec::new(),
             fail: None,
+            raw: None,
         }
     }
 
@@ -155,8 +158,8 @@ impl Harness {
                         };
                         ActionResult::Done
                     }
-                    (None, Action::ReadSensor { number }) => ActionResult::Reading {
-                        raw: Some(number * 10),
+                    (None, Action::ReadSensor { number, .. }) => ActionResult::Reading {
+                        raw: Some(self.raw.unwrap_or(number * 10)),
                     },
                     (None, _) => ActionResult::Done,
                 };
@@ -220,9 +223,10 @@ fn unknown_netfns_and_commands_get_c1() {
         (0x2C, 0x3E, &[0x00, 0x02][..]),
         (0x2C, 0x00, &[0x00][..]),
         (0x2C, 0x00, &[0x03][..]),
-        (0x2C, 0x01, &[0xDC][..]), // DCMI Get Capabilities
-        (0x04, 0x2F, &[0x01][..]), // Get Sensor Type (not served)
-        (0x0A, 0x10, &[][..]),
+        (0x2C, 0x01, &[0x00][..]),             // not the DCMI group
+        (0x2C, 0x03, &[0xDC, 0x00, 0x00][..]), // DCMI Get Power Limit (not served)
+        (0x04, 0x2F, &[0x01][..]),             // Get Sensor Type (not served)
+        (0x0A, 0x41, &[][..]),                 // Get SEL Allocation Info (not served)
         (0x0C, 0x04, &[0x01, 0x00][..]),
         (0x2E, 0x01, &[0x00, 0x00, 0x00][..]),
         (0x00, 0x05, &[][..]),
@@ -977,7 +981,7 @@ fn device_id_guids_and_self_test() {
             0x00,
             0x01,
             IPMI_VERSION_2_0,
-            0x80,
+            0x87, // chassis, SEL, SDR repository, sensor device (no FRU set)
             0xD9,
             0x7E,
             0x00,
@@ -1347,7 +1351,8 @@ fn sdr_repository_reads_in_chunks_with_reservations() {
     let mut h = Harness::new();
     h.bmc.set_sensors(&two_sensors());
     let info = h.ok(NetFn::Storage, 0x20, &[]);
-    assert_eq!((info[0], info[1], info[2]), (0x51, 3, 0));
+    // The locator, two sensors, the BMC's power unit and restart sensors.
+    assert_eq!((info[0], info[1], info[2]), (0x51, 5, 0));
     let res = h.ok(NetFn::Storage, 0x22, &[]);
     // Header of the first record (the MC locator), next id 2.
     let hdr = h.ok(NetFn::Storage, 0x23, &[res[0], res[1], 0, 0, 0, 5]);
@@ -1373,9 +1378,18 @@ fn sdr_repository_reads_in_chunks_with_reservations() {
     let res2 = h.ok(NetFn::Storage, 0x22, &[]);
     let (cc, _) = h.admin(NetFn::Storage, 0x23, &[res[0], res[1], 2, 0, 5, 8]);
     assert_eq!(cc, Cc::InvalidReservation);
-    let last = h.ok(NetFn::Storage, 0x23, &[res2[0], res2[1], 3, 0, 0, 0xFF]);
+    let intr = h.ok(NetFn::Storage, 0x23, &[res2[0], res2[1], 3, 0, 0, 0xFF]);
+    assert_eq!((intr[0], intr[1], intr[2 + 3]), (4, 0, 0x02));
+    let pu = h.ok(NetFn::Storage, 0x23, &[res2[0], res2[1], 4, 0, 0, 0xFF]);
+    assert_eq!(
+        (pu[0], pu[2 + 3], pu[2 + 7], pu[2 + 12]),
+        (5, 0x02, 0xF0, 0x09)
+    );
+    assert_eq!(&pu[2 + 32..], b"Pwr Unit Status");
+    let last = h.ok(NetFn::Storage, 0x23, &[res2[0], res2[1], 5, 0, 0, 0xFF]);
     assert_eq!((last[0], last[1], last[2 + 3]), (0xFF, 0xFF, 0x02));
-    let (cc, _) = h.admin(NetFn::Storage, 0x23, &[0, 0, 4, 0, 0, 5]);
+    assert_eq!((last[2 + 7], last[2 + 12]), (0xF1, 0x1D));
+    let (cc, _) = h.admin(NetFn::Storage, 0x23, &[0, 0, 6, 0, 0, 5]);
     assert_eq!(cc, Cc::NotPresent);
 }
 
@@ -1386,7 +1400,13 @@ fn sensor_readings_come_from_the_platform() {
     // Raw 90 (the harness reads number * 10): above upper non-critical 80, below critical 95.
     let (cc, d) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]);
     assert_eq!((cc, &d[..3]), (Cc::Normal, &[90, 0x40, 0x08][..]));
-    assert_eq!(h.last_action(), Action::ReadSensor { number: 9 });
+    assert_eq!(
+        h.last_action(),
+        Action::ReadSensor {
+            number: 9,
+            reply: crate::bmc::SensorReply::Reading
+        }
+    );
     let t = h.ok(NetFn::SensorEvent, 0x27, &[9]);
     assert_eq!(&t[..], &[0x18, 0, 0, 0, 80, 95, 0]);
     let (cc, _) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[4]);
@@ -1395,4 +1415,457 @@ fn sensor_readings_come_from_the_platform() {
     assert_eq!(cc, Cc::InsufficientPrivilege);
     let (cc, _) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[]);
     assert_eq!(cc, Cc::RequestDataLengthInvalid);
+}
+
+// ---------------------------------------------------------------- SEL
+
+/// Walks the SEL with Get SEL Entry (as `ipmitool sel list` does); returns the records.
+fn sel_records(h: &mut Harness) -> Vec<[u8; 16], 80> {
+    let mut out = Vec::new();
+    let mut id = 0u16;
+    loop {
+        let [lo, hi] = id.to_le_bytes();
+        let (cc, d) = h.run(
+            Privilege::User,
+            NetFn::Storage,
+            0x43,
+            &[0, 0, lo, hi, 0, 0xFF],
+        );
+        if cc == Cc::NotPresent && out.is_empty() {
+            return out;
+        }
+        assert_eq!(cc, Cc::Normal);
+        out.push(<[u8; 16]>::try_from(&d[2..]).unwrap()).unwrap();
+        id = u16::from_le_bytes([d[0], d[1]]);
+        if id == 0xFFFF {
+            return out;
+        }
+    }
+}
+
+#[test]
+fn power_actions_are_logged_as_power_unit_and_restart_events() {
+    let mut h = Harness::new();
+    h.bmc.set_sel_time(h.now, 1_700_000_000);
+    let info = h.ok(NetFn::Storage, 0x40, &[]);
+    assert_eq!(&info[..5], &[0x51, 0, 0, 0x00, 0x04]); // empty, 64 * 16 bytes free
+    assert_eq!(&info[5..9], &[0xFF; 4]);
+    assert_eq!(info[13], 0x0A); // reserve, delete
+    assert_eq!(
+        h.run(
+            Privilege::User,
+            NetFn::Storage,
+            0x43,
+            &[0, 0, 0, 0, 0, 0xFF]
+        )
+        .0,
+        Cc::NotPresent
+    );
+
+    h.ok(NetFn::Chassis, 0x02, &[0x01]); // on
+    h.now = h.now.add_millis(5_000);
+    h.ok(NetFn::Chassis, 0x02, &[0x01]); // on while on: nothing new
+    h.ok(NetFn::Chassis, 0x02, &[0x02]); // cycle
+    h.ok(NetFn::Chassis, 0x02, &[0x03]); // hard reset
+    h.ok(NetFn::Chassis, 0x02, &[0x00]); // off
+    assert!(h.bmc.take_changed());
+    let r = sel_records(&mut h);
+    assert_eq!(r.len(), 4);
+    // Record 1: Power Unit F0h, power off/down deasserted (on), at SEL time.
+    assert_eq!(&r[0][..3], &[1, 0, 0x02]);
+    assert_eq!(
+        u32::from_le_bytes([r[0][3], r[0][4], r[0][5], r[0][6]]),
+        1_700_000_000
+    );
+    assert_eq!(
+        &r[0][7..],
+        &[0x20, 0, 0x04, 0x09, 0xF0, 0xEF, 0x00, 0xFF, 0xFF]
+    );
+    assert_eq!(&r[1][10..14], &[0x09, 0xF0, 0x6F, 0x01]); // power cycle asserted
+    assert_eq!(&r[2][10..14], &[0x1D, 0xF1, 0x6F, 0x01]); // initiated by hard reset
+    assert_eq!(&r[3][10..14], &[0x09, 0xF0, 0x6F, 0x00]); // power off asserted
+    assert_eq!(
+        u32::from_le_bytes([r[3][3], r[3][4], r[3][5], r[3][6]]),
+        1_700_000_005
+    );
+    // The power unit reads "off" now.
+    let (cc, d) = h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[0xF0]);
+    assert_eq!((cc, d[2]), (Cc::Normal, 0x01));
+    // A change seen by a status read (someone pressed the button) is logged too.
+    h.power = true;
+    h.ok(NetFn::Chassis, 0x01, &[]);
+    assert_eq!(sel_records(&mut h).len(), 5);
+    let last = h.ok(NetFn::Storage, 0x43, &[0, 0, 0xFF, 0xFF, 0, 0xFF]);
+    assert_eq!(&last[..4], &[0xFF, 0xFF, 5, 0]);
+    // Partial reads need the reservation.
+    let (cc, _) = h.admin(NetFn::Storage, 0x43, &[9, 9, 5, 0, 3, 4]);
+    assert_eq!(cc, Cc::InvalidReservation);
+    let res = h.ok(NetFn::Storage, 0x42, &[]);
+    let part = h.ok(NetFn::Storage, 0x43, &[res[0], res[1], 5, 0, 10, 4]);
+    assert_eq!(&part[2..], &[0x09, 0xF0, 0xEF, 0x00]);
+}
+
+#[test]
+fn clear_needs_operator_and_the_reservation() {
+    let mut h = Harness::new();
+    h.ok(NetFn::Chassis, 0x02, &[0x01]);
+    let res = h.run(Privilege::User, NetFn::Storage, 0x42, &[]).1;
+    let clr = [res[0], res[1], b'C', b'L', b'R', 0xAA];
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Storage, 0x47, &clr).0,
+        Cc::InsufficientPrivilege
+    );
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Storage, 0x44, &[0; 16]).0,
+        Cc::InsufficientPrivilege
+    );
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Storage, 0x49, &[0; 4]).0,
+        Cc::InsufficientPrivilege
+    );
+    let stale = [res[0].wrapping_add(1), res[1], b'C', b'L', b'R', 0xAA];
+    assert_eq!(
+        h.admin(NetFn::Storage, 0x47, &stale).0,
+        Cc::InvalidReservation
+    );
+    let bad = [res[0], res[1], b'C', b'L', b'X', 0xAA];
+    assert_eq!(h.admin(NetFn::Storage, 0x47, &bad).0, Cc::InvalidDataField);
+    let _ = h.bmc.take_changed();
+    h.now = h.now.add_millis(3_000);
+    let d = h.run(Privilege::Operator, NetFn::Storage, 0x47, &clr);
+    assert_eq!((d.0, &d.1[..]), (Cc::Normal, &[0x01][..]));
+    assert!(h.bmc.take_changed());
+    // Status polls with the same reservation work; the log is empty, the erase time set.
+    let st = [res[0], res[1], b'C', b'L', b'R', 0x00];
+    assert_eq!(h.ok(NetFn::Storage, 0x47, &st)[..], [0x01]);
+    let info = h.ok(NetFn::Storage, 0x40, &[]);
+    assert_eq!((info[1], info[2]), (0, 0));
+    assert_eq!(
+        u32::from_le_bytes([info[9], info[10], info[11], info[12]]),
+        4
+    );
+    assert!(sel_records(&mut h).is_empty());
+    // Set SEL Time moves the clock.
+    h.ok(NetFn::Storage, 0x49, &1_800_000_000u32.to_le_bytes());
+    h.now = h.now.add_millis(2_000);
+    let t = h.ok(NetFn::Storage, 0x48, &[]);
+    assert_eq!(u32::from_le_bytes([t[0], t[1], t[2], t[3]]), 1_800_000_002);
+}
+
+#[test]
+fn add_sel_entry_fills_the_log_then_overflows() {
+    let mut h = Harness::new();
+    let mut rec = [0u8; 16];
+    rec[2] = 0x02;
+    rec[3..7].copy_from_slice(&[1, 2, 3, 4]); // replaced by the BMC's time
+    rec[7] = 0x41; // software id
+    for i in 1..=crate::bmc::SEL_CAPACITY as u16 {
+        let id = h.ok(NetFn::Storage, 0x44, &rec);
+        assert_eq!(u16::from_le_bytes([id[0], id[1]]), i);
+    }
+    assert_eq!(h.admin(NetFn::Storage, 0x44, &rec).0, Cc::OutOfSpace);
+    let info = h.ok(NetFn::Storage, 0x40, &[]);
+    assert_eq!((info[1], info[3], info[4], info[13]), (64, 0, 0, 0x8A));
+    let r = sel_records(&mut h);
+    assert_eq!(r.len(), 64);
+    assert_eq!(&r[63][3..8], &[1, 0, 0, 0, 0x41]);
+    // An OEM record without time stamp is stored as given.
+    let meta = h.bmc.sel_meta();
+    assert!(meta.overflow);
+    let kept: Vec<_, 64> = Vec::from_slice(h.bmc.sel_records()).unwrap();
+    let mut again = Harness::new();
+    again.bmc.restore_sel(meta, &kept);
+    assert_eq!(sel_records(&mut again), r);
+    assert_eq!(again.ok(NetFn::Storage, 0x40, &[])[13], 0x8A);
+    assert_eq!(
+        again.admin(NetFn::Storage, 0x44, &[0; 15]).0,
+        Cc::RequestDataLengthInvalid
+    );
+}
+
+#[test]
+fn threshold_crossings_from_readings_are_logged() {
+    let mut h = Harness::new();
+    h.bmc.set_sensors(&two_sensors());
+    h.raw = Some(70);
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]);
+    assert!(sel_records(&mut h).is_empty());
+    h.raw = Some(96); // above both: two assertions
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]);
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]); // no change, no event
+    h.raw = Some(85); // back below critical: deassertion
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[9]);
+    let r = sel_records(&mut h);
+    assert_eq!(r.len(), 3);
+    assert_eq!(&r[0][10..16], &[0x01, 9, 0x01, 0x57, 96, 80]); // upper NC going high
+    assert_eq!(&r[1][10..16], &[0x01, 9, 0x01, 0x59, 96, 95]); // upper C going high
+    assert_eq!(&r[2][10..16], &[0x01, 9, 0x81, 0x59, 85, 95]); // deasserted
+                                                               // Intrusion (discrete): 0 -> 1 asserts offset 0.
+    h.raw = Some(1);
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[3]);
+    let r = sel_records(&mut h);
+    assert_eq!(&r[3][10..14], &[0x05, 3, 0x6F, 0x00]);
+}
+
+// ---------------------------------------------------------------- FRU
+
+#[test]
+fn fru_reads_in_chunks_writes_need_operator_and_the_sdr_points_at_it() {
+    let mut h = Harness::new();
+    // No image: not present, and Get Device ID does not claim a FRU device.
+    assert_eq!(h.admin(NetFn::Storage, 0x10, &[0]).0, Cc::NotPresent);
+    let info = crate::bmc::FruInfo {
+        chassis_type: 0x17,
+        board_serial: "B123",
+        product_name: "Virtual",
+        ..Default::default()
+    };
+    let mut img = [0u8; 256];
+    let n = crate::bmc::build_fru(&info, &mut img).unwrap();
+    assert!(h.bmc.set_fru(&img[..n]));
+    assert!(!h.bmc.set_fru(&[0u8; 257]));
+    assert_eq!(h.bmc.fru(), &img[..n]);
+    let (_, d) = h.run(Privilege::User, NetFn::App, 0x01, &[]);
+    assert_eq!(d[5], 0x8F);
+    let (cc, d) = h.run(Privilege::User, NetFn::Storage, 0x10, &[0]);
+    assert_eq!((cc, &d[..]), (Cc::Normal, &[n as u8, 0, 0][..]));
+    assert_eq!(h.admin(NetFn::Storage, 0x10, &[1]).0, Cc::NotPresent);
+    // Read it back 20 bytes at a time, as ipmitool does; the last chunk is short.
+    let mut back = Vec::<u8, 256>::new();
+    while back.len() < n {
+        let off = (back.len() as u16).to_le_bytes();
+        let (cc, d) = h.run(
+            Privilege::User,
+            NetFn::Storage,
+            0x11,
+            &[0, off[0], off[1], 20],
+        );
+        assert_eq!(cc, Cc::Normal);
+        assert_eq!(usize::from(d[0]), d.len() - 1);
+        back.extend_from_slice(&d[1..]).unwrap();
+    }
+    assert_eq!(&back[..], &img[..n]);
+    assert_eq!(
+        h.admin(NetFn::Storage, 0x11, &[0, n as u8, 0, 1]).0,
+        Cc::ParameterOutOfRange
+    );
+    assert_eq!(
+        h.admin(NetFn::Storage, 0x11, &[0, 0, 0, 33]).0,
+        Cc::CannotReturnBytes
+    );
+    // Writing needs Operator and changes the image.
+    let w = [0, 8, 0, 0xAA, 0xBB];
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Storage, 0x12, &w).0,
+        Cc::InsufficientPrivilege
+    );
+    let _ = h.bmc.take_changed();
+    let (cc, d) = h.run(Privilege::Operator, NetFn::Storage, 0x12, &w);
+    assert_eq!((cc, &d[..]), (Cc::Normal, &[2][..]));
+    assert!(h.bmc.take_changed());
+    assert_eq!(&h.bmc.fru()[8..10], &[0xAA, 0xBB]);
+    assert_eq!(
+        h.admin(NetFn::Storage, 0x12, &[0, n as u8, 0, 1]).0,
+        Cc::ParameterOutOfRange
+    );
+    // The SDR ends with a FRU device locator for device 0, and the MC locator says FRU.
+    let info = h.ok(NetFn::Storage, 0x20, &[]);
+    assert_eq!(info[1], 4);
+    let mc = h.ok(NetFn::Storage, 0x23, &[0, 0, 1, 0, 0, 0xFF]);
+    assert_eq!(mc[2 + 8], 0x0F);
+    let loc = h.ok(NetFn::Storage, 0x23, &[0, 0, 4, 0, 0, 0xFF]);
+    assert_eq!((loc[0], loc[1]), (0xFF, 0xFF));
+    assert_eq!(&loc[2 + 3..2 + 8], &[0x11, 21, 0x20, 0x00, 0x80]);
+    assert_eq!(loc[2 + 10], 0x10);
+}
+
+// ---------------------------------------------------------------- DCMI
+
+#[test]
+fn dcmi_capabilities_and_power_reading_from_the_power_sensor() {
+    use crate::bmc::{SensorDef, SensorKind};
+    let mut h = Harness::new();
+    // Without a power sensor: no power management.
+    let d = h
+        .run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x01])
+        .1;
+    assert_eq!(&d[..], &[0xDC, 1, 5, 2, 0x0F, 0x00, 0x00]);
+    assert_eq!(
+        h.run(
+            Privilege::User,
+            NetFn::GroupExtension,
+            0x02,
+            &[0xDC, 1, 0, 0]
+        )
+        .0,
+        Cc::CommandSpecific80
+    );
+    let mut power = two_sensors()[0].clone();
+    power.number = 5;
+    power.kind = SensorKind::Power;
+    power.m = 4;
+    let sensors: [SensorDef; 2] = [two_sensors()[0].clone(), power];
+    h.bmc.set_sensors(&sensors);
+    let d = h
+        .run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x01])
+        .1;
+    assert_eq!(d[5], 0x01);
+    let d = h
+        .run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x02])
+        .1;
+    assert_eq!(&d[4..], &[64, 0, 0, 0, 0]);
+    let d = h
+        .run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x04])
+        .1;
+    assert_eq!(&d[4..], &[1, 0xFF, 0xFF]);
+    let d = h
+        .run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x05])
+        .1;
+    assert_eq!(&d[4..], &[0]);
+    assert_eq!(
+        h.run(Privilege::User, NetFn::GroupExtension, 0x01, &[0xDC, 0x09])
+            .0,
+        Cc::CommandSpecific80
+    );
+    // Readings 45 (180 W), then 50 (200 W) a minute later, one through Get Sensor Reading.
+    h.raw = Some(45);
+    let (cc, d) = h.run(
+        Privilege::User,
+        NetFn::GroupExtension,
+        0x02,
+        &[0xDC, 1, 0, 0],
+    );
+    assert_eq!((cc, d.len()), (Cc::Normal, 18));
+    assert_eq!(&d[..9], &[0xDC, 180, 0, 180, 0, 180, 0, 180, 0]);
+    assert_eq!(d[17], 0x40);
+    assert_eq!(
+        h.last_action(),
+        Action::ReadSensor {
+            number: 5,
+            reply: crate::bmc::SensorReply::PowerReading
+        }
+    );
+    h.now = h.now.add_millis(60_000);
+    h.raw = Some(50);
+    h.run(Privilege::User, NetFn::SensorEvent, 0x2D, &[5]);
+    h.raw = Some(40);
+    let d = h
+        .run(
+            Privilege::User,
+            NetFn::GroupExtension,
+            0x02,
+            &[0xDC, 1, 0, 0],
+        )
+        .1;
+    // Now 160, min 160, max 200, average (180 + 200 + 160) / 3.
+    assert_eq!(&d[1..9], &[160, 0, 160, 0, 200, 0, 180, 0]);
+    assert_eq!(u32::from_le_bytes([d[13], d[14], d[15], d[16]]), 60_000);
+    assert_eq!(
+        h.run(
+            Privilege::User,
+            NetFn::GroupExtension,
+            0x02,
+            &[0xDC, 2, 1, 0]
+        )
+        .0,
+        Cc::InvalidDataField
+    );
+    assert_eq!(
+        h.run(
+            Privilege::Callback,
+            NetFn::GroupExtension,
+            0x02,
+            &[0xDC, 1, 0, 0]
+        )
+        .0,
+        Cc::InsufficientPrivilege
+    );
+}
+
+#[test]
+fn sensor_event_enables_match_the_events_logged() {
+    let mut h = Harness::new();
+    h.bmc.set_sensors(&two_sensors());
+    let (cc, d) = h.run(Privilege::User, NetFn::SensorEvent, 0x29, &[9]);
+    assert_eq!(
+        (cc, &d[..]),
+        (Cc::Normal, &[0xC0, 0x80, 0x02, 0x80, 0x02][..])
+    );
+    let d = h.ok(NetFn::SensorEvent, 0x29, &[3]);
+    assert_eq!(&d[..], &[0xC0, 0x01, 0x00, 0x01, 0x00]);
+    let d = h.ok(NetFn::SensorEvent, 0x29, &[0xF0]);
+    assert_eq!(&d[..], &[0xC0, 0x03, 0x00, 0x03, 0x00]);
+    assert_eq!(h.admin(NetFn::SensorEvent, 0x29, &[0x44]).0, Cc::NotPresent);
+    // The full record says the same: assertion and deassertion masks, UNC/UC readable.
+    let rec = h.ok(NetFn::Storage, 0x23, &[0, 0, 2, 0, 0, 20]);
+    assert_eq!(&rec[2 + 14..2 + 19], &[0x80, 0x02, 0x80, 0x32, 0x18]);
+}
+
+#[test]
+fn platform_events_are_logged_and_a_full_sel_drops_them() {
+    let mut h = Harness::new();
+    // ipmitool `event 1` over LAN.
+    let ev = [0x04, 0x01, 0x30, 0x01, 0x09, 0xFF, 0xFF];
+    assert_eq!(
+        h.run(Privilege::User, NetFn::SensorEvent, 0x02, &ev).0,
+        Cc::InsufficientPrivilege
+    );
+    assert_eq!(
+        h.run(Privilege::Operator, NetFn::SensorEvent, 0x02, &ev).0,
+        Cc::Normal
+    );
+    let r = sel_records(&mut h);
+    assert_eq!(
+        &r[0][7..16],
+        &[0x81, 0x10, 0x04, 0x01, 0x30, 0x01, 0x09, 0xFF, 0xFF]
+    );
+    for _ in 1..crate::bmc::SEL_CAPACITY {
+        assert_eq!(
+            h.run(Privilege::Operator, NetFn::SensorEvent, 0x02, &ev).0,
+            Cc::Normal
+        );
+    }
+    assert_eq!(h.ok(NetFn::Storage, 0x40, &[])[13], 0x0A);
+    // Full: received, dropped, overflow set.
+    assert_eq!(
+        h.run(Privilege::Operator, NetFn::SensorEvent, 0x02, &ev).0,
+        Cc::Normal
+    );
+    let info = h.ok(NetFn::Storage, 0x40, &[]);
+    assert_eq!((info[1], info[13]), (64, 0x8A));
+    assert_eq!(
+        h.admin(NetFn::SensorEvent, 0x02, &ev[..6]).0,
+        Cc::RequestDataLengthInvalid
+    );
+}
+
+#[test]
+fn delete_sel_entry_needs_operator_and_the_reservation() {
+    let mut h = Harness::new();
+    for op in [0x01, 0x02, 0x00] {
+        h.ok(NetFn::Chassis, 0x02, &[op]);
+    }
+    let res = h.ok(NetFn::Storage, 0x42, &[]);
+    let del = |id: u16| {
+        let [lo, hi] = id.to_le_bytes();
+        [res[0], res[1], lo, hi]
+    };
+    assert_eq!(
+        h.run(Privilege::User, NetFn::Storage, 0x46, &del(2)).0,
+        Cc::InsufficientPrivilege
+    );
+    assert_eq!(
+        h.admin(NetFn::Storage, 0x46, &[9, 9, 2, 0]).0,
+        Cc::InvalidReservation
+    );
+    let _ = h.bmc.take_changed();
+    let (cc, d) = h.run(Privilege::Operator, NetFn::Storage, 0x46, &del(2));
+    assert_eq!((cc, &d[..]), (Cc::Normal, &[2, 0][..]));
+    assert!(h.bmc.take_changed());
+    // The same reservation deletes the last one too (ipmitool deletes a list with one).
+    let d = h.ok(NetFn::Storage, 0x46, &del(0xFFFF));
+    assert_eq!(&d[..], &[3, 0]);
+    assert_eq!(h.admin(NetFn::Storage, 0x46, &del(2)).0, Cc::NotPresent);
+    let r = sel_records(&mut h);
+    assert_eq!((r.len(), r[0][0]), (1, 1));
 }

@@ -6,6 +6,7 @@ use crate::{Error, NetFn};
 
 pub mod app;
 pub mod chassis;
+pub mod dcmi;
 pub mod sensor;
 pub mod storage;
 pub mod transport;

@@ -1,4 +1,6 @@
-//! NetFn Sensor/Event (0x04) commands: readings and thresholds.
+//! NetFn Sensor/Event (0x04) commands: platform events, readings, thresholds, event enables.
+pub mod platform_event;
+pub mod sensor_event_enable;
 pub mod sensor_reading;
 pub mod sensor_thresholds;
 
