@@ -53,7 +53,8 @@ pub fn open<'s>(
 }
 
 /// [`open`] for a body whose header is already parsed (by [`crate::wire::Datagram::parse`]): a
-/// datagram is parsed once. `header` must be `Header::parse(session_body)`.
+/// datagram is parsed once. `header` must be `Header::parse(session_body)`; a header that does
+/// not fit the body is an error, never a panic.
 pub fn open_parsed<'s>(
     header: &Header,
     session_body: &'s [u8],
@@ -63,7 +64,7 @@ pub fn open_parsed<'s>(
     let header = *header;
     let hlen = header.buffer_len();
     let end = hlen + usize::from(header.payload_len);
-    let wire_payload = &session_body[hlen..end];
+    let wire_payload = session_body.get(hlen..end).ok_or(WireError::Truncated)?;
     let keys = match keys {
         None => {
             if header.authenticated || header.encrypted {
@@ -342,6 +343,29 @@ mod tests {
         let mut long = hex(OPEN_REQ);
         long.push(0).unwrap();
         assert_eq!(open(&long[4..], None, &mut []), Err(WireError::TooLong));
+    }
+
+    #[test]
+    fn open_parsed_takes_the_parsed_header() {
+        let k = keys(17, S17_SIK);
+        let b = hex(S17_C2S);
+        let h = Header::parse(&b[4..]).unwrap();
+        let (mut s1, mut s2) = ([0u8; 64], [0u8; 64]);
+        assert_eq!(
+            open_parsed(&h, &b[4..], Some(&k), &mut s1),
+            open(&b[4..], Some(&k), &mut s2)
+        );
+        // Another packet's header (a longer payload than this body holds): an error, no panic.
+        let long = Header {
+            payload_len: 200,
+            ..h
+        };
+        assert_eq!(
+            open_parsed(&long, &b[4..], Some(&k), &mut s1),
+            Err(WireError::Truncated)
+        );
+        let short = hex(S15_C2S);
+        assert!(open_parsed(&h, &short[4..], None, &mut s1).is_err());
     }
 
     #[test]
