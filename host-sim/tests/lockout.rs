@@ -347,6 +347,16 @@ fn bmc(sim: &mut Sim) -> u16 {
 }
 
 /// Fences repeatedly for `span` under attack; every power-off within 5 s.
+/// One attack at a time: each scenario is one hostile network against one BMC, and two floods
+/// at once on a 2-core machine would measure the test machine, not the BMC.
+static ONE_ATTACK_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_attack_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_ATTACK_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
 fn fence_under_attack(span: Duration) {
     let mut sim = Sim::new();
     let port = bmc(&mut sim);
@@ -421,6 +431,7 @@ fn fence_under_attack(span: Duration) {
 
 #[test]
 fn fence_ipmilan_powers_off_within_5_s_under_attack_for_60_s() {
+    let _one = one_attack_at_a_time();
     fence_under_attack(Duration::from_secs(60));
 }
 
@@ -463,6 +474,7 @@ fn challenged(addr: &str, port: u16, pass: &str, seed: u64) -> (UdpSocket, Vec<u
 
 #[test]
 fn v15_guesser_gets_no_difference_once_locked() {
+    let _one = one_attack_at_a_time();
     let mut sim = Sim::new();
     let port = bmc(&mut sim);
     let guesser = "127.0.0.67";
@@ -516,6 +528,7 @@ fn v15_guesser_gets_no_difference_once_locked() {
 /// so the tokens kept for known sources are its) still powers off within 5 s.
 #[test]
 fn guess_rate_from_many_sources_is_capped() {
+    let _one = one_attack_at_a_time();
     let mut sim = Sim::new();
     let port = bmc(&mut sim);
     let (ok, _, t) = fence(port, true, "on");
