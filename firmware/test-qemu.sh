@@ -51,6 +51,79 @@ drain(0.5)
 sys.stdout.write(out.decode(errors="replace"))
 PY
 
+# The LAN of the DHCP fallback boot: fallback.py PORT_QEMU PORT_US SECONDS (see its docstring).
+cat >"$rundir/fallback.py" <<'PY'
+"""The LAN of a BMC booted with `-nic socket` (no DHCP server): fallback.py PORT_QEMU PORT_US SECONDS
+receives the guest's Ethernet frames on 127.0.0.1:PORT_US (QEMU's udp= peer), counts its DHCP
+discovers, answers its ARP requests for 10.0.2.2, and once it answers ARP for 10.0.2.15 sends
+an RMCP presence ping (ASF) from 10.0.2.2 to 10.0.2.15:623; prints what happened, one a line."""
+import socket, struct, sys, time
+
+qemu_port, our_port, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+HOST_MAC = bytes.fromhex("525500000202")
+HOST_IP, BMC_IP = bytes([10, 0, 2, 2]), bytes([10, 0, 2, 15])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", our_port))
+s.settimeout(0.2)
+peer = ("127.0.0.1", qemu_port)
+print("LAN ready", flush=True)
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xFFFF) + (t >> 16)
+    return ~t & 0xFFFF
+
+def arp(op, dst_mac, target_mac, target_ip):
+    body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + HOST_MAC + HOST_IP + target_mac + target_ip
+    return dst_mac + HOST_MAC + b"\x08\x06" + body
+
+def udp_to_bmc(bmc_mac, payload):
+    udp = struct.pack("!HHHH", 40623, 623, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, HOST_IP, BMC_IP)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return bmc_mac + HOST_MAC + b"\x08\x00" + ip + udp
+
+discovers, bmc_mac, pinged, end = 0, None, 0.0, time.time() + secs
+while time.time() < end:
+    try:
+        f, _ = s.recvfrom(2048)
+    except socket.timeout:
+        f = None
+    if f and len(f) >= 42:
+        kind = f[12:14]
+        if kind == b"\x08\x06":
+            op, sender_mac, sender_ip, target_ip = struct.unpack("!H", f[20:22])[0], f[22:28], f[28:32], f[38:42]
+            if op == 1 and target_ip == HOST_IP:
+                print("ARP request for 10.0.2.2 from", ".".join(map(str, sender_ip)), flush=True)
+                s.sendto(arp(2, sender_mac, sender_mac, sender_ip), peer)
+            elif op == 2 and sender_ip == BMC_IP and bmc_mac is None:
+                bmc_mac = sender_mac
+                print("ARP reply: 10.0.2.15 is at", bmc_mac.hex(":"), flush=True)
+        elif kind == b"\x08\x00" and f[23] == 17:
+            ihl = (f[14] & 0x0F) * 4
+            sport, dport = struct.unpack("!HH", f[14 + ihl:18 + ihl])
+            payload = f[22 + ihl:]
+            if dport == 67:
+                discovers += 1
+                if discovers == 1:
+                    print("DHCP discover seen", flush=True)
+            elif sport == 623 and payload[:4] == b"\x06\x00\xff\x06" and len(payload) > 8 and payload[8] == 0x40:
+                print("RMCP presence pong from 10.0.2.15", flush=True)
+                break
+    now = time.time()
+    if bmc_mac is None and now - pinged > 1.0:
+        pinged = now
+        s.sendto(arp(1, b"\xff" * 6, b"\0" * 6, BMC_IP), peer)
+    elif bmc_mac is not None and now - pinged > 1.0:
+        pinged = now
+        ping = b"\x06\x00\xff\x06" + b"\x00\x00\x11\xbe" + b"\x80\x07\x00\x00"
+        s.sendto(udp_to_bmc(bmc_mac, ping), peer)
+print("DHCP discovers:", discovers, flush=True)
+PY
+
 cleanup() {
     if [[ -n "$qemu_pid" ]] && kill -0 "$qemu_pid" 2>/dev/null; then
         kill "$qemu_pid" 2>/dev/null
@@ -577,6 +650,41 @@ check "provisioned: after reset the channel limit is still operator (Get Channel
 refused "provisioned: after reset the blob's old password is refused" "Unable to establish|RAKP|unauthorized" 5 \
     ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-secret -N 1 -R 1 -C 17 power status
 kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (provisioned) died during the tests"; }
+cleanup
+qemu_pid=
+echo "test-qemu: QEMU stopped"
+
+# The DHCP static fallback: the no-config image on a LAN without a DHCP server (a QEMU socket
+# netdev, whose other end is fallback.py; QEMU run directly, since qemu.sh's user-mode network
+# always answers DHCP). After 10 s without a lease the BMC must take 10.0.2.15/24 and answer
+# ARP and an RMCP presence ping there.
+free_udp() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+qemu_side=$(free_udp)
+our_side=$(free_udp)
+log=$(mktemp -t bmc-qemu-XXXXXX.log)
+logs+=("$log")
+echo "test-qemu: booting the no-config image on a LAN without DHCP, log $log"
+# The LAN side first, so that it sees the first DHCP discover.
+python3 "$rundir/fallback.py" "$qemu_side" "$our_side" 40 >"$rundir/fallback.out" &
+lan_pid=$!
+for _ in $(seq 1 100); do
+    grep -q "LAN ready" "$rundir/fallback.out" 2>/dev/null && break
+    sleep 0.1
+done
+qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
+    -nic "socket,model=lan9118,udp=127.0.0.1:$our_side,localaddr=127.0.0.1:$qemu_side" \
+    -serial null -serial null -monitor none \
+    -kernel "$here/target/qemu-noconfig/thumbv7em-none-eabihf/release/qemu-mps2-an386" >"$log" 2>&1 &
+qemu_pid=$!
+wait "$lan_pid"
+lan=$(cat "$rundir/fallback.out")
+echo "$lan" | sed 's/^/     | /'
+step "fallback: the BMC asked for DHCP" grep -q "DHCP discover seen" <<<"$lan"
+step "fallback: no lease within 10 s, static fallback taken" grep -q "no DHCP lease within 10 s: static fallback" "$log"
+step "fallback: the BMC is at 10.0.2.15/24" grep -q "net: address 10.0.2.15/24" "$log"
+step "fallback: it answers ARP at 10.0.2.15" grep -q "ARP reply: 10.0.2.15 is at" <<<"$lan"
+step "fallback: it answers an RMCP presence ping at 10.0.2.15:623" grep -q "RMCP presence pong from 10.0.2.15" <<<"$lan"
+kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (fallback) died during the tests"; }
 cleanup
 qemu_pid=
 echo "test-qemu: QEMU stopped"
