@@ -26,7 +26,7 @@ pub trait ConsolePort {
     fn read_byte(&mut self) -> Option<u8>;
     /// Writes `bytes` (blocking is fine: the console writes little).
     fn write(&mut self, bytes: &[u8]);
-    /// Restarts the board (after `save`).
+    /// Restarts the board (after `save`), once what was written has left the UART.
     fn reset(&mut self) -> !;
 }
 
@@ -141,18 +141,15 @@ pub(crate) async fn run<C: ConsolePort, F: NorFlash>(mut port: C, persist: &RefC
                 }
                 b"save" if pending.is_empty() => port.write(b"nothing to save\r\n"),
                 b"save" => {
-                    // Not borrowed across the wait below: the network loop uses it too.
-                    let result = {
-                        let mut p = persist.borrow_mut();
-                        let mut next = p.saved.clone();
-                        core::mem::take(&mut pending).apply_to(&mut next);
-                        p.store.save(&next)
-                    };
-                    match result {
+                    let mut p = persist.borrow_mut();
+                    let mut next = p.saved.clone();
+                    core::mem::take(&mut pending).apply_to(&mut next);
+                    match p.store.save(&next) {
                         Ok(()) => {
+                            // Restart at once, with no await in between: a LAN change saved
+                            // meanwhile would be captured from the endpoint's old users.
                             crate::info!("console: configuration saved, restarting");
                             port.write(b"saved: restarting\r\n");
-                            Timer::after_millis(50).await;
                             port.reset();
                         }
                         Err(e) => {
