@@ -3,10 +3,12 @@
 # 127.0.0.1:PORT to the board's port 623, in the foreground until killed (Ctrl-A X, or kill).
 # The image is built first if needed, with the TEST credentials admin/password
 # (boards/qemu-mps2-an386/test-bmc.toml); set BMC_CONFIG to boot another config.
-# QEMU_ARGS (split on spaces) is added to QEMU's command line, e.g. to put the chassis lines
-# (UART1) on a socket and the monitor on another (what test-qemu.sh does):
-#   QEMU_ARGS="-serial mon:stdio -chardev socket,id=lines,path=/tmp/l.sock,server=on,wait=off
-#              -serial chardev:lines -monitor unix:/tmp/m.sock,server=on,wait=off"
+# UART0 is the configuration console (on the terminal by default), UART1 the chassis lines.
+# QEMU_ARGS (split on spaces) is added to QEMU's command line, e.g. to put the console and the
+# chassis lines on sockets and the monitor on another (what test-qemu.sh does):
+#   QEMU_ARGS="-chardev socket,id=console,path=/tmp/c.sock,server=on,wait=off -serial chardev:console
+#              -chardev socket,id=lines,path=/tmp/l.sock,server=on,wait=off -serial chardev:lines
+#              -monitor unix:/tmp/m.sock,server=on,wait=off"
 #
 #   firmware/qemu.sh 9623
 #   ipmitool -I lanplus -H 127.0.0.1 -p 9623 -U admin -P password -C 17 power status

@@ -24,6 +24,105 @@ qemu_pid=
 
 harness_pid=
 rundir=$(mktemp -d -t bmc-qemu-run-XXXXXX)
+# The test's side of the configuration console: console.py SOCKET LINE... sends each line,
+# prints everything the console answered.
+cat >"$rundir/console.py" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(0.1)
+out = b""
+def drain(secs):
+    global out
+    end = time.time() + secs
+    while time.time() < end:
+        try:
+            d = s.recv(4096)
+        except socket.timeout:
+            continue
+        if not d:
+            return
+        out += d
+drain(0.3)
+for line in sys.argv[2:]:
+    s.sendall(line.encode() + b"\r\n")
+    drain(0.6)
+drain(0.5)
+sys.stdout.write(out.decode(errors="replace"))
+PY
+
+# The LAN of the DHCP fallback boot: fallback.py PORT_QEMU PORT_US SECONDS (see its docstring).
+cat >"$rundir/fallback.py" <<'PY'
+"""The LAN of a BMC booted with `-nic socket` (no DHCP server): fallback.py PORT_QEMU PORT_US SECONDS
+receives the guest's Ethernet frames on 127.0.0.1:PORT_US (QEMU's udp= peer), counts its DHCP
+discovers, answers its ARP requests for 10.0.2.2, and once it answers ARP for 10.0.2.15 sends
+an RMCP presence ping (ASF) from 10.0.2.2 to 10.0.2.15:623; prints what happened, one a line."""
+import socket, struct, sys, time
+
+qemu_port, our_port, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+HOST_MAC = bytes.fromhex("525500000202")
+HOST_IP, BMC_IP = bytes([10, 0, 2, 2]), bytes([10, 0, 2, 15])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", our_port))
+s.settimeout(0.2)
+peer = ("127.0.0.1", qemu_port)
+print("LAN ready", flush=True)
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xFFFF) + (t >> 16)
+    return ~t & 0xFFFF
+
+def arp(op, dst_mac, target_mac, target_ip):
+    body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + HOST_MAC + HOST_IP + target_mac + target_ip
+    return dst_mac + HOST_MAC + b"\x08\x06" + body
+
+def udp_to_bmc(bmc_mac, payload):
+    udp = struct.pack("!HHHH", 40623, 623, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, HOST_IP, BMC_IP)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return bmc_mac + HOST_MAC + b"\x08\x00" + ip + udp
+
+discovers, bmc_mac, pinged, end = 0, None, 0.0, time.time() + secs
+while time.time() < end:
+    try:
+        f, _ = s.recvfrom(2048)
+    except socket.timeout:
+        f = None
+    if f and len(f) >= 42:
+        kind = f[12:14]
+        if kind == b"\x08\x06":
+            op, sender_mac, sender_ip, target_ip = struct.unpack("!H", f[20:22])[0], f[22:28], f[28:32], f[38:42]
+            if op == 1 and target_ip == HOST_IP:
+                print("ARP request for 10.0.2.2 from", ".".join(map(str, sender_ip)), flush=True)
+                s.sendto(arp(2, sender_mac, sender_mac, sender_ip), peer)
+            elif op == 2 and sender_ip == BMC_IP and bmc_mac is None:
+                bmc_mac = sender_mac
+                print("ARP reply: 10.0.2.15 is at", bmc_mac.hex(":"), flush=True)
+        elif kind == b"\x08\x00" and f[23] == 17:
+            ihl = (f[14] & 0x0F) * 4
+            sport, dport = struct.unpack("!HH", f[14 + ihl:18 + ihl])
+            payload = f[22 + ihl:]
+            if dport == 67:
+                discovers += 1
+                if discovers == 1:
+                    print("DHCP discover seen", flush=True)
+            elif sport == 623 and payload[:4] == b"\x06\x00\xff\x06" and len(payload) > 8 and payload[8] == 0x40:
+                print("RMCP presence pong from 10.0.2.15", flush=True)
+                break
+    now = time.time()
+    if bmc_mac is None and now - pinged > 1.0:
+        pinged = now
+        s.sendto(arp(1, b"\xff" * 6, b"\0" * 6, BMC_IP), peer)
+    elif bmc_mac is not None and now - pinged > 1.0:
+        pinged = now
+        ping = b"\x06\x00\xff\x06" + b"\x00\x00\x11\xbe" + b"\x80\x07\x00\x00"
+        s.sendto(udp_to_bmc(bmc_mac, ping), peer)
+print("DHCP discovers:", discovers, flush=True)
+PY
 
 cleanup() {
     if [[ -n "$qemu_pid" ]] && kill -0 "$qemu_pid" 2>/dev/null; then
@@ -90,12 +189,14 @@ boot() {
     # UART1 (the chassis lines) on a socket for lines-harness.py; the monitor on another.
     lines_sock=$rundir/$name-lines.sock
     monitor_sock=$rundir/$name-monitor.sock
+    console_sock=$rundir/$name-console.sock
     events=$rundir/$name-lines.log
     control=$rundir/$name-lines.ctl
-    rm -f "$lines_sock" "$monitor_sock" "$control"
+    rm -f "$lines_sock" "$monitor_sock" "$console_sock" "$control"
     : >"$events"
     mkfifo "$control"
-    BMC_CONFIG="$config" QEMU_ARGS="-serial mon:stdio -chardev socket,id=lines,path=$lines_sock,server=on,wait=off -serial chardev:lines -monitor unix:$monitor_sock,server=on,wait=off $extra" \
+    # UART0 (the configuration console) on a socket too.
+    BMC_CONFIG="$config" QEMU_ARGS="-chardev socket,id=console,path=$console_sock,server=on,wait=off -serial chardev:console -chardev socket,id=lines,path=$lines_sock,server=on,wait=off -serial chardev:lines -monitor unix:$monitor_sock,server=on,wait=off $extra" \
         "$here/qemu.sh" "$port" >"$log" 2>&1 &
     qemu_pid=$!
     echo "test-qemu: QEMU pid $qemu_pid, BMC at udp://127.0.0.1:$port, log $log"
@@ -314,7 +415,107 @@ check "LAN: channel setaccess 1 3 ipmi=on privilege=4" "successful" "${c[@]}" ch
 bob=(ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U bob -P bobpass123 -N 1 -R 2 -C 17)
 check "LAN: new user bob logs in" "^Chassis Power is (on|off)$" "${bob[@]}" power status
 check "LAN: chassis policy always-on" "always-on" "${c[@]}" chassis policy always-on
+
+# Issue 14 on the firmware: MAAS enlistment (user 4 with a random 20-character password and
+# Administrator, then freeipmi as that user at suites 3 and 17), LAN parameters, system info,
+# ACPI state, a bmc-config checkout-edit-commit round trip; all of it again after the reset.
+maas_pw=$(python3 -c 'import secrets; a="abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"; print("".join(secrets.choice(a) for _ in range(20)))')
+check "MAAS: user set name 4 maas" "^$" "${c[@]}" user set name 4 maas
+check "MAAS: user set password 4 (20 bytes)" "successful" "${c[@]}" user set password 4 "$maas_pw" 20
+check "MAAS: user priv 4 4 1" "successful|^$" "${c[@]}" user priv 4 4 1
+check "MAAS: user enable 4" "^$" "${c[@]}" user enable 4
+check "MAAS: channel setaccess 1 4 callin=on ipmi=on link=on privilege=4" "successful" \
+    "${c[@]}" channel setaccess 1 4 callin=on ipmi=on link=on privilege=4
+# freeipmi's options for this BMC (the tool, then these, then -u -p -I -l and its own).
+fi_at=(-D LAN_2_0 -h "127.0.0.1:$port" --session-timeout=5000)
+maas_checks() {
+    local suite as
+    for suite in 3 17; do
+        as=(-u maas -p "$maas_pw" -I "$suite" -l ADMIN)
+        check "$1: ipmipower --stat as maas (-I $suite)" ": (on|off)$" ipmipower "${fi_at[@]}" "${as[@]}" --stat
+        check "$1: ipmi-chassis-config --commit as maas (-I $suite)" "^$" \
+            ipmi-chassis-config "${fi_at[@]}" "${as[@]}" --commit -e Chassis_Boot_Flags:Boot_Device=PXE
+        check "$1: ipmi-chassis-config --checkout as maas (-I $suite)" "Boot_Device +PXE" \
+            ipmi-chassis-config "${fi_at[@]}" "${as[@]}" --checkout -S Chassis_Boot_Flags
+    done
+}
+maas_checks "MAAS"
+check "LAN: lan print 1 shows the board's address" "IP Address +: 10\.0\.2\.15" "${c[@]}" lan print 1
+check "LAN: lan print 1 shows a static source" "IP Address Source +: Static Address" "${c[@]}" lan print 1
+check "LAN: lan print 1 shows the gateway" "Default Gateway IP +: 10\.0\.2\.2" "${c[@]}" lan print 1
+check "LAN: lan set 1 snmp (community string)" "Setting LAN SNMP Community String to fw-community" "${c[@]}" lan set 1 snmp fw-community
+check "LAN: mc setsysinfo system_name" "^$" "${c[@]}" mc setsysinfo system_name fw-node-1
+check "LAN: Set ACPI Power State (S5/G2, D3)" "^ *$" "${c[@]}" raw 0x06 0x06 0x85 0x83
+# A User-privilege user changes nothing: every attempt must fail (D4 where ipmitool shows it).
+check "LAN: user set name 5 viewer" "^$" "${c[@]}" user set name 5 viewer
+check "LAN: user set password 5" "successful" "${c[@]}" user set password 5 viewer-pw
+check "LAN: user priv 5 2 1 (User)" "successful|^$" "${c[@]}" user priv 5 2 1
+check "LAN: user enable 5" "^$" "${c[@]}" user enable 5
+viewer=(ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U viewer -P viewer-pw -N 1 -R 2 -C 17 -L USER)
+check "D4: the User session logs in" "^Chassis Power is (on|off)$" "${viewer[@]}" power status
+d4() { # must fail
+    local out
+    out=$(timeout 20 "${viewer[@]}" "$@" 2>&1) && ! grep -qi "insufficient privilege\|rsp=0xd4" <<<"$out" && {
+        failed=$((failed + 1)); echo "FAIL D4: a User session could run $*:"; sed 's/^/     | /' <<<"$out"; return; }
+    passed=$((passed + 1)); echo "ok   D4: refused to a User session: $*"
+}
+d4 user set name 3 evil
+d4 user set password 2 hijacked
+d4 user priv 2 2 1
+d4 user disable 2
+d4 channel setaccess 1 2 privilege=2
+d4 lan set 1 snmp evil
+d4 lan set 1 cipher_privs XuuuXXuuuXXuuXX
+d4 chassis policy always-off
+d4 chassis bootdev disk
+d4 mc setsysinfo system_name evil
+for raw in "0x06 0x45 0x06 0x65 0x76 0x69 0x6c" "0x0c 0x01 0x01 0x10 0x65 0x76 0x69 0x6c" "0x06 0x06 0x81 0x80" "0x06 0x43 0x91 0x02 0x02 0x00"; do
+    # shellcheck disable=SC2086 # the raw bytes are separate arguments
+    check "D4: raw $raw answers 0xd4 to a User session" "rsp=0xd4" bash -c '"$@"; true' _ "${viewer[@]}" raw $raw
+done
+# bmc-config: checkout, edit, commit, checkout gives the edited file (and again after the reset).
+bc_ok() { # bmc-config exits 1 on a checkout with "not supported" keys; nothing on stderr
+    local err rc
+    err=$(timeout 60 bmc-config "${fi_at[@]}" -u admin -p password -I 17 -l ADMIN "$@" 2>&1 >/dev/null)
+    rc=$?
+    [[ -z "$err" && ($rc -eq 0 || ($rc -eq 1 && "$*" != *--commit*)) ]] || { echo "bmc-config $* (exit $rc): $err"; return 1; }
+}
+# set_key FILE SECTION KEY VALUE: bmc-config's file with one key changed.
+set_key() {
+    python3 - "$@" <<'PY'
+import sys
+path, section, key, value = sys.argv[1:]
+out, inside, found = [], False, False
+for line in open(path).read().splitlines():
+    t = line.strip()
+    if t == "Section " + section:
+        inside = True
+    elif t == "EndSection":
+        inside = False
+    if inside and t.split()[:1] == [key]:
+        line, found = "\t%-46s%s" % (key, value), True
+    out.append(line)
+assert found, key
+open(path, "w").write("\n".join(out) + "\n")
+PY
+}
+conf1=$rundir/bmc1.conf conf2=$rundir/bmc2.conf conf3=$rundir/bmc3.conf
+step "bmc-config --checkout" bc_ok --checkout --filename "$conf1"
+step "bmc-config file has user 4 maas" grep -Eq "Username +maas" "$conf1"
+cp "$conf1" "$conf2"
+edit_conf() {
+    set_key "$conf2" Rmcpplus_Conf_Privilege Maximum_Privilege_Cipher_Suite_Id_8 Operator &&
+        set_key "$conf2" User5 Lan_Enable_Link_Auth Yes &&
+        set_key "$conf2" Lan_Channel Volatile_Enable_Per_Message_Auth No &&
+        set_key "$conf2" Lan_Channel Non_Volatile_Enable_Per_Message_Auth No && ! cmp -s "$conf1" "$conf2"
+}
+# checkout_is_edited FILE: a new checkout into FILE equals the edited file.
+checkout_is_edited() { bc_ok --checkout --filename "$1" && diff "$conf2" "$1"; }
+step "bmc-config: edit the file" edit_conf
+step "bmc-config --commit of the edited file" bc_ok --commit --filename "$conf2"
+step "bmc-config --checkout gives the edited file" checkout_is_edited "$conf3"
 step "store: the changes were saved" grep -q "store: snapshot [0-9]* saved" "$log"
+mark
 reset_and_wait "system_reset of the emulated board (QEMU monitor)"
 step "store: the snapshot is loaded after the reset" bash -c "grep -A3 'BMC image .* booting' '$log' | tail -n 4 | grep -q 'store: snapshot [0-9]* loaded'"
 eventually "after reset: bob still logs in" "^Chassis Power is (on|off)$" 10 "${bob[@]}" power status
@@ -322,6 +523,29 @@ check "after reset: admin still logs in" "^Chassis Power is (on|off)$" "${c[@]}"
 check "after reset: bob is still an administrator" "Privilege Level +: ADMINISTRATOR" "${c[@]}" channel getaccess 1 3
 check "after reset: boot flags kept (Force PXE)" "Boot Device Selector : Force PXE" "${c[@]}" chassis bootparam get 5
 check "after reset: power restore policy kept" "Power Restore Policy +: always-on" "${c[@]}" chassis status
+# The host was off at the reset: always-on pressed the power button once the BMC was up.
+held_between "after reset: always-on pressed the power button" POWER 150 1000
+eventually "after reset: always-on: power is on" "^Chassis Power is on$" 5 "${c[@]}" power status
+maas_checks "after reset: MAAS"
+check "after reset: lan print 1 keeps the community string" "SNMP Community String +: fw-community" "${c[@]}" lan print 1
+check "after reset: lan print 1 shows the address" "IP Address +: 10\.0\.2\.15" "${c[@]}" lan print 1
+check "after reset: system name kept" "fw-node-1" "${c[@]}" mc getsysinfo system_name
+check "after reset: ACPI power state kept (Get ACPI Power State)" "^ *05 03 *$" "${c[@]}" raw 0x06 0x07
+step "after reset: bmc-config --checkout still gives the edited file" checkout_is_edited "$conf3.after"
+d4 user set password 4 hijacked-after-reset
+# "previous": the host was on when the BMC lost power, and comes back off (the test holds power
+# good low across the reset, as an AC loss does): the BMC powers it on again.
+check "LAN: chassis policy previous" "previous" "${c[@]}" chassis policy previous
+sleep 3 # the BMC samples power good every 2 s: it has seen the host on
+monitor stop
+ctl model off
+ctl pg 0
+mark
+monitor system_reset
+monitor cont
+held_between "after reset: previous (host was on) pressed the power button" POWER 150 1000
+ctl model on
+ctl pg 1
 ctl pg 0
 
 # Refusals last: failed logins count towards the user's lockout.
@@ -347,6 +571,46 @@ refused "no-config image refuses the null user" "Unable to establish|RAKP|unauth
 refused "no-config image refuses ipmipower admin/password" "invalid|failed" 5 \
     ipmipower -D LAN_2_0 -h "127.0.0.1:$port" -u admin -p password --session-timeout=5000 --stat
 step "no-config image: address by DHCP (QEMU's user-mode DHCP server)" grep -q "config: address by DHCP" "$log"
+
+# Provisioning from the configuration console on UART0 (a socket here): the same lines as a
+# blob, collected until save, which writes the store and restarts the board.
+# console LINE...: sends each line to the console (UART0's socket), prints all it answered.
+console() { python3 "$rundir/console.py" "$console_sock" "$@"; }
+check "console: help lists the settings" "user=NAME:PASSWORD" python3 "$rundir/console.py" "$console_sock" help
+check "console: show (nothing provisioned)" "no unsaved changes" python3 "$rundir/console.py" "$console_sock" show
+out=$(console "user=erin:erin-console-pw:administrator" "user=frank:frank-console-pw:user" "suites=3,17" "kg=none" "adress=dhcp" "show")
+console_accepts() {
+    [[ $(grep -Ec '^(> )?ok.?$' <<<"$out") -eq 4 ]] && grep -q 'error: not a valid setting' <<<"$out" &&
+        grep -q 'unsaved changes: save or discard' <<<"$out"
+}
+step "console: settings accepted (ok), a typo refused" console_accepts
+step "console: no password is echoed" bash -c "! grep -q console-pw <<<\"\$1\"" _ "$out"
+before=$(grep -c "bmc: listening on UDP port 623" "$log")
+check "console: save writes the store and restarts" "saved: restarting" python3 "$rundir/console.py" "$console_sock" save
+wait_boot() {
+    local _
+    for _ in $(seq 1 50); do
+        (($(grep -c "bmc: listening on UDP port 623" "$log") > before)) && return 0
+        sleep 0.2
+    done
+    return 1
+}
+step "console: the board restarted" wait_boot
+step "console: the store has the console's config" grep -q "console: configuration saved" "$log"
+eventually "console: erin logs in (-C 17)" "^Chassis Power is (on|off)$" 10 \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U erin -P erin-console-pw -N 1 -R 2 -C 17 power status
+check "console: erin logs in with ipmipower (-I 3)" ": (on|off)$" \
+    ipmipower -D LAN_2_0 -h "127.0.0.1:$port" -u erin -p erin-console-pw -I 3 --session-timeout=5000 --stat
+check "console: frank is a User" "Chassis Power is (on|off)" \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U frank -P frank-console-pw -N 1 -R 2 -C 17 -L USER power status
+refused "console: frank cannot log in as administrator" "Unable to establish|RAKP|unauthorized|privilege" 5 \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U frank -P frank-console-pw -N 1 -R 1 -C 17 -L ADMINISTRATOR power status
+refused "console: suite 1 is off (console said 3,17)" "Unable to establish|no matching cipher suite|Invalid|unavailable" 5 \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U erin -P erin-console-pw -N 1 -R 1 -C 1 power status
+check "console: show after the restart lists the users, no password" "user 2 erin administrator enabled" \
+    python3 "$rundir/console.py" "$console_sock" show
+check "console: lan print 1 shows the DHCP source" "IP Address Source +: DHCP Address" \
+    ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U erin -P erin-console-pw -N 1 -R 2 -C 17 lan print 1
 kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (no config) died during the tests"; }
 cleanup
 qemu_pid=
@@ -386,6 +650,41 @@ check "provisioned: after reset the channel limit is still operator (Get Channel
 refused "provisioned: after reset the blob's old password is refused" "Unable to establish|RAKP|unauthorized" 5 \
     ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U carol -P carol-secret -N 1 -R 1 -C 17 power status
 kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (provisioned) died during the tests"; }
+cleanup
+qemu_pid=
+echo "test-qemu: QEMU stopped"
+
+# The DHCP static fallback: the no-config image on a LAN without a DHCP server (a QEMU socket
+# netdev, whose other end is fallback.py; QEMU run directly, since qemu.sh's user-mode network
+# always answers DHCP). After 10 s without a lease the BMC must take 10.0.2.15/24 and answer
+# ARP and an RMCP presence ping there.
+free_udp() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+qemu_side=$(free_udp)
+our_side=$(free_udp)
+log=$(mktemp -t bmc-qemu-XXXXXX.log)
+logs+=("$log")
+echo "test-qemu: booting the no-config image on a LAN without DHCP, log $log"
+# The LAN side first, so that it sees the first DHCP discover.
+python3 "$rundir/fallback.py" "$qemu_side" "$our_side" 40 >"$rundir/fallback.out" &
+lan_pid=$!
+for _ in $(seq 1 100); do
+    grep -q "LAN ready" "$rundir/fallback.out" 2>/dev/null && break
+    sleep 0.1
+done
+qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
+    -nic "socket,model=lan9118,udp=127.0.0.1:$our_side,localaddr=127.0.0.1:$qemu_side" \
+    -serial null -serial null -monitor none \
+    -kernel "$here/target/qemu-noconfig/thumbv7em-none-eabihf/release/qemu-mps2-an386" >"$log" 2>&1 &
+qemu_pid=$!
+wait "$lan_pid"
+lan=$(cat "$rundir/fallback.out")
+echo "$lan" | sed 's/^/     | /'
+step "fallback: the BMC asked for DHCP" grep -q "DHCP discover seen" <<<"$lan"
+step "fallback: no lease within 10 s, static fallback taken" grep -q "no DHCP lease within 10 s: static fallback" "$log"
+step "fallback: the BMC is at 10.0.2.15/24" grep -q "net: address 10.0.2.15/24" "$log"
+step "fallback: it answers ARP at 10.0.2.15" grep -q "ARP reply: 10.0.2.15 is at" <<<"$lan"
+step "fallback: it answers an RMCP presence ping at 10.0.2.15:623" grep -q "RMCP presence pong from 10.0.2.15" <<<"$lan"
+kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (fallback) died during the tests"; }
 cleanup
 qemu_pid=
 echo "test-qemu: QEMU stopped"

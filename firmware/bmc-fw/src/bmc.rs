@@ -4,26 +4,31 @@
 //! The two loops run joined in one task and talk over two small channels, so a slow action (a
 //! power button held for seconds) never stops the network: other sessions, handshakes and
 //! retransmissions keep being answered while it runs, and its reply goes out when it is done.
+use core::cell::RefCell;
 use core::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
-use embassy_futures::join::join4;
-use embassy_futures::select::{select3, Either3};
+use embassy_futures::join::join5;
+use embassy_futures::select::{select, select4, Either, Either4};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::{IpAddress, IpEndpoint, Stack};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::channel::Channel;
+use embassy_sync::signal::Signal;
 use embassy_time::{with_timeout, Duration, Instant, Timer};
 use embedded_storage::nor_flash::NorFlash;
-use ipmi_core::bmc::{Action, ActionResult, DeviceIdentity};
+use ipmi_core::bmc::{Action, ActionResult, ControlOp, DeviceIdentity};
+use ipmi_core::cmd::chassis::power_restore_policy::PowerRestorePolicy;
+use ipmi_core::cmd::transport::LanParameter;
 use ipmi_core::CompletionCode;
 use rmcp::server::{Config, Endpoint, Output, Random, Ticket, MAX_DATAGRAM};
 
-use crate::chassis::perform;
+use crate::chassis::{perform, Chassis};
 use crate::config;
+use crate::console::{self, ConsolePort};
 use crate::lines::{self, BoardLines, InputLine, OutputLine};
 use crate::net::{self, RMCP_PORT};
 use crate::provision;
-use crate::store::{Network, Saved, Store};
+use crate::store::{Baseline, Network, Saved, Store};
 
 /// Sessions the endpoint holds at once (each slot holds its keys, windows and a cached reply).
 pub const SESSIONS: usize = 8;
@@ -36,6 +41,13 @@ const PENDING: usize = 4;
 const DATAGRAM_IN: usize = 512;
 /// How often idle sessions and half-open handshakes are expired when no traffic comes.
 const POLL_EVERY: Duration = Duration::from_secs(1);
+/// After boot, how long power good is left to settle before the power restore policy acts
+/// (the host's standby rail and its power-good line after AC returns; a line driven by a test
+/// harness under QEMU).
+const RESTORE_SETTLE: Duration = Duration::from_secs(1);
+/// How often power good is sampled to remember the host's last power state (for the
+/// "previous" restore policy).
+const POWER_SAMPLE: Duration = Duration::from_secs(2);
 
 /// The endpoint type of this image: [`SESSIONS`] sessions, [`USERS`] user ids.
 pub type BmcEndpoint = Endpoint<SESSIONS, USERS>;
@@ -44,6 +56,33 @@ pub type BmcEndpoint = Endpoint<SESSIONS, USERS>;
 pub struct Board {
     /// Get Device ID data and GUIDs; the system GUID is replaced by the configured one, if any.
     pub identity: DeviceIdentity,
+    /// The Ethernet MAC address (LAN parameter 5).
+    pub mac: [u8; 6],
+    /// The board's name, for the firmware version system info string.
+    pub name: &'static str,
+}
+
+/// The store and the snapshot it holds, shared by the network loop and the console.
+pub(crate) struct Persist<F> {
+    pub(crate) store: Store<F>,
+    pub(crate) saved: Saved,
+}
+
+impl<F: NorFlash> Persist<F> {
+    /// Saves `next` if it differs from the last snapshot.
+    fn update(&mut self, next: Saved) {
+        if next != self.saved {
+            if let Err(e) = self.store.save(&next) {
+                crate::error!("store: saving a change failed: {:?} (kept until reset)", e);
+            }
+            self.saved = next;
+        }
+    }
+}
+
+/// The prefix length of a subnet mask (its leading ones).
+fn mask(prefix: u8) -> [u8; 4] {
+    (u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0)).to_be_bytes()
 }
 
 fn now() -> ipmi_core::Instant {
@@ -102,16 +141,20 @@ pub fn load_state<F: NorFlash>(store: &mut Store<F>, blob_offset: u32) -> Saved 
 }
 
 /// Runs the BMC on `stack` for ever: the endpoint on UDP 623, the board's `lines` for its
-/// chassis actions and `rng` for session ids, RAKP randoms and AES IVs.
-pub async fn run<P, Rs, N, G, L, R, F>(
+/// chassis actions, `rng` for session ids, RAKP randoms and AES IVs, and the configuration
+/// console on `console` if the board has one.
+#[allow(clippy::too_many_arguments)]
+pub async fn run<P, Rs, N, G, L, R, F, C>(
     stack: Stack<'static>,
     board: Board,
     lines: BoardLines<P, Rs, N, G, L>,
     mut rng: R,
-    mut store: Store<F>,
-    mut saved: Saved,
+    store: Store<F>,
+    saved: Saved,
+    console: Option<C>,
 ) -> !
 where
+    C: ConsolePort,
     F: NorFlash,
     P: OutputLine,
     Rs: OutputLine,
@@ -123,6 +166,13 @@ where
     config::log_summary(&saved);
     let mut endpoint = BmcEndpoint::new(endpoint_config(&board, &saved));
     saved.apply_bmc(&mut endpoint);
+    let mut version: heapless::String<48> = heapless::String::new();
+    for part in ["bmc-fw ", env!("CARGO_PKG_VERSION"), " ", board.name] {
+        let _ = version.push_str(part);
+    }
+    endpoint.bmc_mut().system_info_mut().set_string(1, version.as_bytes());
+    let restore = (PowerRestorePolicy::from_bits(saved.restore_policy), saved.power_on);
+    let persist = RefCell::new(Persist { store, saved });
     crate::info!(
         "bmc: endpoint with {} sessions, {} user ids ({} bytes)",
         SESSIONS,
@@ -133,28 +183,68 @@ where
     let actions: Channel<NoopRawMutex, (Ticket, Action, IpEndpoint), PENDING> = Channel::new();
     let results: Channel<NoopRawMutex, (Ticket, ActionResult, IpEndpoint), PENDING> = Channel::new();
 
+    let power_seen: Signal<NoopRawMutex, bool> = Signal::new();
+
     let shared = lines::Shared::new();
     let (mut chassis, sequencer, identify) = lines::split(lines, &shared);
     let chassis_loop = async {
+        // The power restore policy: this boot may follow an AC power loss.
+        Timer::after(RESTORE_SETTLE).await;
+        let mut on = chassis.power_is_on().await;
+        let (policy, was_on) = restore;
+        let power_up = match policy {
+            PowerRestorePolicy::AlwaysOn => true,
+            PowerRestorePolicy::Previous => was_on,
+            _ => false,
+        };
+        crate::info!("chassis: power restore policy {:?}, host was {}, is {}", policy, was_on, on);
+        if power_up && !on {
+            crate::info!("chassis: power restore: powering the host on");
+            let _ = chassis.control(ControlOp::PowerUp, None).await;
+        }
+        power_seen.signal(on);
         loop {
-            let (ticket, action, peer) = actions.receive().await;
-            let result = perform(&mut chassis, action).await;
-            results.send((ticket, result, peer)).await;
+            match select(actions.receive(), Timer::after(POWER_SAMPLE)).await {
+                Either::First((ticket, action, peer)) => {
+                    let result = perform(&mut chassis, action).await;
+                    results.send((ticket, result, peer)).await;
+                }
+                Either::Second(()) => {
+                    let now = chassis.power_is_on().await;
+                    if now != on {
+                        on = now;
+                        power_seen.signal(on);
+                    }
+                }
+            }
         }
     };
 
     let network_loop = async {
-        if let Network::Dhcp { fallback } = saved.network {
+        let network = persist.borrow().saved.network;
+        let mut dhcp_lease = false;
+        if let Network::Dhcp { fallback } = network {
+            dhcp_lease = true;
             if with_timeout(net::DHCP_TIMEOUT, stack.wait_config_up()).await.is_err() {
+                dhcp_lease = false;
                 crate::warn!("net: no DHCP lease within {} s: static fallback", net::DHCP_TIMEOUT.as_secs());
                 stack.set_config_v4(embassy_net::ConfigV4::Static(net::static_v4(&fallback)));
             }
         }
         stack.wait_config_up().await;
         if let Some(c) = stack.config_v4() {
-            let [a, b, c2, d] = c.address.address().octets();
+            let ip = c.address.address().octets();
+            let [a, b, c2, d] = ip;
             crate::info!("net: address {}.{}.{}.{}/{}", a, b, c2, d, c.address.prefix_len());
+            // What `lan print` shows unless a client set other values (then those, saved).
+            let source = if dhcp_lease { 2 } else { 1 };
+            let lan = endpoint.bmc_mut().lan_mut();
+            lan.set_address(ip, source, board.mac, mask(c.address.prefix_len()));
+            let gateway = c.gateway.map(|g| g.octets()).unwrap_or([0; 4]);
+            let _ = lan.set(LanParameter::DefaultGateway, &gateway);
         }
+        let baseline = Baseline::of(&endpoint);
+        persist.borrow().saved.apply_lan(&mut endpoint);
         let mut rx_meta = [PacketMetadata::EMPTY; 8];
         let mut tx_meta = [PacketMetadata::EMPTY; 8];
         let mut rx_buf = [0u8; 2048];
@@ -167,8 +257,15 @@ where
         let mut datagram = [0u8; DATAGRAM_IN];
         let mut out = [0u8; MAX_DATAGRAM];
         loop {
-            match select3(socket.recv_from(&mut datagram), results.receive(), Timer::after(POLL_EVERY)).await {
-                Either3::First(Ok((n, meta))) => {
+            match select4(
+                socket.recv_from(&mut datagram),
+                results.receive(),
+                Timer::after(POLL_EVERY),
+                power_seen.wait(),
+            )
+            .await
+            {
+                Either4::First(Ok((n, meta))) => {
                     let peer = meta.endpoint;
                     let output = endpoint.handle(now(), peer_addr(peer), &datagram[..n], &mut rng, &mut out);
                     match output {
@@ -187,26 +284,36 @@ where
                         }
                     }
                 }
-                Either3::First(Err(_)) => {} // truncated (too long): dropped
-                Either3::Second((ticket, result, peer)) => {
+                Either4::First(Err(_)) => {} // truncated (too long): dropped
+                Either4::Second((ticket, result, peer)) => {
                     if let Some(len) = endpoint.complete(ticket, result, now(), &mut rng, &mut out) {
                         let _ = socket.send_to(&out[..len], peer).await;
                     }
                 }
-                Either3::Third(()) => endpoint.poll(now()),
-            }
-            // Persist whatever a client changed (users, channel access, boot flags, policy).
-            let current = saved.capture(&endpoint);
-            if current != saved {
-                match store.save(&current) {
-                    Ok(()) => {}
-                    Err(e) => crate::error!("store: saving a change failed: {:?} (kept until reset)", e),
+                Either4::Third(()) => endpoint.poll(now()),
+                Either4::Fourth(on) => {
+                    let mut p = persist.borrow_mut();
+                    let next = Saved { power_on: on, ..p.saved.clone() };
+                    p.update(next);
                 }
-                saved = current;
+            }
+            // Persist whatever a client changed (users, channel access, LAN parameters, boot
+            // flags, policy, ACPI state, system info).
+            if endpoint.take_changed() {
+                let mut p = persist.borrow_mut();
+                let next = p.saved.capture(&endpoint, &baseline);
+                p.update(next);
             }
         }
     };
 
-    join4(chassis_loop, network_loop, sequencer, identify).await;
+    let console_loop = async {
+        match console {
+            Some(port) => console::run(port, &persist).await,
+            None => core::future::pending().await,
+        }
+    };
+
+    join5(chassis_loop, network_loop, sequencer, identify, console_loop).await;
     unreachable!()
 }

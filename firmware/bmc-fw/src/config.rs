@@ -40,7 +40,7 @@ pub fn log_summary(saved: &crate::store::Saved) {
     }
     for (i, user) in saved.users.iter().enumerate() {
         if let Some(u) = user.as_ref().filter(|u| !u.name.is_empty()) {
-            let name = core::str::from_utf8(&u.name).unwrap_or("<non-UTF-8 name>");
+            let name = crate::fmt::Text(&u.name);
             let privilege = ipmi_core::Privilege::from(u.privilege);
             crate::info!("config: user {} '{}' enabled {}, limit {:?}", i + 1, name, u.enabled, privilege);
         }

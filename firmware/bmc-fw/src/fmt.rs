@@ -85,3 +85,24 @@ macro_rules! warn { ($($arg:tt)*) => { $crate::log_impl!(warn, "WARN ", $($arg)*
 /// Logs at error level.
 #[macro_export]
 macro_rules! error { ($($arg:tt)*) => { $crate::log_impl!(error, "ERROR", $($arg)*) }; }
+
+/// Bytes logged as text (a user name): ASCII as is, anything else as `?`. For both loggers,
+/// without UTF-8 validation.
+pub struct Text<'a>(pub &'a [u8]);
+
+impl core::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use core::fmt::Write;
+        for &b in self.0 {
+            f.write_char(if b.is_ascii_graphic() || b == b' ' { b as char } else { '?' })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Text<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=[u8]:a}", self.0)
+    }
+}

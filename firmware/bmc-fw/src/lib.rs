@@ -9,6 +9,7 @@ pub mod fmt;
 pub mod bmc;
 pub mod chassis;
 pub mod config;
+pub mod console;
 pub mod lines;
 pub mod net;
 pub mod provision;

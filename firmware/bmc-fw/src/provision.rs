@@ -39,142 +39,215 @@ pub enum BlobError {
     NoSeq,
 }
 
-fn parse_ipv4(s: &str) -> Option<[u8; 4]> {
+// The parser works on bytes (ASCII), not `str`: UTF-8 validation, Unicode trimming and
+// `str::parse` would cost about 1.7 KiB of flash on an image with a 128 KiB budget.
+
+/// `b` split at the first `sep`.
+fn split_once(b: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
+    let i = b.iter().position(|&c| c == sep)?;
+    Some((&b[..i], &b[i + 1..]))
+}
+
+/// A decimal number of 1 to 9 digits.
+fn number(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+}
+
+fn byte(b: &[u8]) -> Option<u8> {
+    u8::try_from(number(b)?).ok()
+}
+
+fn parse_ipv4(s: &[u8]) -> Option<[u8; 4]> {
     let mut out = [0u8; 4];
-    let mut parts = s.split('.');
+    let mut parts = s.split(|&c| c == b'.');
     for b in out.iter_mut() {
-        *b = parts.next()?.parse().ok()?;
+        *b = byte(parts.next()?)?;
     }
     parts.next().is_none().then_some(out)
 }
 
-fn parse_hex(s: &str) -> Option<Vec<u8, 20>> {
+fn nibble(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+fn parse_hex(s: &[u8]) -> Option<Vec<u8, 20>> {
     if s.len() % 2 != 0 {
         return None;
     }
     let mut out = Vec::new();
-    for i in (0..s.len()).step_by(2) {
-        out.push(u8::from_str_radix(s.get(i..i + 2)?, 16).ok()?).ok()?;
+    for pair in s.chunks(2) {
+        out.push(nibble(pair[0])? << 4 | nibble(pair[1])?).ok()?;
     }
     Some(out)
 }
 
-fn parse_privilege(s: &str) -> Option<Privilege> {
+fn parse_privilege(s: &[u8]) -> Option<Privilege> {
     Some(match s {
-        "callback" => Privilege::Callback,
-        "user" => Privilege::User,
-        "operator" => Privilege::Operator,
-        "administrator" | "admin" => Privilege::Administrator,
+        b"callback" => Privilege::Callback,
+        b"user" => Privilege::User,
+        b"operator" => Privilege::Operator,
+        b"administrator" | b"admin" => Privilege::Administrator,
         _ => return None,
     })
+}
+
+/// Changes read from provisioning lines (a blob, or the console), applied all at once by
+/// [`Changes::apply_to`]: what a line does not name stays as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// `seq=` (blobs only).
+    pub seq: Option<u32>,
+    users: Vec<SavedUser, USERS>,
+    kg: Option<Option<Vec<u8, 20>>>,
+    address: Option<Option<StaticIp>>, // Some(None) = DHCP
+    gateway: Option<[u8; 4]>,
+    suites: Option<u32>,
+}
+
+impl Changes {
+    /// Whether no line changed anything yet.
+    pub fn is_empty(&self) -> bool {
+        *self == Changes::default()
+    }
+
+    /// Reads one line (comments and blanks allowed). `Ok(true)` for `END`; `Err(())` for a line
+    /// that is not a known `key=value` with a valid value.
+    #[allow(clippy::result_unit_err)]
+    pub fn line(&mut self, raw: &[u8]) -> Result<bool, ()> {
+        let line = raw.split(|&c| c == b'#').next().unwrap_or(b"").trim_ascii();
+        if line.is_empty() {
+            return Ok(false);
+        }
+        if line == b"END" {
+            return Ok(true);
+        }
+        let (key, value) = split_once(line, b'=').ok_or(())?;
+        match (key.trim_ascii(), value.trim_ascii()) {
+            (b"seq", v) => self.seq = Some(number(v).ok_or(())?),
+            (b"user", v) => {
+                let (name, rest) = split_once(v, b':').ok_or(())?;
+                // The privilege is after the last colon: a password may hold colons.
+                let at = rest.iter().rposition(|&c| c == b':').ok_or(())?;
+                let (password, privilege) = (&rest[..at], &rest[at + 1..]);
+                let privilege = parse_privilege(privilege).ok_or(())?;
+                if name.is_empty() || password.is_empty() || self.users.iter().any(|u| u.name == name) {
+                    return Err(());
+                }
+                let user = SavedUser::new_enabled(
+                    Vec::from_slice(name).map_err(|_| ())?,
+                    Vec::from_slice(password).map_err(|_| ())?,
+                    privilege.into(),
+                );
+                // Id 1 is the null user: named users take ids 2..=USERS.
+                if self.users.len() + 1 >= USERS {
+                    return Err(());
+                }
+                self.users.push(user).map_err(|_| ())?;
+            }
+            (b"kg", b"none") => self.kg = Some(None),
+            (b"kg", v) => self.kg = Some(Some(parse_hex(v).ok_or(())?)),
+            (b"address", b"dhcp") => self.address = Some(None),
+            (b"address", v) => {
+                let (ip, len) = split_once(v, b'/').ok_or(())?;
+                let prefix = byte(len).filter(|l| *l <= 32).ok_or(())?;
+                self.address = Some(Some(StaticIp { address: parse_ipv4(ip).ok_or(())?, prefix, gateway: None }));
+            }
+            (b"gateway", v) => self.gateway = Some(parse_ipv4(v).ok_or(())?),
+            (b"suites", v) => {
+                let mut mask = 0u32;
+                for id in v.split(|&c| c == b',') {
+                    let id = byte(id.trim_ascii()).ok_or(())?;
+                    if !rmcp::server::KNOWN_SUITES.contains(&id) {
+                        return Err(());
+                    }
+                    mask |= 1 << id;
+                }
+                self.suites = Some(mask);
+            }
+            _ => return Err(()),
+        }
+        Ok(false)
+    }
+
+    /// Applies the changes to `saved`. Users given replace every named user (ids 2, 3, ...).
+    pub fn apply_to(self, saved: &mut Saved) {
+        if !self.users.is_empty() {
+            let null = saved.users[0].take();
+            saved.users = core::array::from_fn(|_| None);
+            saved.users[0] = null;
+            for (slot, u) in saved.users.iter_mut().skip(1).zip(self.users) {
+                *slot = Some(u);
+            }
+        }
+        if let Some(kg) = self.kg {
+            saved.kg = kg;
+        }
+        if let Some(mask) = self.suites {
+            saved.suites = mask;
+        }
+        let current = match saved.network {
+            Network::Dhcp { fallback } | Network::Static(fallback) => fallback,
+        };
+        match self.address {
+            Some(None) => saved.network = Network::Dhcp { fallback: current },
+            Some(Some(mut ip)) => {
+                ip.gateway = self.gateway;
+                saved.network = Network::Static(ip);
+            }
+            // A gateway alone changes the static address's (or the fallback's) gateway.
+            None => {
+                if let Some(gw) = self.gateway {
+                    let ip = StaticIp { gateway: Some(gw), ..current };
+                    saved.network = match saved.network {
+                        Network::Dhcp { .. } => Network::Dhcp { fallback: ip },
+                        Network::Static(_) => Network::Static(ip),
+                    };
+                }
+            }
+        }
+    }
 }
 
 /// Parses `blob` and, if its `seq` is above `saved.blob_seq`, applies it to `saved`. Returns
 /// whether anything was applied.
 pub fn apply(blob: &[u8], saved: &mut Saved) -> Result<bool, BlobError> {
     let end = blob.iter().position(|&b| b == 0xFF || b == 0).unwrap_or(blob.len());
-    let text = core::str::from_utf8(&blob[..end]).map_err(|_| BlobError::Absent)?;
-    let mut lines = text.split('\n');
-    if lines.next().map(str::trim) != Some(MAGIC) {
+    let mut lines = blob[..end].split(|&c| c == b'\n');
+    if lines.next().map(<[u8]>::trim_ascii) != Some(MAGIC.as_bytes()) {
         return Err(BlobError::Absent);
     }
-    let mut next = saved.clone();
-    let mut seq = None;
-    let mut users: Vec<SavedUser, USERS> = Vec::new();
-    let mut address: Option<Option<StaticIp>> = None; // Some(None) = DHCP
-    let mut gateway = None;
+    let mut changes = Changes::default();
     let mut complete = false;
     for (i, raw) in lines.enumerate() {
-        let n = (i + 2) as u16;
-        let bad = BlobError::BadLine(n);
-        let line = raw.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        if line == "END" {
-            complete = true;
-            break;
-        }
-        let (key, value) = line.split_once('=').ok_or(bad)?;
-        match (key.trim(), value.trim()) {
-            ("seq", v) => seq = Some(v.parse::<u32>().map_err(|_| bad)?),
-            ("user", v) => {
-                let mut it = v.splitn(3, ':');
-                let (name, password, privilege) = (it.next().ok_or(bad)?, it.next().ok_or(bad)?, it.next().ok_or(bad)?);
-                let privilege = parse_privilege(privilege).ok_or(bad)?;
-                if name.is_empty() || password.is_empty() || users.iter().any(|u| u.name == name.as_bytes()) {
-                    return Err(bad);
-                }
-                let user = SavedUser::new_enabled(
-                    Vec::from_slice(name.as_bytes()).map_err(|_| bad)?,
-                    Vec::from_slice(password.as_bytes()).map_err(|_| bad)?,
-                    privilege.into(),
-                );
-                // Id 1 is the null user: named users take ids 2..=USERS.
-                if users.len() + 1 >= USERS {
-                    return Err(bad);
-                }
-                users.push(user).map_err(|_| bad)?;
+        match changes.line(raw) {
+            Ok(true) => {
+                complete = true;
+                break;
             }
-            ("kg", "none") => next.kg = None,
-            ("kg", v) => next.kg = Some(parse_hex(v).ok_or(bad)?),
-            ("address", "dhcp") => address = Some(None),
-            ("address", v) => {
-                let (ip, len) = v.split_once('/').ok_or(bad)?;
-                let prefix: u8 = len.parse().ok().filter(|l| *l <= 32).ok_or(bad)?;
-                address = Some(Some(StaticIp { address: parse_ipv4(ip).ok_or(bad)?, prefix, gateway: None }));
-            }
-            ("gateway", v) => gateway = Some(parse_ipv4(v).ok_or(bad)?),
-            ("suites", v) => {
-                let mut mask = 0u32;
-                for id in v.split(',') {
-                    let id: u8 = id.trim().parse().map_err(|_| bad)?;
-                    if !rmcp::server::KNOWN_SUITES.contains(&id) {
-                        return Err(bad);
-                    }
-                    mask |= 1 << id;
-                }
-                next.suites = mask;
-            }
-            _ => return Err(bad),
+            Ok(false) => {}
+            Err(()) => return Err(BlobError::BadLine((i + 2) as u16)),
         }
     }
     if !complete {
         return Err(BlobError::Incomplete);
     }
-    let seq = seq.ok_or(BlobError::NoSeq)?;
+    let seq = changes.seq.ok_or(BlobError::NoSeq)?;
     if seq <= saved.blob_seq {
         return Ok(false);
     }
-    if !users.is_empty() {
-        let null = next.users[0].take();
-        next.users = core::array::from_fn(|_| None);
-        next.users[0] = null;
-        for (slot, u) in next.users.iter_mut().skip(1).zip(users) {
-            *slot = Some(u);
-        }
-    }
-    match address {
-        Some(None) => {
-            let fallback = match next.network {
-                Network::Dhcp { fallback } | Network::Static(fallback) => fallback,
-            };
-            next.network = Network::Dhcp { fallback };
-        }
-        Some(Some(mut ip)) => {
-            ip.gateway = gateway;
-            next.network = Network::Static(ip);
-        }
-        None => {}
-    }
-    next.blob_seq = seq;
-    *saved = next;
+    changes.apply_to(saved);
+    saved.blob_seq = seq;
     Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use std::string::String;
 
     const BLOB: &[u8] = b"BMC-PROVISION 1\nseq=2\nuser=carol:secret:administrator # admin\nuser=dave:pw2:operator\nkg=0011\naddress=192.168.1.50/24\ngateway=192.168.1.1\nsuites=3,17\nEND\n\xff\xff";
 
@@ -200,5 +273,40 @@ mod tests {
         assert_eq!(apply(b"BMC-PROVISION 1\nseq=9\nusr=x:y:user\nEND\n", &mut s), Err(BlobError::BadLine(3)));
         assert_eq!(apply(&[0xFF; 64], &mut s), Err(BlobError::Absent));
         assert_eq!(s, before);
+    }
+
+    #[test]
+    fn console_lines() {
+        let mut s = Saved::from_build_config();
+        let mut c = Changes::default();
+        assert!(c.is_empty());
+        assert_eq!(c.line(b"  # a comment"), Ok(false));
+        assert_eq!(c.line(b"user=erin:pa:ss:word:operator"), Ok(false));
+        assert_eq!(c.line(b"gateway=10.0.2.3"), Ok(false));
+        for bad in [
+            &b"user=erin:x:operator"[..], // the same name twice
+            b"user=x:y:root",
+            b"user=:y:user",
+            b"suites=3,99",
+            b"address=10.0.2.300/24",
+            b"address=10.0.2.3/33",
+            b"kg=abc",
+            b"kg=zz",
+            b"seq=12345678901",
+            b"bogus",
+        ] {
+            assert_eq!(c.line(bad), Err(()), "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(c.line(b"END"), Ok(true));
+        assert!(!c.is_empty());
+        c.apply_to(&mut s);
+        let erin = s.users[1].as_ref().unwrap();
+        assert_eq!((erin.name.as_slice(), erin.password.as_slice()), (&b"erin"[..], &b"pa:ss:word"[..]));
+        assert!(s.users[2].is_none());
+        // A gateway alone changes the current address's gateway.
+        let gw = match s.network {
+            Network::Dhcp { fallback } | Network::Static(fallback) => fallback.gateway,
+        };
+        assert_eq!(gw, Some([10, 0, 2, 3]));
     }
 }

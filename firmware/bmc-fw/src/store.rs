@@ -11,8 +11,10 @@
 //! and each holds hundreds of records, which spreads the wear.
 use embedded_storage::nor_flash::NorFlash;
 use heapless::Vec;
-use ipmi_core::bmc::BootFlags;
+use ipmi_core::bmc::{BootFlags, LanConfig, SystemInfo};
+use ipmi_core::cmd::app::AcpiPowerState;
 use ipmi_core::cmd::chassis::power_restore_policy::PowerRestorePolicy;
+use ipmi_core::cmd::transport::LanParameter;
 use ipmi_core::Privilege;
 use rmcp::crypto::Kuid;
 use rmcp::server::{Config, User};
@@ -22,10 +24,19 @@ use crate::config;
 
 const MAGIC: &[u8; 4] = b"BMCS";
 const HEADER: usize = 12;
-/// Largest payload (a full snapshot is about 220 bytes).
-pub const MAX_PAYLOAD: usize = 320;
+/// Largest payload (a snapshot with every user, LAN parameter and system info string set is
+/// about 700 bytes; a typical one 150).
+pub const MAX_PAYLOAD: usize = 800;
 const RECORD_MAX: usize = HEADER + MAX_PAYLOAD + 4 + 32;
-const FORMAT: u8 = 1;
+/// Format 2 added the channel's authentication bits, the ACPI power state, the last power
+/// state, the LAN parameters and the system info strings; a format-1 snapshot still loads.
+const FORMAT: u8 = 2;
+/// Room for the LAN parameters that differ from the boot baseline (`id, len, data` each; all
+/// of [`LanConfig::SAVED`] changed is 107 bytes).
+pub const LAN_BYTES: usize = 128;
+/// Room for the system info strings that differ from the boot baseline (`id, len, data` each,
+/// trailing zeros cut; four full strings are 264 bytes).
+pub const SYSTEM_INFO_BYTES: usize = 264;
 
 /// How the BMC gets its IPv4 address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +122,57 @@ pub struct Saved {
     pub restore_policy: u8,
     /// User ids 1..=USERS.
     pub users: [Option<SavedUser>; USERS],
+    /// Set Channel Access: bit 0 per-message authentication, bit 1 user-level authentication.
+    pub channel_auth: u8,
+    /// Set ACPI Power State: system and device state.
+    pub acpi: [u8; 2],
+    /// Whether the host's power was on when last seen (the "previous" restore policy).
+    pub power_on: bool,
+    /// LAN parameters that differ from the boot baseline: `parameter, length, data`...
+    pub lan: Vec<u8, LAN_BYTES>,
+    /// System info strings that differ from the boot baseline: `parameter, length, data`...
+    pub system_info: Vec<u8, SYSTEM_INFO_BYTES>,
+}
+
+/// What the LAN parameters and system info were at boot, before the saved ones were put back
+/// (the board's live address, MAC and firmware version): only what differs is saved, so the
+/// live values are what `lan print` shows unless a client set another.
+#[derive(Clone, Debug)]
+pub struct Baseline {
+    /// The LAN configuration parameters.
+    pub lan: LanConfig,
+    /// The System Info Parameters.
+    pub system_info: SystemInfo,
+}
+
+impl Baseline {
+    /// The endpoint's values now.
+    pub fn of(ep: &BmcEndpoint) -> Baseline {
+        Baseline { lan: ep.bmc().lan().clone(), system_info: ep.bmc().system_info().clone() }
+    }
+}
+
+const AUTH_PER_MESSAGE: u8 = 1;
+const AUTH_USER_LEVEL: u8 = 2;
+
+/// Appends `id, len, data` to `out` (dropped if it does not fit: the value is not saved).
+fn push_entry<const N: usize>(out: &mut Vec<u8, N>, id: u8, data: &[u8]) {
+    if out.len() + 2 + data.len() <= N {
+        let _ = out.push(id);
+        let _ = out.push(data.len() as u8);
+        let _ = out.extend_from_slice(data);
+    }
+}
+
+/// The `(id, data)` entries of a list [`push_entry`] wrote.
+fn entries(mut b: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+    core::iter::from_fn(move || {
+        let (&id, rest) = b.split_first()?;
+        let (&len, rest) = rest.split_first()?;
+        let data = rest.get(..usize::from(len))?;
+        b = &rest[usize::from(len)..];
+        Some((id, data))
+    })
 }
 
 fn suite_mask(ids: impl Iterator<Item = u8>) -> u32 {
@@ -141,12 +203,18 @@ impl Saved {
             boot_flags: [0; 5],
             restore_policy: PowerRestorePolicy::AlwaysOff.bits(),
             users,
+            channel_auth: AUTH_PER_MESSAGE | AUTH_USER_LEVEL,
+            acpi: [ipmi_core::cmd::app::ACPI_STATE_UNKNOWN; 2],
+            power_on: false,
+            lan: Vec::new(),
+            system_info: Vec::new(),
         }
     }
 
     /// This snapshot with what the endpoint holds now (users, K_g, suites, channel access,
-    /// boot flags, restore policy); the network and blob fields stay.
-    pub fn capture(&self, ep: &BmcEndpoint) -> Saved {
+    /// boot flags, restore policy, ACPI state, and the LAN parameters and system info that
+    /// differ from `baseline`); the network, power and blob fields stay.
+    pub fn capture(&self, ep: &BmcEndpoint, baseline: &Baseline) -> Saved {
         let cfg = ep.config();
         let users = core::array::from_fn(|i| {
             cfg.user(i as u8 + 1).map(|u| SavedUser {
@@ -169,6 +237,36 @@ impl Saved {
             boot_flags: ep.bmc().boot_flags().raw,
             restore_policy: ep.bmc().power_restore_policy().bits(),
             users,
+            channel_auth: flag(ep.bmc().channel().per_message_auth, AUTH_PER_MESSAGE)
+                | flag(ep.bmc().channel().user_level_auth, AUTH_USER_LEVEL),
+            acpi: {
+                let a = ep.bmc().acpi_power_state();
+                [a.system, a.device]
+            },
+            power_on: self.power_on,
+            lan: {
+                let mut lan = Vec::new();
+                let (mut now, mut base) = ([0u8; 32], [0u8; 32]);
+                for p in LanConfig::SAVED {
+                    if let (Ok(n), Ok(m)) = (ep.bmc().lan().get(p, &mut now), baseline.lan.get(p, &mut base)) {
+                        if now[..n] != base[..m] {
+                            push_entry(&mut lan, p.into(), &now[..n]);
+                        }
+                    }
+                }
+                lan
+            },
+            system_info: {
+                let mut info = Vec::new();
+                for p in ipmi_core::bmc::system_info_parameters() {
+                    let now = ep.bmc().system_info().raw(p);
+                    if let Some(now) = now.filter(|n| Some(*n) != baseline.system_info.raw(p)) {
+                        let used = now.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+                        push_entry(&mut info, p, &now[..used]);
+                    }
+                }
+                info
+            },
         }
     }
 
@@ -202,11 +300,34 @@ impl Saved {
         cfg.channel_privilege_limit = Privilege::from(self.channel_privilege);
     }
 
-    /// Restores the dispatcher's saved state (boot flags, restore policy).
+    /// Restores the dispatcher's saved state (boot flags, restore policy, channel access
+    /// bits, ACPI state).
     pub fn apply_bmc(&self, ep: &mut BmcEndpoint) {
         let bmc = ep.bmc_mut();
         bmc.restore_boot_flags(BootFlags::from_data(self.boot_flags));
         bmc.restore_power_restore_policy(PowerRestorePolicy::from_bits(self.restore_policy));
+        let mut channel = *bmc.channel();
+        channel.per_message_auth = self.channel_auth & AUTH_PER_MESSAGE != 0;
+        channel.user_level_auth = self.channel_auth & AUTH_USER_LEVEL != 0;
+        bmc.restore_channel(channel);
+        bmc.restore_acpi_power_state(AcpiPowerState { system: self.acpi[0], device: self.acpi[1] });
+        let _ = ep.take_changed();
+    }
+
+    /// Puts the saved LAN parameters and system info back over the baseline the board set.
+    pub fn apply_lan(&self, ep: &mut BmcEndpoint) {
+        for (id, data) in entries(&self.lan) {
+            if ep.bmc_mut().lan_mut().set(LanParameter::from(id), data).is_err() {
+                crate::warn!("store: saved LAN parameter {} not restored", id);
+            }
+        }
+        for (id, data) in entries(&self.system_info) {
+            let mut raw = [0u8; 64];
+            let n = data.len().min(raw.len());
+            raw[..n].copy_from_slice(&data[..n]);
+            ep.bmc_mut().system_info_mut().set_raw(id, &raw);
+        }
+        let _ = ep.take_changed();
     }
 
     /// Whether any user may log in.
@@ -245,13 +366,19 @@ impl Saved {
                 }
             }
         }
+        w.put(&[self.channel_auth, self.acpi[0], self.acpi[1], self.power_on as u8]);
+        w.put(&(self.lan.len() as u16).to_le_bytes());
+        w.put(&self.lan);
+        w.put(&(self.system_info.len() as u16).to_le_bytes());
+        w.put(&self.system_info);
         w.at
     }
 
     /// Parses what [`Saved::encode`] wrote; `None` if it is not that.
     pub fn decode(bytes: &[u8]) -> Option<Saved> {
         let mut r = Reader { buf: bytes, at: 0 };
-        if r.u8()? != FORMAT {
+        let format = r.u8()?;
+        if format != 1 && format != FORMAT {
             return None;
         }
         let blob_seq = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
@@ -287,7 +414,28 @@ impl Saved {
                 *slot = Some(SavedUser { name, password, privilege, enabled, flags });
             }
         }
-        Some(Saved { blob_seq, network, kg, suites, channel_privilege, boot_flags, restore_policy, users })
+        let mut saved = Saved {
+            blob_seq,
+            network,
+            kg,
+            suites,
+            channel_privilege,
+            boot_flags,
+            restore_policy,
+            users,
+            ..Saved::from_build_config()
+        };
+        if format >= 2 {
+            let [auth, system, device, power] = r.take(4)?.try_into().ok()?;
+            saved.channel_auth = auth;
+            saved.acpi = [system, device];
+            saved.power_on = power != 0;
+            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
+            saved.lan = Vec::from_slice(r.take(usize::from(n))?).ok()?;
+            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
+            saved.system_info = Vec::from_slice(r.take(usize::from(n))?).ok()?;
+        }
+        Some(saved)
     }
 }
 
@@ -592,6 +740,57 @@ mod tests {
     }
 
     #[test]
+    fn lan_system_info_acpi_and_power_round_trip() {
+        let mut s = state(3);
+        s.channel_auth = AUTH_USER_LEVEL;
+        s.acpi = [0x05, 0x03];
+        s.power_on = true;
+        push_entry(&mut s.lan, 16, b"fw-community\0\0\0\0\0\0");
+        push_entry(&mut s.lan, 24, &[0, 0x44, 0x34, 0x44, 0x04, 0x43, 0x44, 0x04, 0x00]);
+        push_entry(&mut s.system_info, 2, &[1, 9, b'f', b'w', b'-', b'n', b'o', b'd', b'e', b'-', b'1']);
+        let mut buf = [0u8; MAX_PAYLOAD];
+        let n = s.encode(&mut buf);
+        let back = Saved::decode(&buf[..n]).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(entries(&back.lan).map(|(id, d)| (id, d.len())).collect::<std::vec::Vec<_>>(), [(16, 18), (24, 9)]);
+        // Every user and every LAN parameter and system info string at its longest still fits.
+        for u in s.users.iter_mut().skip(1) {
+            *u = Some(SavedUser::new_enabled(
+                Vec::from_slice(&[b'n'; 16]).unwrap(),
+                Vec::from_slice(&[b'p'; 20]).unwrap(),
+                4,
+            ));
+        }
+        s.kg = Some(Vec::from_slice(&[7; 20]).unwrap());
+        s.lan.clear();
+        for p in LanConfig::SAVED {
+            let mut data = [0u8; 32];
+            let n = LanConfig::default().get(p, &mut data).unwrap();
+            push_entry(&mut s.lan, p.into(), &[0xAB; 32][..n]);
+        }
+        assert_eq!(entries(&s.lan).count(), LanConfig::SAVED.len(), "LAN_BYTES too small");
+        s.system_info.clear();
+        for p in ipmi_core::bmc::system_info_parameters() {
+            push_entry(&mut s.system_info, p, &[0xCD; 64]);
+        }
+        assert_eq!(entries(&s.system_info).count(), 4, "SYSTEM_INFO_BYTES too small");
+        let n = s.encode(&mut buf);
+        assert!(n < MAX_PAYLOAD, "{n}");
+        assert_eq!(Saved::decode(&buf[..n]), Some(s));
+    }
+
+    #[test]
+    fn format_1_snapshot_still_loads() {
+        // A snapshot as the previous firmware wrote it: no trailing format-2 fields.
+        let s = state(5);
+        let mut buf = [0u8; MAX_PAYLOAD];
+        let n = s.encode(&mut buf);
+        buf[0] = 1;
+        let tail = 4 + 2 + s.lan.len() + 2 + s.system_info.len();
+        assert_eq!(Saved::decode(&buf[..n - tail]), Some(s));
+    }
+
+    #[test]
     fn torn_saves_never_lose_the_last_snapshot() {
         // Zeroed memory first (QEMU's PSRAM at power-on): neither erased nor valid.
         let flash = TearFlash { mem: std::vec![0u8; 2 * SECTOR as usize], tear_after: None };
@@ -604,7 +803,7 @@ mod tests {
         for i in 2..200u8 {
             let torn = i % 2 == 0;
             if torn {
-                store.flash.tear_after = Some(usize::from(i / 2) % 60); // records here are 60 bytes
+                store.flash.tear_after = Some(usize::from(i / 2) % 60); // within the record (68 bytes here)
             }
             let result = store.save(&state(i));
             assert_eq!(result.is_err(), torn, "save {i}");

@@ -65,6 +65,7 @@ async fn bmc_task(
     rng: HwRng,
     store: Store,
     saved: bmc_fw::store::Saved,
+    mac: [u8; 6],
 ) -> ! {
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A stable GUID from the chip's 96-bit unique id (RFC 4122 version 4 layout bits set).
@@ -76,7 +77,8 @@ async fn bmc_task(
     guid[8] = (guid[8] & 0x3f) | 0x80;
     identity.device_guid = guid;
     identity.system_guid = guid;
-    bmc_fw::bmc::run(stack, bmc_fw::bmc::Board { identity }, lines, rng, store, saved).await
+    let board = bmc_fw::bmc::Board { identity, mac, name: "nucleo-f767zi" };
+    bmc_fw::bmc::run(stack, board, lines, rng, store, saved, None::<bmc_fw::console::NoConsole>).await
 }
 
 #[embassy_executor::main]
@@ -163,5 +165,5 @@ async fn main(spawner: Spawner) {
     };
 
     spawner.spawn(net_task(runner).expect("net task"));
-    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved).expect("bmc task"));
+    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac).expect("bmc task"));
 }

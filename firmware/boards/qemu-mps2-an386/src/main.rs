@@ -13,6 +13,7 @@
 #![no_std]
 #![no_main]
 
+mod console;
 mod flash;
 mod lines;
 mod rng;
@@ -87,7 +88,7 @@ async fn net_task(mut runner: embassy_net::Runner<'static, Lan9118>) -> ! {
 }
 
 #[embassy_executor::task]
-async fn bmc_task(stack: embassy_net::Stack<'static>, store: Store, saved: bmc_fw::store::Saved) -> ! {
+async fn bmc_task(stack: embassy_net::Stack<'static>, store: Store, saved: bmc_fw::store::Saved, mac: [u8; 6]) -> ! {
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A GUID per boot (the emulator has no stable chip id); a config file may set a fixed one.
     let mut guid = [0u8; 16];
@@ -96,7 +97,7 @@ async fn bmc_task(stack: embassy_net::Stack<'static>, store: Store, saved: bmc_f
     guid[8] = (guid[8] & 0x3f) | 0x80;
     identity.device_guid = guid;
     identity.system_guid = guid;
-    let board = bmc_fw::bmc::Board { identity };
+    let board = bmc_fw::bmc::Board { identity, mac, name: "qemu-mps2-an386" };
     let lines = bmc_fw::BoardLines {
         power_button: lines::UartLine::power_button(),
         reset: lines::UartLine::new(b"RESET"),
@@ -105,7 +106,8 @@ async fn bmc_task(stack: embassy_net::Stack<'static>, store: Store, saved: bmc_f
         identify: lines::UartLine::new(b"LED"),
         timings: lines::TIMINGS,
     };
-    bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng, store, saved).await
+    let console = Some(console::Uart0::new());
+    bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng, store, saved, console).await
 }
 
 fn start(spawner: Spawner) {
@@ -147,7 +149,7 @@ fn start(spawner: Spawner) {
     spawner.spawn(net_task(runner).expect("net task"));
     lines::init();
     spawner.spawn(lines::rx_task().expect("lines task"));
-    spawner.spawn(bmc_task(stack, store, saved).expect("bmc task"));
+    spawner.spawn(bmc_task(stack, store, saved, m).expect("bmc task"));
 }
 
 /// Ends the emulation (QEMU exits with `code`).
