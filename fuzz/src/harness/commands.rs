@@ -85,4 +85,10 @@ command_files! {
     cmd_chassis_restart_cause: c::restart_cause::GetSystemRestartCause;
     cmd_chassis_status: c::status::GetChassisStatus;
     cmd_transport_lan_config: t::GetLanConfig, t::SetLanConfig;
+    cmd_app_activate_payload: a::ActivatePayload;
+    cmd_app_deactivate_payload: a::DeactivatePayload;
+    cmd_app_payload_activation_status: a::GetPayloadActivationStatus;
+    cmd_app_payload_instance_info: a::GetPayloadInstanceInfo;
+    cmd_app_channel_payload_support: a::GetChannelPayloadSupport, a::GetChannelPayloadVersion;
+    cmd_transport_sol_config: t::GetSolConfig, t::SetSolConfig;
 }

@@ -16,6 +16,7 @@ mod chassis;
 mod identity;
 mod lan;
 mod sensors;
+mod sol;
 mod system_info;
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ pub use crate::cmd::chassis::boot_options::BootFlags;
 pub use crate::cmd::chassis::control::ControlOp;
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
 pub use lan::LanConfig;
+pub use sol::SolConfig;
 pub use system_info::SystemInfo;
 
 /// The System Info Parameters a shell saves (the string parameters 1..=4).
@@ -184,6 +186,8 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
             match T::from(cmd) {
                 T::GetLanConfig => Some(Operator),
                 T::SetLanConfig => Some(Administrator),
+                T::GetSolConfig => Some(User),
+                T::SetSolConfig => Some(Administrator),
                 T::Unknown(_) => None,
             }
         }
@@ -220,7 +224,11 @@ fn changes_saved_state(netfn: NetFn, cmd: u8, data: &[u8]) -> bool {
             | A::SetSystemInfo => true,
             _ => false,
         },
-        NetFn::Transport => cmd == u8::from(crate::cmd::transport::TransportCmd::SetLanConfig),
+        NetFn::Transport => matches!(
+            crate::cmd::transport::TransportCmd::from(cmd),
+            crate::cmd::transport::TransportCmd::SetLanConfig
+                | crate::cmd::transport::TransportCmd::SetSolConfig
+        ),
         _ => false,
     }
 }
@@ -240,6 +248,7 @@ pub struct Bmc {
     system_info: SystemInfo,
     changed: bool,
     sensors: sensors::SensorState,
+    sol: SolConfig,
 }
 
 impl Bmc {
@@ -257,6 +266,7 @@ impl Bmc {
             system_info: SystemInfo::default(),
             changed: false,
             sensors: sensors::SensorState::default(),
+            sol: SolConfig::default(),
         }
     }
 
@@ -278,6 +288,16 @@ impl Bmc {
     /// The LAN configuration parameters, e.g. to list the suites or restore saved values.
     pub fn lan_mut(&mut self) -> &mut LanConfig {
         &mut self.lan
+    }
+
+    /// The SOL configuration parameters.
+    pub fn sol(&self) -> &SolConfig {
+        &self.sol
+    }
+
+    /// The SOL configuration parameters, e.g. to set the port or restore saved values.
+    pub fn sol_mut(&mut self) -> &mut SolConfig {
+        &mut self.sol
     }
 
     /// Restores a saved channel configuration (Set Channel Access's result).

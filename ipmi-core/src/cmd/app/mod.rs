@@ -63,14 +63,19 @@ mod testutil;
 mod captures;
 
 pub mod acpi_power_state;
+pub mod activate_payload;
 pub mod activate_session;
 pub mod channel_access;
 pub mod channel_auth_capabilities;
 pub mod channel_cipher_suites;
 pub mod channel_info;
+pub mod channel_payload_support;
 pub mod close_session;
+pub mod deactivate_payload;
 pub mod device_id;
 pub mod guid;
+pub mod payload_activation_status;
+pub mod payload_instance_info;
 pub mod self_test;
 pub mod session_challenge;
 pub mod session_info;
@@ -84,6 +89,7 @@ pub use acpi_power_state::{
     AcpiPowerState, GetAcpiPowerState, SetAcpiPowerState, SetAcpiPowerStateRequest,
     ACPI_STATE_UNKNOWN,
 };
+pub use activate_payload::{ActivatePayload, ActivatePayloadRequest, ActivatePayloadResponse};
 pub use activate_session::{ActivateSession, ActivateSessionRequest, ActivateSessionResponse};
 pub use channel_access::{
     ChannelAccessMode, ChannelAccessSelector, GetChannelAccess, GetChannelAccessRequest,
@@ -101,9 +107,21 @@ pub use channel_info::{
     ChannelMedium, ChannelProtocol, GetChannelInfo, GetChannelInfoRequest, GetChannelInfoResponse,
     SessionSupport,
 };
+pub use channel_payload_support::{
+    GetChannelPayloadSupport, GetChannelPayloadSupportRequest, GetChannelPayloadSupportResponse,
+    GetChannelPayloadVersion, GetChannelPayloadVersionRequest, GetChannelPayloadVersionResponse,
+};
 pub use close_session::{CloseSession, CloseSessionRequest};
+pub use deactivate_payload::{DeactivatePayload, DeactivatePayloadRequest};
 pub use device_id::{AdditionalDeviceSupport, GetDeviceId, GetDeviceIdResponse};
 pub use guid::{GetDeviceGuid, GetSystemGuid, GuidResponse};
+pub use payload_activation_status::{
+    GetPayloadActivationStatus, GetPayloadActivationStatusRequest,
+    GetPayloadActivationStatusResponse,
+};
+pub use payload_instance_info::{
+    GetPayloadInstanceInfo, GetPayloadInstanceInfoRequest, GetPayloadInstanceInfoResponse,
+};
 pub use self_test::{GetSelfTestResults, GetSelfTestResultsResponse, SelfTestResult};
 pub use session_challenge::{
     GetSessionChallenge, GetSessionChallengeRequest, GetSessionChallengeResponse,
