@@ -19,4 +19,5 @@ pub mod crypto;
 #[cfg(fuzzing)]
 pub mod fuzzing;
 pub mod server;
+pub mod sol;
 pub mod wire;
