@@ -54,6 +54,14 @@ pub struct BmcConfig {
     /// More users, after the one of `username` (ids 3, 4, ... unless `id` is given).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserConfig>,
+    /// The serial console SOL reaches: `none`, `echo`, `pty`, `unix:PATH`, `tcp:HOST:PORT` or
+    /// `exec:COMMAND` [default: the provider file's `[CONSOLE] console`, else `echo` for the
+    /// memory provider, else none]. See `console.rs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub console: Option<String>,
+    /// Bytes of console output kept while no SOL session is attached [default 65536].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub console_buffer: Option<usize>,
 }
 
 /// Most user ids a host-sim BMC can have (the endpoint's table size).
@@ -330,6 +338,8 @@ impl BmcConfig {
             system_guid: random_guid(),
             max_users: DEFAULT_MAX_USERS,
             users: Vec::new(),
+            console: None,
+            console_buffer: None,
         }
     }
 
@@ -374,6 +384,15 @@ impl BmcConfig {
             return Err(ferr("script_timeout_secs", "must be 1 to 3600 seconds"));
         }
         let guid = parse_guid(&self.system_guid).map_err(|m| ferr("system_guid", m))?;
+        if let Some(c) = &self.console {
+            crate::console::Backend::parse(c).map_err(|m| ferr("console", m))?;
+        }
+        if self
+            .console_buffer
+            .is_some_and(|n| !(256..=64 << 20).contains(&n))
+        {
+            return Err(ferr("console_buffer", "must be 256 bytes to 64 MiB"));
+        }
         let users = self.user_entries()?;
         Ok(Resolved {
             bind: SocketAddr::new(ip, self.port),

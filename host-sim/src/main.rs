@@ -6,6 +6,7 @@
 mod bmc;
 mod bootstate;
 mod config;
+mod console;
 mod control;
 mod daemon;
 mod machine;
@@ -116,6 +117,13 @@ struct AddArgs {
     /// User ids the BMC serves (2 to 16; id 1 is the null user).
     #[arg(long, default_value_t = config::DEFAULT_MAX_USERS, value_name = "N")]
     max_users: u8,
+    /// Serial console for SOL: none, echo, pty, unix:PATH, tcp:HOST:PORT or exec:COMMAND
+    /// [default: the provider file's [CONSOLE], else echo for the memory provider].
+    #[arg(long, value_name = "SPEC")]
+    console: Option<String>,
+    /// Bytes of console output kept while no SOL session is attached.
+    #[arg(long, value_name = "BYTES")]
+    console_buffer: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -185,6 +193,8 @@ fn build_config(a: &AddArgs) -> Result<BmcConfig, String> {
     cfg.privilege_limit = a.privilege_limit.to_ascii_lowercase();
     cfg.script_timeout_secs = a.script_timeout;
     cfg.max_users = a.max_users;
+    cfg.console = a.console.clone();
+    cfg.console_buffer = a.console_buffer;
     for u in &a.users {
         cfg.users.push(config::UserConfig::parse_arg(u)?);
     }
@@ -258,6 +268,7 @@ fn print_show(b: &BmcInfo) {
         ),
         ("script_timeout", format!("{} s", b.script_timeout_secs)),
         ("config_file", b.config_file.clone()),
+        ("console", b.console.clone()),
     ];
     for (k, v) in rows {
         println!("{k:<16} {v}");
