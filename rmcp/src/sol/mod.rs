@@ -17,6 +17,9 @@ use ipmi_core::Instant;
 
 use crate::wire::sol::{op, status, SolRepr, HEADER_LEN};
 
+pub mod port;
+pub use port::{is_payload_command, Owner, SessionView, SolPort};
+
 /// How the engine runs: SOL configuration parameters 3 and 4, and the packet size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -417,7 +420,7 @@ impl<const OUT: usize, const IN: usize> SolEngine<OUT, IN> {
 
     /// The last packet when SOL ends while the console still listens (another session
     /// deactivated it): the "deactivating" status, nothing else.
-    pub fn farewell(&self, buf: &mut [u8]) -> Option<usize> {
+    pub fn farewell(buf: &mut [u8]) -> Option<usize> {
         SolRepr {
             sequence: 0,
             ack_sequence: 0,

@@ -185,7 +185,7 @@ fn operations_and_status_bits() {
     );
     assert_eq!(e.output_pending(), 1);
     let mut buf = [0u8; 8];
-    assert_eq!(e.farewell(&mut buf), Some(4));
+    assert_eq!(Engine::farewell(&mut buf), Some(4));
     assert_eq!(buf[3], status::DEACTIVATING);
 }
 
