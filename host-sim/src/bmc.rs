@@ -114,6 +114,8 @@ pub struct Bmc {
     clock: Clock,
     rt: tokio::runtime::Handle,
     me: Weak<Bmc>,
+    /// The serial console SOL reaches, if the BMC has one.
+    console: Option<Arc<crate::console::Console>>,
 }
 
 /// What a datagram changes, behind the BMC's mutex.
@@ -142,11 +144,22 @@ impl Served for Bmc {
             .ep
             .handle(now, peer, data, &mut core.rng, &mut core.out)
         {
-            Output::Drop => tracing::debug!(bmc = %self.name, %peer, len = data.len(), "dropped"),
+            Output::Drop => {
+                tracing::debug!(bmc = %self.name, %peer, len = data.len(), "dropped");
+                // A SOL ACK is answered by nothing, but may let the next packet go.
+                if let Some(c) = &self.console {
+                    self.sol_work(core, c);
+                    c.wake.notify_one();
+                }
+            }
             Output::Reply(m) => {
                 self.send(&core.out[..m], peer);
                 if core.ep.take_changed() {
                     self.persist(core);
+                }
+                if let Some(c) = &self.console {
+                    self.sol_work(core, c);
+                    c.wake.notify_one();
                 }
             }
             Output::Pending(ticket, action) => {
@@ -279,6 +292,61 @@ impl Bmc {
     }
 }
 
+impl Bmc {
+    /// Moves SOL along: machine output from the console's ring into the endpoint (while SOL is
+    /// active), console input to the machine, and every SOL datagram that is due. Returns when
+    /// it is due again.
+    fn sol_work(&self, core: &mut Core, console: &crate::console::Console) -> Option<u64> {
+        let now = self.clock.now();
+        let active = core.ep.sol_active();
+        if core.ep.sol_take_changed() {
+            console.set_active(active);
+            tracing::info!(bmc = %self.name, active, "SOL");
+        }
+        if active {
+            core.active_until = now.millis() + ACTIVE_FOR_MS;
+            let room = core.ep.sol_output_room();
+            if room > 0 {
+                let (bytes, lost) = console.take_output(room);
+                core.ep.sol_push_output(now, &bytes);
+                core.ep.sol_report_overrun(lost);
+            }
+            let mut buf = [0u8; 256];
+            loop {
+                let n = core.ep.sol_take_input(&mut buf);
+                if n == 0 {
+                    break;
+                }
+                console.write_input(&buf[..n]);
+            }
+            let ev = core.ep.sol_take_events();
+            if ev.send_break || ev.lines_changed {
+                tracing::info!(bmc = %self.name, ?ev, "SOL console request");
+            }
+        }
+        while let Some((peer, n)) = core.ep.sol_poll(now, &mut core.rng, &mut core.out) {
+            self.send(&core.out[..n], peer);
+        }
+        core.ep.sol_next_deadline().map(|d| d.since(now))
+    }
+}
+
+/// Runs a BMC's SOL between datagrams: when the machine prints and when a timer is due.
+async fn sol_pump(bmc: Weak<Bmc>, console: Arc<crate::console::Console>) {
+    loop {
+        let next = {
+            let Some(b) = bmc.upgrade() else { return };
+            let mut guard = b.core.lock().unwrap_or_else(|p| p.into_inner());
+            b.sol_work(&mut guard, &console)
+        };
+        let wait = Duration::from_millis(next.unwrap_or(1000).clamp(1, 1000));
+        tokio::select! {
+            _ = console.wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
 /// A `host-sim user` change for a running BMC, and where its one-line answer goes.
 pub type UserEditRequest = (
     crate::store::UserEdit,
@@ -303,6 +371,8 @@ pub fn build_endpoint(
         lan.set_address(v4.octets(), 1, [0x02, g[0], g[1], g[2], g[3], g[4]], [0; 4]);
     }
     lan.rmcp_port = r.bind.port();
+    // SOL runs on the BMC's own port (Activate Payload's answer says so).
+    ep.bmc_mut().sol_mut().port = r.bind.port();
     // Get System Info Parameters: what bmc-info and `ipmitool mc getsysinfo` show.
     let info = ep.bmc_mut().system_info_mut();
     info.set_string(
@@ -353,6 +423,26 @@ async fn run_inner(
         Duration::from_secs(spec.cfg.script_timeout_secs),
         spec.state.power_on,
     ));
+    let console = match crate::console::Backend::of(&spec.cfg) {
+        Ok(b) => crate::console::Console::start(
+            &spec.name,
+            b,
+            spec.cfg
+                .console_buffer
+                .unwrap_or(crate::console::DEFAULT_BUFFER),
+        ),
+        Err(e) => {
+            tracing::error!("console: {e}");
+            None
+        }
+    };
+    if console.is_none() {
+        // No console: SOL activation answers "disabled" (0x81).
+        let _ = ep
+            .bmc_mut()
+            .sol_mut()
+            .set(ipmi_core::cmd::transport::SolParameter::Enable, &[0]);
+    }
     let defs: Vec<_> = machine.sensors.iter().map(|s| s.def.clone()).collect();
     ep.bmc_mut().set_sensors(&defs);
     let mut state = spec.state.clone();
@@ -375,7 +465,11 @@ async fn run_inner(
         clock,
         rt: tokio::runtime::Handle::current(),
         me: me.clone(),
+        console: console.clone(),
     });
+    let pump = console
+        .clone()
+        .map(|c| tokio::spawn(sol_pump(Arc::downgrade(&bmc), c).in_current_span()));
 
     // A provider with `[BOOT] get` and no saved flags: ask the machine for its boot device once.
     if spec.state.boot_flags.is_none() {
@@ -428,6 +522,12 @@ async fn run_inner(
         }
     }
     reactor.remove(token);
+    if let Some(p) = pump {
+        p.abort();
+    }
+    if let Some(c) = &console {
+        c.stop();
+    }
     // A script finishing right now may hold the BMC for a moment; the socket closes (and the port
     // can be bound again) when the last reference goes.
     for _ in 0..1000 {

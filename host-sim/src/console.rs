@@ -247,6 +247,7 @@ impl Console {
     }
 
     /// Bytes waiting in the ring.
+    #[allow(dead_code)]
     pub fn buffered(&self) -> usize {
         self.ring
             .lock()

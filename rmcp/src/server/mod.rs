@@ -24,6 +24,7 @@ pub mod fuzzing;
 pub mod limiter;
 mod rmcpplus;
 mod session;
+mod sol;
 mod table;
 mod users;
 mod v15;
@@ -82,6 +83,8 @@ pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
     guards: [UserGuard; USERS],
     sources: Sources<SOURCES>,
     closed: Closed,
+    /// The one SOL instance (see `sol.rs`).
+    sol: crate::sol::SolPort,
 }
 
 /// The answers to the last Close Sessions. When that answer is lost the console retries the
@@ -165,6 +168,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             guards: [UserGuard::default(); USERS],
             sources: Sources::default(),
             closed: Closed::default(),
+            sol: crate::sol::SolPort::default(),
         }
     }
 
@@ -365,6 +369,9 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         let mut data = [0u8; MAX_MESSAGE];
         let mut close_own = false;
         let (cc, len) = match (req.netfn, ipmi_core::types::AppCmd::from(req.cmd)) {
+            (ipmi_core::NetFn::App, _) if crate::sol::is_payload_command(req.cmd) => {
+                self.sol_command(index, req.cmd, req.data, &mut data)
+            }
             (ipmi_core::NetFn::App, cmd) if is_session_command(cmd) => {
                 use ipmi_core::types::AppCmd as A;
                 match cmd {

@@ -480,11 +480,13 @@ fn in_session<const S: usize, const U: usize>(
     let Protection::V20(keys) = &active.protection else {
         return Output::Drop;
     };
-    let mut scratch = [0u8; 128];
+    // Room for the largest SOL packet a console may send (see `crate::sol::port::IN_DATA`).
+    let mut scratch = [0u8; 288];
     let Ok(opened) = v20::open(body, Some(keys), &mut scratch) else {
         return Output::Drop; // unauthenticated or malformed: silently dropped
     };
-    if opened.payload_type() != PayloadType::Ipmi {
+    let sol = opened.payload_type() == PayloadType::Sol;
+    if opened.payload_type() != PayloadType::Ipmi && !sol {
         return Output::Drop;
     }
     let window = if opened.header.authenticated {
@@ -492,8 +494,11 @@ fn in_session<const S: usize, const U: usize>(
     } else {
         &mut active.window_plain
     };
-    match window.check(opened.sequence()) {
+    let verdict = window.check(opened.sequence());
+    match verdict {
         Verdict::Outside => return Output::Drop,
+        // ipmitool resends a SOL packet with the same bytes: its ACK may have been lost.
+        Verdict::Duplicate if sol => {}
         Verdict::Duplicate => {
             let fp = super::session::fingerprint(opened.payload);
             if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
@@ -503,6 +508,13 @@ fn in_session<const S: usize, const U: usize>(
         Verdict::Fresh => window.accept(opened.sequence()),
     }
     slot.last = now;
+    if sol {
+        let mut payload = [0u8; 288];
+        let n = opened.payload.len().min(payload.len());
+        payload[..n].copy_from_slice(&opened.payload[..n]);
+        let again = verdict == Verdict::Duplicate;
+        return ep.sol_packet(now, session_id, &payload[..n], again, rng, out);
+    }
     let mut request = [0u8; MAX_MESSAGE];
     let Some(req) = request.get_mut(..opened.payload.len()) else {
         return Output::Drop;

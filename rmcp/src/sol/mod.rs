@@ -262,6 +262,20 @@ impl<const OUT: usize, const IN: usize> SolEngine<OUT, IN> {
         true
     }
 
+    /// Handles a packet the session layer saw before (same session sequence number: ipmitool
+    /// resends the very bytes when an ACK is late). Only the last console packet is
+    /// acknowledged again; nothing is delivered, and an older packet (a replay) is ignored.
+    pub fn receive_again(&mut self, pkt: &SolRepr<'_>) -> bool {
+        match self.last_received {
+            Some(r) if pkt.sequence != 0 && r.sequence == pkt.sequence => {
+                self.stats.duplicates = self.stats.duplicates.saturating_add(1);
+                self.ack_due = Some((r.sequence, r.accepted));
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn acknowledged(&mut self, now: Instant, sequence: u8, accepted: u8, nack: bool) {
         let Some(f) = self.in_flight else {
             return;

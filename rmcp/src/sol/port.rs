@@ -229,10 +229,11 @@ impl SolPort {
         rsp.emit(out).map_err(ipmi_core::Error::completion_code)
     }
 
-    /// A SOL packet's plaintext from session `session_id`. Returns whether an answer is due
-    /// at once ([`SolPort::poll`] gives it). Packets of other sessions, and packets that do
-    /// not parse, are ignored.
-    pub fn packet(&mut self, now: Instant, session_id: u32, payload: &[u8]) -> bool {
+    /// A SOL packet's plaintext from session `session_id`; `again` when its session sequence
+    /// number was seen before (see [`SolEngine::receive_again`]). Returns whether an answer is
+    /// due at once ([`SolPort::poll`] gives it). Packets of other sessions, and packets that
+    /// do not parse, are ignored.
+    pub fn packet(&mut self, now: Instant, session_id: u32, payload: &[u8], again: bool) -> bool {
         let Some((owner, engine)) = self.active.as_mut() else {
             return false;
         };
@@ -240,6 +241,7 @@ impl SolPort {
             return false;
         }
         match SolRepr::parse(payload) {
+            Ok(pkt) if again => engine.receive_again(&pkt),
             Ok(pkt) => engine.receive(now, &pkt),
             Err(_) => false,
         }
