@@ -373,6 +373,16 @@ pub fn build_endpoint(
     lan.rmcp_port = r.bind.port();
     // SOL runs on the BMC's own port (Activate Payload's answer says so).
     ep.bmc_mut().sol_mut().port = r.bind.port();
+    if matches!(
+        crate::console::Backend::of(cfg),
+        Ok(crate::console::Backend::None) | Err(_)
+    ) {
+        // No console: SOL starts disabled (activation answers 0x81).
+        let _ = ep
+            .bmc_mut()
+            .sol_mut()
+            .set(ipmi_core::cmd::transport::SolParameter::Enable, &[0]);
+    }
     // Get System Info Parameters: what bmc-info and `ipmitool mc getsysinfo` show.
     let info = ep.bmc_mut().system_info_mut();
     info.set_string(
@@ -436,13 +446,6 @@ async fn run_inner(
             None
         }
     };
-    if console.is_none() {
-        // No console: SOL activation answers "disabled" (0x81).
-        let _ = ep
-            .bmc_mut()
-            .sol_mut()
-            .set(ipmi_core::cmd::transport::SolParameter::Enable, &[0]);
-    }
     let defs: Vec<_> = machine.sensors.iter().map(|s| s.def.clone()).collect();
     ep.bmc_mut().set_sensors(&defs);
     let mut state = spec.state.clone();

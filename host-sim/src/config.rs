@@ -719,6 +719,9 @@ pub struct State {
     /// ACPI system and device power states (Set ACPI Power State).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acpi_power_state: Option<[u8; 2]>,
+    /// SOL configuration parameters set over IPMI: parameter name -> data bytes in hex.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sol: std::collections::BTreeMap<String, String>,
 }
 
 /// One user id of the saved user table.

@@ -110,6 +110,8 @@ pub struct Baseline {
     pub lan: LanConfig,
     /// The System Info Parameters.
     pub system_info: SystemInfo,
+    /// The SOL configuration parameters.
+    pub sol: ipmi_core::bmc::SolConfig,
 }
 
 impl Baseline {
@@ -118,6 +120,7 @@ impl Baseline {
         Baseline {
             lan: ep.bmc().lan().clone(),
             system_info: ep.bmc().system_info().clone(),
+            sol: ep.bmc().sol().clone(),
         }
     }
 }
@@ -151,6 +154,19 @@ pub fn capture(ep: &Ep, baseline: &Baseline, state: &mut State) {
         let (now, base) = (ep.bmc().system_info().raw(p), baseline.system_info.raw(p));
         if let Some(now) = now.filter(|n| Some(*n) != base) {
             state.system_info.insert(p.to_string(), hex(&now));
+        }
+    }
+    state.sol.clear();
+    for p in ipmi_core::bmc::SolConfig::SAVED {
+        let (mut now, mut base) = ([0u8; 4], [0u8; 4]);
+        let (Ok(n), Ok(m)) = (
+            ep.bmc().sol().get(p, &mut now),
+            baseline.sol.get(p, &mut base),
+        ) else {
+            continue;
+        };
+        if now[..n] != base[..m] {
+            state.sol.insert(format!("{p:?}"), hex(&now[..n]));
         }
     }
     state.power_restore_policy = Some(policy_name(ep.bmc().power_restore_policy()).into());
@@ -219,6 +235,14 @@ pub fn restore(ep: &mut Ep, state: &State, bmc: &str) {
         match (p.parse::<u8>(), raw) {
             (Ok(p), Some(raw)) => ep.bmc_mut().system_info_mut().set_raw(p, &raw),
             _ => tracing::warn!(bmc, parameter = %p, "saved system info not restored"),
+        }
+    }
+    for p in ipmi_core::bmc::SolConfig::SAVED {
+        if let Some(text) = state.sol.get(&format!("{p:?}")) {
+            let ok = unhex(text).is_some_and(|data| ep.bmc_mut().sol_mut().set(p, &data).is_ok());
+            if !ok {
+                tracing::warn!(bmc, parameter = ?p, "saved SOL parameter not restored");
+            }
         }
     }
     if let Some(p) = state.power_restore_policy.as_deref().and_then(policy_of) {
