@@ -298,6 +298,7 @@ impl Bmc {
     /// it is due again.
     fn sol_work(&self, core: &mut Core, console: &crate::console::Console) -> Option<u64> {
         let now = self.clock.now();
+        let mut paced = None;
         let active = core.ep.sol_active();
         if core.ep.sol_take_changed() {
             console.set_active(active);
@@ -305,11 +306,19 @@ impl Bmc {
         }
         if active {
             core.active_until = now.millis() + ACTIVE_FOR_MS;
-            let room = core.ep.sol_output_room();
+            // The machine's serial line runs at the SOL bit rate.
+            let rate = crate::console::bytes_per_second(core.ep.bmc().sol().bit_rate());
+            let (budget, wait) = console.pace(rate);
+            let room = core.ep.sol_output_room().min(budget);
             if room > 0 {
                 let (bytes, lost) = console.take_output(room);
+                console.paced(bytes.len());
                 core.ep.sol_push_output(now, &bytes);
                 core.ep.sol_report_overrun(lost);
+            }
+            if console.buffered() > 0 {
+                // Wake every few ms, not for every byte.
+                paced = Some(wait.as_millis().max(5) as u64);
             }
             let mut buf = [0u8; 256];
             loop {
@@ -327,7 +336,11 @@ impl Bmc {
         while let Some((peer, n)) = core.ep.sol_poll(now, &mut core.rng, &mut core.out) {
             self.send(&core.out[..n], peer);
         }
-        core.ep.sol_next_deadline().map(|d| d.since(now))
+        let next = core.ep.sol_next_deadline().map(|d| d.since(now));
+        match (next, paced) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -342,7 +355,15 @@ async fn sol_pump(bmc: Weak<Bmc>, console: Arc<crate::console::Console>) {
         let wait = Duration::from_millis(next.unwrap_or(1000).clamp(1, 1000));
         tokio::select! {
             _ = console.wake.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::time::sleep(wait) => {
+                if let Some(b) = bmc.upgrade() {
+                    let mut core = b.core.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Some(e) = core.ep.sol_port().engine() {
+                        tracing::debug!(bmc = %b.name, stats = ?e.stats(), pending = e.output_pending(),
+                            buffered = console.buffered(), "SOL timer");
+                    }
+                }
+            }
         }
     }
 }

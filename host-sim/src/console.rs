@@ -148,7 +148,27 @@ pub struct Console {
     /// Wakes the BMC's SOL pump: machine output arrived.
     pub wake: tokio::sync::Notify,
     child: Mutex<Option<std::process::Child>>,
+    /// The virtual UART's pace: (bytes it may still send, when that was last topped up).
+    pace: Mutex<(f64, std::time::Instant)>,
 }
+
+/// Bytes per second of a SOL bit rate code (parameters 5/6): a serial port sends 10 bits per
+/// character. Code 0, "the serial port's own setting", is no limit: a socket or a pty has no
+/// bit rate of its own (`ipmitool sol set non-volatile-bit-rate serial`, and the volatile one).
+pub fn bytes_per_second(code: u8) -> Option<f64> {
+    let bits = match code {
+        0 => return None,
+        6 => 9_600.0,
+        7 => 19_200.0,
+        8 => 38_400.0,
+        9 => 57_600.0,
+        _ => 115_200.0,
+    };
+    Some(bits / 10.0)
+}
+
+/// Most bytes the virtual UART lets out at once after a pause (one SOL packet's worth).
+const PACE_BURST: f64 = 160.0;
 
 impl Console {
     /// Starts the console of BMC `name`; `None` for [`Backend::None`].
@@ -170,6 +190,7 @@ impl Console {
             input: Mutex::new(Some(tx)),
             wake: tokio::sync::Notify::new(),
             child: Mutex::new(None),
+            pace: Mutex::new((PACE_BURST, std::time::Instant::now())),
         });
         let me = c.clone();
         let spawned = std::thread::Builder::new()
@@ -246,8 +267,34 @@ impl Console {
         (out, lost)
     }
 
+    /// How many bytes the machine's serial line can have sent by now at `rate` bytes/s (it
+    /// never outruns its bit rate, as a real BMC's UART does not: freeipmi's ipmiconsole has no
+    /// flow control and fails with "internal error" when output outruns its own buffer), and
+    /// the wait until the next byte is due.
+    pub fn pace(&self, rate: Option<f64>) -> (usize, Duration) {
+        let Some(rate) = rate else {
+            return (usize::MAX, Duration::ZERO);
+        };
+        let mut p = self.pace.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        p.0 = (p.0 + now.duration_since(p.1).as_secs_f64() * rate).min(PACE_BURST);
+        p.1 = now;
+        let n = p.0.floor().max(0.0) as usize;
+        let wait = if n > 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - p.0) / rate)
+        };
+        (n, wait)
+    }
+
+    /// `n` bytes went out on the virtual serial line.
+    pub fn paced(&self, n: usize) {
+        let mut p = self.pace.lock().unwrap_or_else(|e| e.into_inner());
+        p.0 -= n as f64;
+    }
+
     /// Bytes waiting in the ring.
-    #[allow(dead_code)]
     pub fn buffered(&self) -> usize {
         self.ring
             .lock()

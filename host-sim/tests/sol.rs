@@ -127,7 +127,11 @@ impl Tty {
             if start.elapsed() > limit {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!("client did not exit within {limit:?}: {:?}", self.text());
+                let t = self.text();
+                panic!(
+                    "client did not exit within {limit:?}: {:?}",
+                    &t[t.len().saturating_sub(400)..]
+                );
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -502,4 +506,62 @@ fn lost_sol_packets_are_retransmitted_nothing_lost_or_doubled() {
     assert!(lost >= 10, "the relay lost only {lost} SOL datagrams");
     drop(relay);
     let _ = sim;
+}
+
+#[test]
+fn burst_of_100_kib_reaches_ipmiconsole() {
+    require_tool("ipmiconsole");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("serial.sock");
+    let listener = Machine::listen(&path);
+    let spec = format!("unix:{}", path.display());
+    let (sim, port) = bmc(&["--console", &spec]);
+    let mut machine = Machine::accept(&listener);
+    let mut t = Tty::spawn(
+        "ipmiconsole",
+        &[
+            "-h",
+            &format!("127.0.0.1:{port}"),
+            "-u",
+            "admin",
+            "-p",
+            "password",
+            "-I",
+            "3",
+        ],
+    );
+    t.expect("[SOL established]\r\n", S);
+    let data = burst();
+    machine.stream.write_all(&data).unwrap();
+    let start = Instant::now();
+    while t.out.lock().unwrap().len() < t.mark + data.len()
+        && start.elapsed() < Duration::from_secs(30)
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if t.out.lock().unwrap().len() < t.mark + data.len() {
+        let log = sim.log_text();
+        let tail: Vec<&str> = log.lines().filter(|l| !l.contains("dropped")).collect();
+        let txt = t.text();
+        panic!(
+            "stalled; client: {:?}\nlog: {}",
+            &txt[txt.len().saturating_sub(300)..],
+            tail[tail.len().saturating_sub(30)..].join("\n")
+        );
+    }
+    let back = t.take(data.len(), Duration::from_secs(60));
+    if back != data {
+        let at = back.iter().zip(&data).position(|(a, b)| a != b).unwrap();
+        panic!("differs at {at}");
+    }
+    t.send(b"\r&.");
+    let st = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.wait(S)));
+    if !matches!(st, Ok(s) if s.success()) {
+        let log = sim.log_text();
+        let tail: Vec<&str> = log.lines().filter(|l| !l.contains("dropped")).collect();
+        panic!(
+            "ipmiconsole did not leave: {}",
+            tail[tail.len().saturating_sub(15)..].join("\n")
+        );
+    }
 }
