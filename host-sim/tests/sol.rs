@@ -565,3 +565,45 @@ fn burst_of_100_kib_reaches_ipmiconsole() {
         );
     }
 }
+
+#[test]
+fn pty_console_shown_by_show_and_both_ways() {
+    let (sim, port) = bmc(&["--console", "pty"]);
+    let show = sim.ok(&["show", "m"]);
+    let path = show
+        .lines()
+        .find_map(|l| l.strip_prefix("console").map(str::trim))
+        .and_then(|v| v.strip_prefix("pty "))
+        .unwrap_or_else(|| panic!("no pty path in {show}"))
+        .to_string();
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    // Printed while nobody is attached: kept and replayed on activation.
+    tty.write_all(b"kernel: booted\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut t = sol_activate(port);
+    t.expect("kernel: booted\r\n", S);
+    let mut reader = tty.try_clone().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut b = [0u8; 64];
+        let mut got = Vec::new();
+        while !got.ends_with(b"root\r") {
+            match reader.read(&mut b) {
+                Ok(n) if n > 0 => got.extend_from_slice(&b[..n]),
+                _ => break,
+            }
+        }
+        let _ = tx.send(got);
+    });
+    t.send(b"root\r");
+    let got = rx.recv_timeout(S).expect("typing reached the pty");
+    assert!(got.ends_with(b"root\r"), "{got:?}");
+    tty.write_all(b"Password: ").unwrap();
+    t.expect("Password: ", S);
+    t.send(b"\r~.");
+    assert!(t.wait(S).success());
+}
