@@ -607,3 +607,43 @@ fn pty_console_shown_by_show_and_both_ways() {
     t.send(b"\r~.");
     assert!(t.wait(S).success());
 }
+
+#[test]
+fn exec_and_tcp_consoles() {
+    // A command whose stdin/stdout are the console: `cat` echoes what SOL types.
+    let (_sim, port) = bmc(&["--console", "exec:cat"]);
+    let mut t = sol_activate(port);
+    t.send(b"via cat\r");
+    t.expect("via cat\r", S);
+    t.send(b"\r~.");
+    assert!(t.wait(S).success());
+
+    // A TCP socket the machine serves (QEMU `-serial tcp::PORT,server=on`).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let spec = format!("tcp:{}", listener.local_addr().unwrap());
+    let mut sim = Sim::new();
+    let port = free_port();
+    let p = port.to_string();
+    sim.ok(&[
+        "add",
+        "t",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        &p,
+        "--console",
+        &spec,
+    ]);
+    sim.serve();
+    sim.ok(&["start", "t"]);
+    let (mut machine, _) = listener.accept().unwrap();
+    machine.write_all(b"tcp console ready\r\n").unwrap();
+    let mut t = sol_activate(port);
+    t.expect("tcp console ready\r\n", S);
+    t.send(b"q");
+    let mut b = [0u8; 1];
+    machine.read_exact(&mut b).unwrap();
+    assert_eq!(&b, b"q");
+    t.send(b"\r~.");
+    assert!(t.wait(S).success());
+}
