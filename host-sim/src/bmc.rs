@@ -148,8 +148,9 @@ impl Served for Bmc {
                 tracing::debug!(bmc = %self.name, %peer, len = data.len(), "dropped");
                 // A SOL ACK is answered by nothing, but may let the next packet go.
                 if let Some(c) = &self.console {
-                    self.sol_work(core, c);
-                    c.wake.notify_one();
+                    if self.sol_work(core, c).is_some() {
+                        c.wake.notify_one();
+                    }
                 }
             }
             Output::Reply(m) => {
@@ -158,8 +159,9 @@ impl Served for Bmc {
                     self.persist(core);
                 }
                 if let Some(c) = &self.console {
-                    self.sol_work(core, c);
-                    c.wake.notify_one();
+                    if self.sol_work(core, c).is_some() {
+                        c.wake.notify_one();
+                    }
                 }
             }
             Output::Pending(ticket, action) => {
@@ -296,13 +298,17 @@ impl Bmc {
     /// Moves SOL along: machine output from the console's ring into the endpoint (while SOL is
     /// active), console input to the machine, and every SOL datagram that is due. Returns when
     /// it is due again.
+    /// `None` when SOL is inactive and nothing is due (then nothing needs the pump).
     fn sol_work(&self, core: &mut Core, console: &crate::console::Console) -> Option<u64> {
         let now = self.clock.now();
         let mut paced = None;
         let active = core.ep.sol_active();
-        if core.ep.sol_take_changed() {
+        let changed = core.ep.sol_take_changed();
+        if changed {
             console.set_active(active);
             tracing::info!(bmc = %self.name, active, "SOL");
+        } else if !active && core.ep.sol_next_deadline().is_none() {
+            return None;
         }
         if active {
             core.active_until = now.millis() + ACTIVE_FOR_MS;
@@ -352,7 +358,13 @@ async fn sol_pump(bmc: Weak<Bmc>, console: Arc<crate::console::Console>) {
             let mut guard = b.core.lock().unwrap_or_else(|p| p.into_inner());
             b.sol_work(&mut guard, &console)
         };
-        let wait = Duration::from_millis(next.unwrap_or(1000).clamp(1, 1000));
+        let Some(next) = next else {
+            // Nothing active, nothing due: sleep until the machine prints or a datagram
+            // (de)activates SOL (an idle BMC costs no wake-ups).
+            console.wake.notified().await;
+            continue;
+        };
+        let wait = Duration::from_millis(next.clamp(1, 1000));
         tokio::select! {
             _ = console.wake.notified() => {}
             _ = tokio::time::sleep(wait) => {

@@ -137,6 +137,8 @@ struct Ring {
 /// One BMC's console: the ring of machine output, the way to the machine's input, and the
 /// threads that move them.
 pub struct Console {
+    /// The built-in echo console (no thread).
+    echo: bool,
     name: String,
     ring: Mutex<Ring>,
     /// Signalled when the ring has room again (a reader waits on it while SOL is active).
@@ -177,7 +179,9 @@ impl Console {
             return None;
         }
         let (tx, rx) = std::sync::mpsc::channel();
+        let echo = backend == Backend::Echo;
         let c = Arc::new(Console {
+            echo,
             name: name.to_string(),
             ring: Mutex::new(Ring {
                 bytes: VecDeque::new(),
@@ -192,6 +196,16 @@ impl Console {
             child: Mutex::new(None),
             pace: Mutex::new((PACE_BURST, std::time::Instant::now())),
         });
+        if echo {
+            // No thread: the banner now, each echo when the input arrives (a BMC with the
+            // built-in console costs nothing while nobody types).
+            c.machine_output(
+                format!("\r\nhost-sim {name} (virtual serial console)\r\n\r\n{name} login: ")
+                    .as_bytes(),
+                false,
+            );
+            return Some(c);
+        }
         let me = c.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("console-{name}"))
@@ -226,13 +240,15 @@ impl Console {
         self.room.notify_all();
     }
 
-    /// Machine output, as a reader got it.
-    fn machine_output(&self, mut bytes: &[u8]) {
+    /// Machine output, as a reader got it. `wait`: while SOL is active, wait for room rather
+    /// than drop the oldest bytes (a reader thread; never the echo console, which runs on the
+    /// thread that holds the BMC).
+    fn machine_output(&self, mut bytes: &[u8], wait: bool) {
         let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
         while !bytes.is_empty() && !self.stopped() {
             let room = ring.cap - ring.bytes.len();
             if room == 0 {
-                if self.active.load(Ordering::Relaxed) {
+                if wait && self.active.load(Ordering::Relaxed) {
                     self.wake.notify_one();
                     ring = self
                         .room
@@ -305,6 +321,10 @@ impl Console {
 
     /// Console input for the machine (what the SOL console typed).
     pub fn write_input(&self, bytes: &[u8]) {
+        if self.echo {
+            self.echo_input(bytes);
+            return;
+        }
         if let Some(tx) = &*self.input.lock().unwrap_or_else(|p| p.into_inner()) {
             let _ = tx.send(bytes.to_vec());
         }
@@ -313,8 +333,7 @@ impl Console {
     fn run(self: Arc<Self>, backend: Backend, rx: Receiver<Vec<u8>>) {
         let rx = Arc::new(Mutex::new(rx));
         match backend {
-            Backend::None => {}
-            Backend::Echo => self.echo(&rx),
+            Backend::None | Backend::Echo => {}
             Backend::Pty => {
                 if let Err(e) = self.pty(&rx) {
                     tracing::error!(bmc = %self.name, "pty console: {e}");
@@ -373,36 +392,19 @@ impl Console {
         }
     }
 
-    /// The built-in console: a banner and a prompt, then every character echoed; a line end
-    /// prints a new prompt.
-    fn echo(&self, rx: &Mutex<Receiver<Vec<u8>>>) {
+    /// The built-in console: every character echoed; a line end prints a new prompt.
+    fn echo_input(&self, bytes: &[u8]) {
         let prompt = format!("{} login: ", self.name);
-        self.machine_output(
-            format!(
-                "\r\nhost-sim {} (virtual serial console)\r\n\r\n{prompt}",
-                self.name
-            )
-            .as_bytes(),
-        );
-        let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
-        while !self.stopped() {
-            match rx.recv_timeout(POLL) {
-                Ok(bytes) => {
-                    let mut out = Vec::with_capacity(bytes.len() + prompt.len());
-                    for b in bytes {
-                        if b == b'\r' || b == b'\n' {
-                            out.extend_from_slice(b"\r\n");
-                            out.extend_from_slice(prompt.as_bytes());
-                        } else {
-                            out.push(b);
-                        }
-                    }
-                    self.machine_output(&out);
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break,
+        let mut out = Vec::with_capacity(bytes.len() + prompt.len());
+        for &b in bytes {
+            if b == b'\r' || b == b'\n' {
+                out.extend_from_slice(b"\r\n");
+                out.extend_from_slice(prompt.as_bytes());
+            } else {
+                out.push(b);
             }
         }
+        self.machine_output(&out, false);
     }
 
     /// A pty: the daemon holds both ends (so the master never reads EIO while nobody is
@@ -441,7 +443,7 @@ impl Console {
             }
             match master.read(&mut buf) {
                 Ok(0) => break,
-                Ok(n) => self.machine_output(&buf[..n]),
+                Ok(n) => self.machine_output(&buf[..n], true),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(format!("read: {e}")),
             }
@@ -495,7 +497,7 @@ impl Console {
                     while !self.stopped() && !done.load(Ordering::Relaxed) {
                         match r.read(&mut buf) {
                             Ok(0) => break,
-                            Ok(n) => self.machine_output(&buf[..n]),
+                            Ok(n) => self.machine_output(&buf[..n], true),
                             Err(e)
                                 if matches!(
                                     e.kind(),
@@ -564,17 +566,15 @@ mod tests {
     #[test]
     fn ring_keeps_the_newest_while_inactive_and_waits_while_active() {
         let c = Console::start("t", Backend::Echo, 256).unwrap();
-        std::thread::sleep(Duration::from_millis(50));
         let (banner, _) = c.take_output(4096);
         assert!(String::from_utf8_lossy(&banner).contains("t login: "));
-        c.machine_output(&[b'a'; 300]);
-        c.machine_output(b"end");
+        c.machine_output(&[b'a'; 300], true);
+        c.machine_output(b"end", true);
         let (kept, lost) = c.take_output(4096);
         assert_eq!(kept.len(), 256);
         assert!(kept.ends_with(b"end"));
         assert_eq!(lost, 47);
         c.write_input(b"hi\r");
-        std::thread::sleep(Duration::from_millis(100));
         let (echo, _) = c.take_output(4096);
         assert_eq!(&echo[..], b"hi\r\nt login: ");
         c.stop();

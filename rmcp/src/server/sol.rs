@@ -180,7 +180,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             return super::Output::Drop;
         }
         let mut reply = [0u8; MAX_PAYLOAD];
-        match self.sol.poll(now, &mut reply) {
+        match self.sol.poll_active(now, &mut reply) {
             Some((owner, n)) if owner.session_id == session_id => self
                 .seal_sol(session_id, &reply[..n], rng, out)
                 .map_or(super::Output::Drop, super::Output::Reply),

@@ -258,6 +258,14 @@ impl SolPort {
         Some((*owner, n))
     }
 
+    /// Like [`SolPort::poll`], but only the active instance's packets (not a farewell to
+    /// another session): what answers a packet of the owner at once.
+    pub fn poll_active(&mut self, now: Instant, buf: &mut [u8]) -> Option<(Owner, usize)> {
+        let (owner, engine) = self.active.as_mut()?;
+        let n = engine.poll(now, buf)?;
+        Some((*owner, n))
+    }
+
     /// When [`SolPort::poll`] next has something to send.
     pub fn next_deadline(&self) -> Option<Instant> {
         if self.farewell.is_some() {
