@@ -26,6 +26,13 @@ deps() {
     as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need[@]}"
   fi
+  # fence_ipmilan (host-sim/tests/lockout.rs): its own package on newer Debian, in fence-agents before.
+  if ! command -v fence_ipmilan >/dev/null && [ ! -x /usr/sbin/fence_ipmilan ]; then
+    as_root apt-get update -qq
+    local fence=fence-agents
+    apt-cache show fence-agents-ipmilan >/dev/null 2>&1 && fence=fence-agents-ipmilan
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$fence"
+  fi
   if ! command -v cargo >/dev/null; then
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
     # shellcheck disable=SC1091

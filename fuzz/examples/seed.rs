@@ -80,7 +80,7 @@ impl Corpus {
             Ok(Datagram::V20 { body, .. }) => {
                 self.add("wire_v20", body.to_vec());
                 let mut scratch = [0u8; 128];
-                if let Ok(o) = v20::open(body, None, &mut scratch) {
+                if let Ok(o) = rmcp::session::v20::open(body, None, &mut scratch) {
                     let t = u8::from(o.payload_type());
                     match o.payload_type() {
                         PayloadType::OpenSessionRequest | PayloadType::OpenSessionResponse => {

@@ -54,19 +54,9 @@ impl Default for Clock {
     }
 }
 
-/// The OS random source (getrandom). Session ids, Rc and IVs come from here.
-#[derive(Debug, Default)]
-pub struct OsRandom;
-
-impl Random for OsRandom {
-    fn fill(&mut self, buf: &mut [u8]) {
-        if let Err(e) = getrandom::fill(buf) {
-            // Predictable session ids or keys would be worse than stopping.
-            tracing::error!("the OS random source failed: {e}; aborting");
-            std::process::abort();
-        }
-    }
-}
+/// The OS random source (rmcp's; it aborts the process if the OS fails). Session ids, Rc and IVs
+/// come from here.
+pub use rmcp::session::OsRandom;
 
 /// Everything a BMC task needs.
 #[derive(Debug)]
@@ -95,8 +85,16 @@ pub fn endpoint_config(cfg: &BmcConfig, r: &Resolved) -> Result<Config<USERS>, S
     c.set_suites(&cfg.cipher_suites)
         .map_err(|e| format!("cipher_suites: {e}"))?;
     c.channel_privilege_limit = r.privilege_limit;
-    c.system_guid = r.guid;
     Ok(c)
+}
+
+/// The BMC's system GUID: the configuration's, else the one its state keeps, else (a BMC
+/// without a store: `demo`) a fresh random one.
+pub fn system_guid(r: &Resolved, state: &State) -> [u8; 16] {
+    let saved = || crate::config::parse_guid(state.system_guid.as_deref()?).ok();
+    r.guid.or_else(saved).unwrap_or_else(|| {
+        crate::config::parse_guid(&crate::config::random_guid()).unwrap_or_default()
+    })
 }
 
 /// How long after the last datagram the endpoint's timers still need ticking (sessions idle out
@@ -394,13 +392,18 @@ pub fn build_endpoint(
     r: &Resolved,
     state: &State,
 ) -> Result<(Box<Ep>, crate::store::Baseline), String> {
-    let config = endpoint_config(cfg, r)?;
+    let mut config = endpoint_config(cfg, r)?;
+    // One GUID for RAKP2, Get System GUID and Get Device GUID.
+    let guid = system_guid(r, state);
+    config.system_guid = guid;
+    config.identity.system_guid = guid;
+    config.identity.device_guid = guid;
     let mut ep: Box<Ep> = Box::new(Endpoint::new(config));
     // What `lan print` reports before anyone sets it: the address the BMC is bound to, a
     // locally administered MAC made from the GUID, the port.
     let lan = ep.bmc_mut().lan_mut();
     if let std::net::IpAddr::V4(v4) = r.bind.ip() {
-        let g = r.guid;
+        let g = guid;
         lan.set_address(v4.octets(), 1, [0x02, g[0], g[1], g[2], g[3], g[4]], [0; 4]);
     }
     lan.rmcp_port = r.bind.port();

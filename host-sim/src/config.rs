@@ -46,7 +46,9 @@ pub struct BmcConfig {
     /// Seconds after which a provider script's process group is killed.
     #[serde(default = "default_timeout")]
     pub script_timeout_secs: u64,
-    /// System GUID (32 hex digits), fixed at `add` so that clients see a stable GUID.
+    /// System GUID (32 hex digits), when the operator fixes one. Without it the BMC makes a
+    /// random one at its first start and keeps it in its state file.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub system_guid: String,
     /// User ids the BMC serves (1..=this; id 1 is IPMI's null user), at most 16.
     #[serde(default = "default_max_users")]
@@ -169,8 +171,8 @@ pub struct Resolved {
     pub kg: Option<Vec<u8>>,
     /// Channel privilege limit.
     pub privilege_limit: Privilege,
-    /// System GUID bytes.
-    pub guid: [u8; 16],
+    /// System GUID bytes, when the configuration fixes one.
+    pub guid: Option<[u8; 16]>,
     /// The users the file configures, by id.
     pub users: Vec<UserEntry>,
 }
@@ -335,7 +337,7 @@ impl BmcConfig {
             cipher_suites: default_suites(),
             privilege_limit: default_privilege(),
             script_timeout_secs: DEFAULT_SCRIPT_TIMEOUT_SECS,
-            system_guid: random_guid(),
+            system_guid: String::new(),
             max_users: DEFAULT_MAX_USERS,
             users: Vec::new(),
             console: None,
@@ -383,7 +385,6 @@ impl BmcConfig {
         if self.script_timeout_secs == 0 || self.script_timeout_secs > 3600 {
             return Err(ferr("script_timeout_secs", "must be 1 to 3600 seconds"));
         }
-        let guid = parse_guid(&self.system_guid).map_err(|m| ferr("system_guid", m))?;
         if let Some(c) = &self.console {
             crate::console::Backend::parse(c).map_err(|m| ferr("console", m))?;
         }
@@ -393,6 +394,10 @@ impl BmcConfig {
         {
             return Err(ferr("console_buffer", "must be 256 bytes to 64 MiB"));
         }
+        let guid = match self.system_guid.as_str() {
+            "" => None,
+            g => Some(parse_guid(g).map_err(|m| ferr("system_guid", m))?),
+        };
         let users = self.user_entries()?;
         Ok(Resolved {
             bind: SocketAddr::new(ip, self.port),
@@ -722,6 +727,10 @@ pub struct State {
     /// SOL configuration parameters set over IPMI: parameter name -> data bytes in hex.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub sol: std::collections::BTreeMap<String, String>,
+    /// The system GUID (32 hex digits) made at the first start, when the configuration file
+    /// fixes none: Get System GUID, Get Device GUID and RAKP2 answer it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_guid: Option<String>,
 }
 
 /// One user id of the saved user table.

@@ -87,6 +87,11 @@ impl Daemon {
         let provider = Provider::load(&cfg.provider)?;
         let sock = bind_udp(resolved.bind)?;
         let mut state = self.home.load_state(name);
+        // A BMC whose configuration fixes no GUID gets a random one at its first start, kept.
+        let new_guid = resolved.guid.is_none() && state.system_guid.is_none();
+        if new_guid {
+            state.system_guid = Some(crate::config::random_guid());
+        }
         let spec = Spec {
             name: name.to_string(),
             cfg,
@@ -94,7 +99,7 @@ impl Daemon {
             provider,
             state: state.clone(),
         };
-        if !state.running {
+        if !state.running || new_guid {
             state.running = true;
             if let Err(e) = self.home.save_state(name, &state) {
                 tracing::warn!(bmc = name, "cannot save state: {e}");

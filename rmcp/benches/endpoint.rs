@@ -9,7 +9,7 @@
 //!   defers to the platform (`Output::Pending(PowerStatus)`); the platform answers at once with
 //!   `Endpoint::complete`. Both calls are timed.
 //! - `raw-keys/get-device-id/suite-N`: only the crypto of that request, on the very same bytes,
-//!   through `rmcp::crypto::SessionKeys` (what the endpoint calls): verify the request's AuthCode,
+//!   through `rmcp::session::SessionKeys` (what the endpoint calls): verify the request's AuthCode,
 //!   decrypt its payload, encrypt the reply's LAN message, sign the reply.
 //! - `raw-prekeyed/get-device-id/suite-N`: the same four operations straight on the RustCrypto
 //!   crates with the HMAC key state and the AES key schedule computed once per session instead of
@@ -49,8 +49,8 @@ use ipmi_core::bmc::{Action, ActionResult};
 use ipmi_core::types::{AppCmd, ChassisCmd};
 use ipmi_core::wire::{RequestRepr, ResponseRepr, BMC_ADDR, REMOTE_CONSOLE_ADDR};
 use ipmi_core::{CompletionCode, Instant, NetFn};
-use rmcp::crypto::SessionKeys;
 use rmcp::server::{Endpoint, Output, MAX_DATAGRAM};
+use rmcp::session::SessionKeys;
 use rmcp::wire::v20::{self, PayloadType};
 
 const NOW: Instant = Instant::from_millis(1_000);
@@ -68,7 +68,7 @@ struct Console {
 }
 
 /// The BMC side: the endpoint and its random source (reply IVs).
-struct Bmc {
+struct BmcSide {
     ep: Endpoint<8, 8>,
     rng: BenchRng,
 }
@@ -77,7 +77,7 @@ struct Bmc {
 /// and serve in its timed routine).
 struct Live {
     console: Console,
-    bmc: Bmc,
+    bmc: BmcSide,
 }
 
 /// A sealed request datagram.
@@ -107,7 +107,7 @@ impl Live {
                 rq_seq: 0,
                 rng: BenchRng(0x1111 + u64::from(suite)),
             },
-            bmc: Bmc { ep, rng: bmc_rng },
+            bmc: BmcSide { ep, rng: bmc_rng },
         }
     }
 }
@@ -130,12 +130,12 @@ impl Console {
         .unwrap();
         self.rq_seq = (self.rq_seq + 1) % 64;
         let mut iv = [0u8; 16];
-        rmcp::server::Random::fill(&mut self.rng, &mut iv);
+        rmcp::session::Random::fill(&mut self.rng, &mut iv);
         let mut s = Sealed {
             bytes: [0; 128],
             len: 0,
         };
-        s.len = v20::seal(
+        s.len = rmcp::session::v20::seal(
             &mut s.bytes,
             PayloadType::Ipmi,
             self.bmc_id,
@@ -153,7 +153,8 @@ impl Console {
     /// returns the plaintext LAN message.
     fn check_reply(&self, reply: &[u8], cmd: u8) -> Vec<u8> {
         let mut scratch = [0u8; 256];
-        let opened = v20::open(&reply[4..], Some(&self.keys), &mut scratch).expect("reply opens");
+        let opened = rmcp::session::v20::open(&reply[4..], Some(&self.keys), &mut scratch)
+            .expect("reply opens");
         let rsp = ResponseRepr::parse_bytes(opened.payload).expect("LAN response");
         assert_eq!(rsp.cmd, cmd);
         assert_eq!(rsp.completion_code, CompletionCode::Normal);
@@ -161,7 +162,7 @@ impl Console {
     }
 }
 
-impl Bmc {
+impl BmcSide {
     /// The endpoint's whole work on one request: handle, and complete when it is deferred.
     fn serve(&mut self, request: &[u8], out: &mut [u8]) -> usize {
         match self

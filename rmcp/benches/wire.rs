@@ -59,7 +59,9 @@ fn setup_payload(datagram: &[u8]) -> &[u8] {
     let Ok(Datagram::V20 { body, .. }) = Datagram::parse(datagram) else {
         panic!("not RMCP+");
     };
-    v20::open(body, None, &mut []).unwrap().payload
+    rmcp::session::v20::open(body, None, &mut [])
+        .unwrap()
+        .payload
 }
 
 /// The session body (from the 0x06 auth type byte on) of an IPMI datagram.
@@ -220,7 +222,7 @@ fn sessions<M: Measurement>(g: &mut BenchmarkGroup<'_, M>) {
         let b = body(dg);
         let header = v20::Header::parse(b).unwrap();
         let mut scratch = [0u8; 256];
-        let payload = v20::open(b, Some(keys), &mut scratch)
+        let payload = rmcp::session::v20::open(b, Some(keys), &mut scratch)
             .expect("captured packet opens")
             .payload
             .to_vec();
@@ -229,7 +231,7 @@ fn sessions<M: Measurement>(g: &mut BenchmarkGroup<'_, M>) {
             iv.copy_from_slice(&b[12..28]);
         }
         let mut out = [0u8; 256];
-        let n = v20::seal(
+        let n = rmcp::session::v20::seal(
             &mut out,
             PayloadType::Ipmi,
             header.session_id,
@@ -246,11 +248,14 @@ fn sessions<M: Measurement>(g: &mut BenchmarkGroup<'_, M>) {
         );
         let id = format!("suite-{suite}");
         g.bench_function(BenchmarkId::new("open", &id), |bn| {
-            bn.iter(|| v20::open(black_box(b), Some(keys), &mut scratch).map(|o| o.payload.len()))
+            bn.iter(|| {
+                rmcp::session::v20::open(black_box(b), Some(keys), &mut scratch)
+                    .map(|o| o.payload.len())
+            })
         });
         g.bench_function(BenchmarkId::new("seal", &id), |bn| {
             bn.iter(|| {
-                v20::seal(
+                rmcp::session::v20::seal(
                     black_box(&mut out),
                     PayloadType::Ipmi,
                     header.session_id,
@@ -272,7 +277,7 @@ fn sessions<M: Measurement>(g: &mut BenchmarkGroup<'_, M>) {
             );
             let rsp_dg = find(&v, Dir::S2c, in_session);
             let mut scratch = [0u8; 256];
-            let rsp = v20::open(body(rsp_dg), Some(keys), &mut scratch)
+            let rsp = rmcp::session::v20::open(body(rsp_dg), Some(keys), &mut scratch)
                 .unwrap()
                 .payload
                 .to_vec();

@@ -6,7 +6,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 static BYPASS_INTEGRITY: AtomicBool = AtomicBool::new(false);
 
-/// Makes [`SessionKeys::verify`](crate::crypto::SessionKeys::verify) accept any AuthCode while
+/// Makes [`SessionKeys::verify`](crate::session::SessionKeys::verify) accept any AuthCode while
 /// `on`. RAKP codes and IPMI 1.5 auth codes are never bypassed.
 pub fn set_bypass_integrity(on: bool) {
     BYPASS_INTEGRITY.store(on, Ordering::Relaxed);

@@ -19,5 +19,6 @@ pub mod crypto;
 #[cfg(fuzzing)]
 pub mod fuzzing;
 pub mod server;
+pub mod session;
 pub mod sol;
 pub mod wire;

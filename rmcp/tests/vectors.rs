@@ -8,12 +8,13 @@ use std::path::PathBuf;
 
 use ipmi_core::wire::{RequestRepr, ResponseRepr};
 use ipmi_core::Privilege;
-use rmcp::crypto::{self, rakp as kex, CipherSuite, Kg, Kuid, RakpContext, SessionKeys};
+use rmcp::crypto::{self, rakp as kex, CipherSuite, Kg, Kuid, RakpContext};
+use rmcp::session::{self, SessionKeys};
 use rmcp::wire::asf::AsfRepr;
 use rmcp::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use rmcp::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4, RmcpPlusStatus};
-use rmcp::wire::v15::{self, AuthType};
-use rmcp::wire::v20::{self, Header, PayloadType};
+use rmcp::wire::v15::AuthType;
+use rmcp::wire::v20::{Header, PayloadType};
 use rmcp::wire::{Datagram, WireError};
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors");
@@ -194,14 +195,14 @@ fn replay(v: &Vector, kg: Option<&Kg>) -> Report {
             Datagram::V15 { session, .. } => {
                 check_lan_message(*dir, session.message, &what);
                 if session.auth_type != AuthType::None {
-                    match session.verify(&kuid) {
+                    match rmcp::session::v15::verify(&session, &kuid) {
                         Ok(()) => r.v15_verified += 1,
                         Err(e) => r.failures.push(format!("{what}: v1.5 auth code {e:?}")),
                     }
                 }
                 // Re-emit; captures without a legacy pad reproduce exactly.
                 let mut out = [0u8; 300];
-                let n = v15::seal(
+                let n = rmcp::session::v15::seal(
                     &mut out,
                     session.auth_type,
                     session.sequence,
@@ -235,12 +236,12 @@ fn replay_v20(
     what: &str,
 ) {
     if header.payload_type.is_session_setup() || header.session_id == 0 {
-        let opened = v20::open(body, None, &mut [])
+        let opened = session::v20::open(body, None, &mut [])
             .unwrap_or_else(|e| panic!("{what}: session-less open {e:?}"));
         let p = opened.payload;
         // Session-less packets re-seal exactly too.
         let mut out = [0u8; 200];
-        let n = v20::seal(
+        let n = session::v20::seal(
             &mut out,
             header.payload_type,
             header.session_id,
@@ -351,7 +352,7 @@ fn replay_v20(
     };
     assert_eq!(header.session_id, expected_id, "{what}: session id");
     let mut scratch = [0u8; 512];
-    let opened = match v20::open(body, Some(keys), &mut scratch) {
+    let opened = match session::v20::open(body, Some(keys), &mut scratch) {
         Ok(o) => o,
         Err(e) => {
             r.failures.push(format!("{what}: open {e:?}"));
@@ -373,7 +374,7 @@ fn replay_v20(
         iv.copy_from_slice(&body[12..28]);
     }
     let mut out = [0u8; 600];
-    let n = v20::seal(
+    let n = session::v20::seal(
         &mut out,
         PayloadType::Ipmi,
         header.session_id,
@@ -383,7 +384,7 @@ fn replay_v20(
         &iv,
     )
     .unwrap();
-    assert_eq!(n, v20::sealed_len(payload.len(), Some(keys)));
+    assert_eq!(n, session::v20::sealed_len(payload.len(), Some(keys)));
     if &out[..n] == datagram {
         r.resealed += 1;
     } else {
@@ -461,7 +462,7 @@ fn derive_again(v: &Vector, kg: Option<&Kg>) -> SessionKeys {
         let Ok(Datagram::V20 { body, .. }) = Datagram::parse(bytes) else {
             continue;
         };
-        let Ok(o) = v20::open(body, None, &mut []) else {
+        let Ok(o) = session::v20::open(body, None, &mut []) else {
             continue;
         };
         match o.payload_type() {
@@ -646,15 +647,15 @@ fn tampered_in_session_packets_are_dropped() {
         let (_, last) = v.datagrams.last().unwrap();
         let body = &last[4..];
         let mut scratch = [0u8; 256];
-        v20::open(body, Some(&keys), &mut scratch).unwrap();
+        session::v20::open(body, Some(&keys), &mut scratch).unwrap();
         for i in 0..body.len() {
             let mut bad = body.to_vec();
             bad[i] ^= 0x80;
-            let e = v20::open(&bad, Some(&keys), &mut scratch);
+            let e = session::v20::open(&bad, Some(&keys), &mut scratch);
             assert!(e.is_err(), "{name}: byte {i} flipped still opens");
         }
         assert_eq!(
-            v20::open(&body[..body.len() - 1], Some(&keys), &mut scratch),
+            session::v20::open(&body[..body.len() - 1], Some(&keys), &mut scratch),
             Err(WireError::AuthCode),
             "{name}"
         );

@@ -2,8 +2,9 @@
 //! from the input: seal -> open gives the payload back; arbitrary bytes never panic `open` or
 //! `decrypt`; whatever decrypts re-encrypts (same IV) to exactly the same bytes, so the pad check
 //! accepts exactly the pads `encrypt` writes.
-use rmcp::crypto::{Kuid, SessionKey, SessionKeys, SUITES};
-use rmcp::wire::v20::{self, PayloadType};
+use rmcp::crypto::{Kuid, SessionKey, SUITES};
+use rmcp::session::{v20, SessionKeys};
+use rmcp::wire::v20::PayloadType;
 
 use super::{no_alloc, Reader};
 

@@ -31,8 +31,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use ipmi_core::bmc::ActionResult;
 use ipmi_core::wire::{RequestRepr, ResponseRepr};
 use ipmi_core::{CompletionCode, Instant, NetFn, Privilege};
-use rmcp::crypto::{rakp, CipherSuite, Kuid, RakpContext, SessionKeys, SUITES};
+use rmcp::crypto::{rakp, CipherSuite, Kuid, RakpContext, SUITES};
 use rmcp::server::{Config, Endpoint, Output, Random, Ticket, DEFAULT_SUITES, MAX_DATAGRAM};
+use rmcp::session::SessionKeys;
 use rmcp::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use rmcp::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4, RmcpPlusStatus};
 use rmcp::wire::v15::AuthType;
@@ -299,7 +300,8 @@ fn lan_request(netfn: NetFn, cmd: u8, rq_seq: u8, data: &[u8]) -> Vec<u8> {
 
 fn seal_plain(payload_type: PayloadType, payload: &[u8]) -> Vec<u8> {
     let mut out = vec![0u8; 512];
-    let n = v20::seal(&mut out, payload_type, 0, 0, payload, None, &[0; 16]).unwrap();
+    let n =
+        rmcp::session::v20::seal(&mut out, payload_type, 0, 0, payload, None, &[0; 16]).unwrap();
     out.truncate(n);
     out
 }
@@ -307,7 +309,7 @@ fn seal_plain(payload_type: PayloadType, payload: &[u8]) -> Vec<u8> {
 fn seal_v15(auth_type: u8, seq: u32, id: u32, msg: &[u8], kuid: Option<&Kuid>) -> Vec<u8> {
     let mut out = vec![0u8; 512];
     let t = AuthType::from(auth_type);
-    match rmcp::wire::v15::seal(&mut out, t, seq, id, msg, kuid) {
+    match rmcp::session::v15::seal(&mut out, t, seq, id, msg, kuid) {
         Ok(n) => {
             out.truncate(n);
             out
@@ -334,7 +336,7 @@ fn plain_payload(reply: &[u8]) -> Option<(PayloadType, Vec<u8>)> {
         return None;
     };
     let mut scratch = [0u8; 128];
-    let opened = v20::open(body, None, &mut scratch).ok()?;
+    let opened = rmcp::session::v20::open(body, None, &mut scratch).ok()?;
     Some((opened.payload_type(), opened.payload.to_vec()))
 }
 
@@ -527,7 +529,9 @@ impl Harness {
             Protection::V20(keys) => {
                 let keys = (!downgrade).then_some(&**keys);
                 let mut out = vec![0u8; 512];
-                let n = v20::seal(&mut out, PayloadType::Ipmi, id, seq, &msg, keys, &iv).unwrap();
+                let n =
+                    rmcp::session::v20::seal(&mut out, PayloadType::Ipmi, id, seq, &msg, keys, &iv)
+                        .unwrap();
                 out.truncate(n);
                 if keys.is_some() {
                     // The RMCP header (4 bytes) is not covered by the AuthCode.
@@ -725,7 +729,7 @@ impl Harness {
         match Datagram::parse(request) {
             Ok(Datagram::V20 { body, .. }) => {
                 let mut scratch = [0u8; 128];
-                let Ok(req) = v20::open(body, None, &mut scratch) else {
+                let Ok(req) = rmcp::session::v20::open(body, None, &mut scratch) else {
                     return;
                 };
                 let Some((rtype, payload)) = plain_payload(reply) else {
@@ -910,7 +914,7 @@ impl Harness {
             let id = match Datagram::parse(sent.bytes) {
                 Ok(Datagram::V20 { body, .. }) => {
                     let mut scratch = [0u8; 128];
-                    v20::open(body, None, &mut scratch)
+                    rmcp::session::v20::open(body, None, &mut scratch)
                         .ok()
                         .and_then(|o| Rakp3::parse(o.payload).ok())
                         .map(|r| r.bmc_session_id)
@@ -1169,7 +1173,7 @@ impl Harness {
         match Datagram::parse(sent.bytes) {
             Ok(Datagram::V20 { body, .. }) => {
                 let mut scratch = [0u8; 128];
-                let Ok(opened) = v20::open(body, None, &mut scratch) else {
+                let Ok(opened) = rmcp::session::v20::open(body, None, &mut scratch) else {
                     return false;
                 };
                 let Ok(rq) = Rakp3::parse(opened.payload) else {
@@ -1215,7 +1219,7 @@ impl Harness {
                 session.session_id == id
                     && rec.peer == sent.peer
                     && u8::from(session.auth_type) == rec.auth_type
-                    && session.verify(&user.password).is_ok()
+                    && rmcp::session::v15::verify(&session, &user.password).is_ok()
                     && req.netfn == NetFn::App
                     && req.cmd == 0x3A
                     && req.data.len() == 22

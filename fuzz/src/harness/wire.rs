@@ -65,7 +65,7 @@ pub fn wire_asf(data: &[u8]) {
 pub fn wire_v15(data: &[u8]) {
     if let Ok(v) = no_alloc(|| v15::SessionRepr::parse(data)) {
         let password = rmcp::crypto::Kuid::from_slice(b"password").unwrap();
-        let _ = no_alloc(|| v.verify(&password));
+        let _ = no_alloc(|| rmcp::session::v15::verify(&v, &password));
         round_trip!(
             v,
             |v: &v15::SessionRepr| v.buffer_len(),
@@ -91,12 +91,12 @@ pub fn wire_v20(data: &[u8]) {
         );
     }
     let mut scratch = [0u8; 128];
-    if let Ok(opened) = no_alloc(|| v20::open(data, None, &mut scratch)) {
+    if let Ok(opened) = no_alloc(|| rmcp::session::v20::open(data, None, &mut scratch)) {
         // Unprotected and well-framed: seal_body must rebuild exactly these bytes (OEM payloads
         // cannot be sealed).
         let mut out = vec![0u8; data.len()];
         match no_alloc(|| {
-            v20::seal_body(
+            rmcp::session::v20::seal_body(
                 &mut out,
                 opened.payload_type(),
                 opened.session_id(),

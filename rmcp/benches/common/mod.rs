@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use rmcp::crypto::{CipherSuite, Kg, Kuid, RakpContext, SessionKeys};
-use rmcp::server::Random;
+use rmcp::crypto::{CipherSuite, Kg, Kuid, RakpContext};
+use rmcp::session::{Random, SessionKeys};
 use rmcp::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use rmcp::wire::rakp::{Rakp1, Rakp2};
 use rmcp::wire::v20::{self, PayloadType};
@@ -105,7 +105,7 @@ impl Observer {
         let Ok(Datagram::V20 { body, .. }) = Datagram::parse(datagram) else {
             return;
         };
-        let Ok(opened) = v20::open(body, None, &mut []) else {
+        let Ok(opened) = rmcp::session::v20::open(body, None, &mut []) else {
             return; // in-session packet
         };
         let p = opened.payload;

@@ -9,20 +9,8 @@ use ipmi_core::cmd::{Body, Command};
 use ipmi_core::{CompletionCode, NetFn};
 
 use super::presession::{CipherSuiteQuery, QueryStep};
-use super::{ClientConfig, ClientError, Event, Failure, Random, Session, Stage, MAX_DATAGRAM};
-
-/// The operating system's random source (`getrandom`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OsRandom;
-
-impl Random for OsRandom {
-    fn fill(&mut self, buf: &mut [u8]) {
-        if getrandom::fill(buf).is_err() {
-            // No OS randomness is not something a console can work around; refuse loudly.
-            panic!("the OS random source failed");
-        }
-    }
-}
+use super::{ClientConfig, ClientError, Event, Failure, Session, Stage, MAX_DATAGRAM};
+pub use crate::session::OsRandom;
 
 /// Time-out and retries for every exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

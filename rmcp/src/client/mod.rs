@@ -32,8 +32,8 @@ use ipmi_core::types::AppCmd;
 use ipmi_core::wire::{RequestRepr, ResponseRepr, BMC_ADDR, REMOTE_CONSOLE_ADDR};
 use ipmi_core::{CompletionCode, NetFn, Privilege};
 
-use crate::crypto::SessionKeys;
-use crate::server::window::Window;
+use crate::session::window::{self, Verdict, Window};
+use crate::session::{self as sealing, SessionKeys};
 use crate::wire::{v15 as wv15, v20, Datagram};
 
 #[cfg(feature = "std")]
@@ -44,7 +44,7 @@ pub mod presession;
 mod rmcpplus;
 mod v15;
 
-pub use crate::server::Random;
+pub use crate::session::Random;
 pub use config::{ClientConfig, Protocol, MAX_USER_NAME};
 pub use error::{ClientError, Failure, Stage};
 
@@ -92,18 +92,81 @@ pub struct Response<'a> {
     pub data: &'a [u8],
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the session is: an enum of per-state structs, moved by value from one state to the next
+/// (as the server's `state.rs` does), so that a state holds exactly what the steps before it
+/// proved: the keys exist from RAKP2 on, and sealed requests only once RAKP4 (or Activate
+/// Session) verified.
+#[derive(Debug)]
+// One session per console, inline (no allocator): boxing the keys would not save a byte.
+#[allow(clippy::large_enum_variant)]
 enum State {
     /// Before [`Session::start`].
     Idle,
-    /// Waiting for this reply.
-    Waiting(Stage),
-    /// Established, nothing outstanding.
-    Active,
+    /// Get Channel Authentication Capabilities sent.
+    AuthCapabilities,
+    /// Open Session Request sent (RMCP+).
+    OpenSession,
+    /// RAKP1 sent; RAKP2 expected.
+    Rakp1Sent,
+    /// RAKP3 sent; RAKP4 expected.
+    Rakp3Sent(Rakp3Sent),
+    /// Get Session Challenge sent (IPMI 1.5).
+    Challenge,
+    /// Activate Session sent under the temporary session id (IPMI 1.5).
+    Activating,
+    /// Authenticated: requests flow.
+    Established(Established),
     /// Closed by Close Session.
     Closed,
     /// Failed for good.
     Failed(Failure),
+}
+
+/// After RAKP2 verified: the keys derived from it, and the GUID the RAKP4 ICV covers.
+#[derive(Debug)]
+struct Rakp3Sent {
+    keys: SessionKeys,
+    guid: [u8; 16],
+}
+
+/// An authenticated session.
+#[derive(Debug)]
+struct Established {
+    /// How its packets are protected.
+    protection: Protection,
+    /// Next outbound session sequence number.
+    out_seq: u32,
+    /// Replay window for protected replies.
+    window: Window,
+    /// The reply awaited, if any: [`Stage::SetPrivilege`], [`Stage::Request`] or
+    /// [`Stage::CloseSession`].
+    waiting: Option<Stage>,
+}
+
+/// How an established session's packets are protected.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+enum Protection {
+    /// RMCP+ with the suite's keys (RAKP4 verified).
+    V20(SessionKeys),
+    /// IPMI 1.5 with MD5 auth codes over the password.
+    V15Md5,
+}
+
+impl State {
+    /// The reply this state waits for.
+    fn waiting_for(&self) -> Option<Stage> {
+        match self {
+            State::AuthCapabilities => Some(Stage::AuthCapabilities),
+            State::OpenSession => Some(Stage::OpenSession),
+            State::Rakp1Sent => Some(Stage::Rakp2),
+            State::Rakp3Sent(_) => Some(Stage::Rakp4),
+            State::Challenge => Some(Stage::SessionChallenge),
+            State::Activating => Some(Stage::ActivateSession),
+            State::Established(e) => e.waiting,
+            State::Idle | State::Closed | State::Failed(_) => None,
+        }
+    }
 }
 
 /// The LAN request a reply must match.
@@ -121,8 +184,6 @@ enum Framing {
     V15Plain,
     /// IPMI 1.5 header with an MD5 auth code, this session id and sequence number.
     V15Md5 { session_id: u32, sequence: u32 },
-    /// RMCP+ in-session packet protected as the suite says.
-    V20Session,
 }
 
 /// One console session with one BMC: handshake, requests, close. See the [module docs](self).
@@ -186,24 +247,14 @@ pub struct Session {
     tag: u8,
     /// SIDm: our session id (random, never 0).
     console_id: u32,
-    /// SIDc: the BMC's session id (RMCP+), or the IPMI 1.5 session id.
+    /// SIDc: the BMC's session id (RMCP+), or the IPMI 1.5 session id (0 until the BMC said).
     bmc_id: u32,
     /// Rm: our random number (RAKP1).
     rm: [u8; 16],
-    /// GUIDc from RAKP2, for the RAKP4 ICV.
-    guid: [u8; 16],
     /// The maximum privilege the BMC granted in Open Session / Activate Session.
     max_privilege: Privilege,
-    /// The session keys once RAKP4 verified (RMCP+).
-    keys: Option<SessionKeys>,
-    /// RAKP4 (or Activate Session) verified: the BMC holds a session for us.
-    authenticated: bool,
-    /// Next outbound session sequence number.
-    out_seq: u32,
     /// Next rqSeq of the LAN message (6 bits).
     rq_seq: u8,
-    /// Replay window for protected replies.
-    window: Window,
     /// The LAN request awaiting its reply.
     outstanding: Option<Outstanding>,
     /// What Get Channel Authentication Capabilities said.
@@ -226,6 +277,13 @@ impl core::fmt::Debug for Session {
     }
 }
 
+/// Whether a parsed LAN response answers the `outstanding` request.
+fn answers(outstanding: Option<Outstanding>, rsp: &ResponseRepr<'_>) -> bool {
+    outstanding.is_some_and(|o| {
+        rsp.netfn == o.netfn.response() && rsp.cmd == o.cmd && rsp.rq_seq == o.rq_seq
+    })
+}
+
 fn random_u32(rng: &mut dyn Random) -> u32 {
     loop {
         let mut b = [0u8; 4];
@@ -242,10 +300,6 @@ impl Session {
     pub fn new(config: ClientConfig, rng: &mut dyn Random) -> Session {
         let mut rm = [0u8; 16];
         rng.fill(&mut rm);
-        let reach = match config.protocol {
-            Protocol::RmcpPlus(_) => crate::server::window::V20,
-            Protocol::V15Md5 => crate::server::window::V15,
-        };
         Session {
             console_id: random_u32(rng),
             config,
@@ -253,13 +307,8 @@ impl Session {
             tag: 0,
             bmc_id: 0,
             rm,
-            guid: [0; 16],
             max_privilege: Privilege::Highest,
-            keys: None,
-            authenticated: false,
-            out_seq: 1,
             rq_seq: 0,
-            window: Window::new(reach),
             outstanding: None,
             caps: None,
             last: [0; MAX_DATAGRAM],
@@ -276,30 +325,23 @@ impl Session {
 
     /// The reply the session is waiting for, if any (for time-out messages).
     pub fn waiting_for(&self) -> Option<Stage> {
-        match self.state {
-            State::Waiting(s) => Some(s),
-            _ => None,
-        }
+        self.state.waiting_for()
     }
 
     /// Whether the session is established and idle (ready for [`Session::request`]).
     pub fn is_active(&self) -> bool {
-        self.state == State::Active
+        matches!(&self.state, State::Established(e) if e.waiting.is_none())
     }
 
     /// Whether RAKP (or Activate Session) succeeded and the session is not closed or failed:
     /// [`Session::close`] can be sent.
     pub fn is_authenticated(&self) -> bool {
-        self.authenticated
-            && matches!(
-                self.state,
-                State::Active | State::Waiting(Stage::Request | Stage::SetPrivilege)
-            )
+        matches!(&self.state, State::Established(e) if e.waiting != Some(Stage::CloseSession))
     }
 
     /// Whether the session was closed.
     pub fn is_closed(&self) -> bool {
-        self.state == State::Closed
+        matches!(self.state, State::Closed)
     }
 
     /// Why the session failed, if it did.
@@ -332,7 +374,7 @@ impl Session {
 
     /// Writes the first datagram of the handshake into `out`; returns its length.
     pub fn start(&mut self, rng: &mut dyn Random, out: &mut [u8]) -> Result<usize, ClientError> {
-        if self.state != State::Idle {
+        if !matches!(self.state, State::Idle) {
             return Err(ClientError::NotReady);
         }
         let _ = rng;
@@ -355,18 +397,16 @@ impl Session {
         rng: &mut dyn Random,
         out: &mut [u8],
     ) -> Result<usize, ClientError> {
-        match self.state {
-            State::Active => {}
-            State::Waiting(_) => return Err(ClientError::Busy),
-            State::Failed(f) => return Err(ClientError::Failed(f)),
+        match &self.state {
+            State::Established(e) if e.waiting.is_none() => {}
+            State::Failed(f) => return Err(ClientError::Failed(*f)),
+            s if s.waiting_for().is_some() => return Err(ClientError::Busy),
             _ => return Err(ClientError::NotReady),
         }
         if data.len() > MAX_REQUEST_DATA || !netfn.is_request() {
             return Err(ClientError::BufferTooSmall);
         }
-        let n = self.send_in_session(netfn, cmd, data, rng, out)?;
-        self.state = State::Waiting(Stage::Request);
-        Ok(n)
+        self.send_in_session(netfn, cmd, data, Stage::Request, rng, out)
     }
 
     /// Writes Close Session into `out`; returns its length. Its reply is [`Event::Closed`].
@@ -374,32 +414,31 @@ impl Session {
     /// Privilege) is unanswered: that request is abandoned, so a console that gives up on a
     /// reply can still free the BMC's session slot.
     pub fn close(&mut self, rng: &mut dyn Random, out: &mut [u8]) -> Result<usize, ClientError> {
-        match self.state {
-            State::Active => {}
-            State::Waiting(Stage::Request | Stage::SetPrivilege) if self.authenticated => {}
-            State::Waiting(_) => return Err(ClientError::Busy),
-            State::Failed(f) => return Err(ClientError::Failed(f)),
+        match &self.state {
+            State::Established(e)
+                if matches!(e.waiting, None | Some(Stage::Request | Stage::SetPrivilege)) => {}
+            State::Failed(f) => return Err(ClientError::Failed(*f)),
+            s if s.waiting_for().is_some() => return Err(ClientError::Busy),
             _ => return Err(ClientError::NotReady),
         }
         let mut body = [0u8; 8];
         let len = CloseSessionRequest::by_id(self.bmc_id)
             .emit(&mut body)
             .map_err(|_| ClientError::BufferTooSmall)?;
-        let n = self.send_in_session(
+        self.send_in_session(
             NetFn::App,
             AppCmd::CloseSession.into(),
             &body[..len],
+            Stage::CloseSession,
             rng,
             out,
-        )?;
-        self.state = State::Waiting(Stage::CloseSession);
-        Ok(n)
+        )
     }
 
     /// Writes the last datagram again (after a time-out); returns its length. Same bytes, same
     /// sequence numbers: a BMC answers a duplicate from its reply cache.
     pub fn retransmit(&self, out: &mut [u8]) -> Result<usize, ClientError> {
-        if !matches!(self.state, State::Waiting(_)) || self.last_len == 0 {
+        if self.state.waiting_for().is_none() || self.last_len == 0 {
             return Err(ClientError::NotReady);
         }
         let dst = out
@@ -417,21 +456,21 @@ impl Session {
         rng: &mut dyn Random,
         out: &mut [u8],
     ) -> Result<Event<'_>, ClientError> {
-        let State::Waiting(stage) = self.state else {
-            return Ok(Event::Ignored);
-        };
-        match stage {
-            Stage::AuthCapabilities => self.on_auth_capabilities(datagram, rng, out),
-            Stage::OpenSession => self.on_open_session(datagram, out),
-            Stage::Rakp2 => self.on_rakp2(datagram, out),
-            Stage::Rakp4 => self.on_rakp4(datagram, rng, out),
-            Stage::SessionChallenge => self.on_challenge(datagram, rng, out),
-            Stage::ActivateSession => self.on_activate(datagram, rng, out),
-            Stage::SetPrivilege | Stage::Request | Stage::CloseSession => {
+        match &self.state {
+            State::AuthCapabilities => self.on_auth_capabilities(datagram, rng, out),
+            State::OpenSession => self.on_open_session(datagram, out),
+            State::Rakp1Sent => self.on_rakp2(datagram, out),
+            State::Rakp3Sent(_) => self.on_rakp4(datagram, rng, out),
+            State::Challenge => self.on_challenge(datagram, rng, out),
+            State::Activating => self.on_activate(datagram, rng, out),
+            State::Established(Established {
+                waiting: Some(stage),
+                ..
+            }) => {
+                let stage = *stage;
                 self.on_in_session(stage, datagram)
             }
-            // Never a session's stage (CipherSuiteQuery's).
-            Stage::CipherSuites => Ok(Event::Ignored),
+            _ => Ok(Event::Ignored),
         }
     }
 
@@ -453,16 +492,14 @@ impl Session {
         Ok(n)
     }
 
-    /// Builds a LAN request, seals it with `framing`, records it as outstanding.
-    fn send_lan(
-        &mut self,
+    /// Builds the next LAN request message into `msg`; returns its length and rqSeq.
+    fn lan_request(
+        &self,
         netfn: NetFn,
         cmd: u8,
         data: &[u8],
-        framing: Framing,
-        rng: &mut dyn Random,
-        out: &mut [u8],
-    ) -> Result<usize, ClientError> {
+        msg: &mut [u8; MAX_MESSAGE],
+    ) -> Result<(usize, u8), ClientError> {
         let rq_seq = self.rq_seq;
         let req = RequestRepr {
             rs_addr: BMC_ADDR,
@@ -474,17 +511,45 @@ impl Session {
             cmd,
             data,
         };
+        let len = req.emit(msg).map_err(|_| ClientError::BufferTooSmall)?;
+        Ok((len, rq_seq))
+    }
+
+    /// Remembers the datagram `out[..n]` carrying the request `netfn`/`cmd`/`rq_seq` as sent and
+    /// outstanding.
+    fn sent(
+        &mut self,
+        out: &[u8],
+        n: usize,
+        netfn: NetFn,
+        cmd: u8,
+        rq_seq: u8,
+    ) -> Result<usize, ClientError> {
+        self.remember(out, n)?;
+        self.rq_seq = (rq_seq + 1) & 0x3F;
+        self.outstanding = Some(Outstanding { netfn, cmd, rq_seq });
+        Ok(n)
+    }
+
+    /// Builds a LAN request outside an established session, seals it with `framing`, records it
+    /// as outstanding.
+    fn send_lan(
+        &mut self,
+        netfn: NetFn,
+        cmd: u8,
+        data: &[u8],
+        framing: Framing,
+        out: &mut [u8],
+    ) -> Result<usize, ClientError> {
         let mut msg = [0u8; MAX_MESSAGE];
-        let len = req
-            .emit(&mut msg)
-            .map_err(|_| ClientError::BufferTooSmall)?;
+        let (len, rq_seq) = self.lan_request(netfn, cmd, data, &mut msg)?;
         let msg = &msg[..len];
         let n = match framing {
-            Framing::V15Plain => wv15::seal(out, wv15::AuthType::None, 0, 0, msg, None),
+            Framing::V15Plain => sealing::v15::seal(out, wv15::AuthType::None, 0, 0, msg, None),
             Framing::V15Md5 {
                 session_id,
                 sequence,
-            } => wv15::seal(
+            } => sealing::v15::seal(
                 out,
                 wv15::AuthType::Md5,
                 sequence,
@@ -492,60 +557,83 @@ impl Session {
                 msg,
                 Some(&self.config.password),
             ),
-            Framing::V20Session => {
-                let keys = self.keys.as_ref().ok_or(ClientError::NotReady)?;
-                let mut iv = [0u8; v20::IV_LEN];
-                if keys.suite().encrypted() {
-                    rng.fill(&mut iv);
-                }
-                v20::seal(
-                    out,
-                    v20::PayloadType::Ipmi,
-                    self.bmc_id,
-                    self.out_seq,
-                    msg,
-                    Some(keys),
-                    &iv,
-                )
-            }
         }
         .map_err(|_| ClientError::BufferTooSmall)?;
-        self.remember(out, n)?;
-        self.rq_seq = (rq_seq + 1) & 0x3F;
-        self.outstanding = Some(Outstanding { netfn, cmd, rq_seq });
-        Ok(n)
+        self.sent(out, n, netfn, cmd, rq_seq)
     }
 
-    /// Seals an in-session request with the session's protection and next sequence number.
+    /// Seals an in-session request with the session's protection and next sequence number, and
+    /// waits for its reply (`stage`).
     fn send_in_session(
         &mut self,
         netfn: NetFn,
         cmd: u8,
         data: &[u8],
+        stage: Stage,
         rng: &mut dyn Random,
         out: &mut [u8],
     ) -> Result<usize, ClientError> {
-        let framing = match self.config.protocol {
-            Protocol::RmcpPlus(_) => Framing::V20Session,
-            Protocol::V15Md5 => Framing::V15Md5 {
-                session_id: self.bmc_id,
-                sequence: self.out_seq,
-            },
+        let mut msg = [0u8; MAX_MESSAGE];
+        let (len, rq_seq) = self.lan_request(netfn, cmd, data, &mut msg)?;
+        let msg = &msg[..len];
+        let State::Established(e) = &mut self.state else {
+            return Err(ClientError::NotReady);
         };
-        let n = self.send_lan(netfn, cmd, data, framing, rng, out)?;
-        self.out_seq = self.out_seq.wrapping_add(1).max(1);
+        let n = match &e.protection {
+            Protection::V20(keys) => {
+                let mut iv = [0u8; v20::IV_LEN];
+                if keys.suite().encrypted() {
+                    rng.fill(&mut iv);
+                }
+                sealing::v20::seal(
+                    out,
+                    v20::PayloadType::Ipmi,
+                    self.bmc_id,
+                    e.out_seq,
+                    msg,
+                    Some(keys),
+                    &iv,
+                )
+            }
+            Protection::V15Md5 => sealing::v15::seal(
+                out,
+                wv15::AuthType::Md5,
+                e.out_seq,
+                self.bmc_id,
+                msg,
+                Some(&self.config.password),
+            ),
+        }
+        .map_err(|_| ClientError::BufferTooSmall)?;
+        let n = self.sent(out, n, netfn, cmd, rq_seq)?;
+        if let State::Established(e) = &mut self.state {
+            e.out_seq = e.out_seq.wrapping_add(1).max(1);
+            e.waiting = Some(stage);
+        }
         Ok(n)
     }
 
-    /// Sends Set Session Privilege Level when more than User is wanted; else the session is up.
-    fn after_authentication(
+    /// Authentication succeeded (RAKP4 or Activate Session): the session is established with
+    /// `protection`, its first outbound sequence number `out_seq`. Sends Set Session Privilege
+    /// Level when more than User is wanted; else the session is up.
+    fn established(
         &mut self,
+        protection: Protection,
+        out_seq: u32,
         rng: &mut dyn Random,
         out: &mut [u8],
     ) -> Result<Event<'_>, ClientError> {
-        self.authenticated = true;
+        let reach = match protection {
+            Protection::V20(_) => window::V20,
+            Protection::V15Md5 => window::V15,
+        };
+        self.state = State::Established(Established {
+            protection,
+            out_seq,
+            window: Window::new(reach),
+            waiting: None,
+        });
         if self.config.privilege.rank() <= Privilege::User.rank() {
-            self.state = State::Active;
             self.outstanding = None;
             return Ok(Event::Established);
         }
@@ -559,18 +647,16 @@ impl Session {
             NetFn::App,
             AppCmd::SetSessionPrivilegeLevel.into(),
             &body,
+            Stage::SetPrivilege,
             rng,
             out,
         )?;
-        self.state = State::Waiting(Stage::SetPrivilege);
         Ok(Event::Send(n))
     }
 
     /// Whether a parsed LAN response answers the outstanding request.
     fn matches(&self, rsp: &ResponseRepr<'_>) -> bool {
-        self.outstanding.is_some_and(|o| {
-            rsp.netfn == o.netfn.response() && rsp.cmd == o.cmd && rsp.rq_seq == o.rq_seq
-        })
+        answers(self.outstanding, rsp)
     }
 
     /// An in-session reply: Set Session Privilege, a request's response, or Close Session.
@@ -583,27 +669,25 @@ impl Session {
             return Ok(Event::Ignored);
         };
         match stage {
+            Stage::SetPrivilege if cc != CompletionCode::Normal => self.fail(
+                Failure::CompletionCode {
+                    stage,
+                    completion_code: cc,
+                },
+                0,
+            ),
             Stage::SetPrivilege => {
-                if cc != CompletionCode::Normal {
-                    return self.fail(
-                        Failure::CompletionCode {
-                            stage,
-                            completion_code: cc,
-                        },
-                        0,
-                    );
-                }
-                self.state = State::Active;
+                self.set_waiting(None);
                 Ok(Event::Established)
             }
             Stage::CloseSession => {
-                // Any answer ends it: 0x87/0x88 say the session is gone already.
+                // Any answer ends it: 0x87/0x88 say the session is gone already. The keys go
+                // with the state.
                 self.state = State::Closed;
-                self.keys = None;
                 Ok(Event::Closed)
             }
             _ => {
-                self.state = State::Active;
+                self.set_waiting(None);
                 Ok(Event::Response(Response {
                     netfn: o.netfn.response(),
                     cmd: o.cmd,
@@ -614,6 +698,12 @@ impl Session {
         }
     }
 
+    fn set_waiting(&mut self, waiting: Option<Stage>) {
+        if let State::Established(e) = &mut self.state {
+            e.waiting = waiting;
+        }
+    }
+
     /// Opens an in-session reply, checks it answers the outstanding request, and copies its data
     /// into `self.data`. `None` for anything else.
     fn open_in_session(
@@ -621,22 +711,24 @@ impl Session {
         datagram: &[u8],
         scratch: &mut [u8],
     ) -> Option<(CompletionCode, usize)> {
-        let (message, sequence) = match (Datagram::parse(datagram).ok()?, self.config.protocol) {
-            (Datagram::V20 { body, .. }, Protocol::RmcpPlus(_)) => {
-                let header = v20::Header::parse(body).ok()?;
+        let State::Established(e) = &mut self.state else {
+            return None;
+        };
+        let (message, sequence) = match (Datagram::parse(datagram).ok()?, &e.protection) {
+            (Datagram::V20 { header, body, .. }, Protection::V20(keys)) => {
                 if header.session_id != self.console_id
                     || header.payload_type != v20::PayloadType::Ipmi
                 {
                     return None;
                 }
-                let opened = v20::open(body, Some(self.keys.as_ref()?), scratch).ok()?;
+                let opened = sealing::v20::open_parsed(&header, body, Some(keys), scratch).ok()?;
                 let seq = opened.header.authenticated.then_some(opened.sequence());
                 (opened.payload, seq)
             }
-            (Datagram::V15 { session, .. }, Protocol::V15Md5) => {
+            (Datagram::V15 { session, .. }, Protection::V15Md5) => {
                 if session.session_id != self.bmc_id
                     || session.auth_type != wv15::AuthType::Md5
-                    || session.verify(&self.config.password).is_err()
+                    || sealing::v15::verify(&session, &self.config.password).is_err()
                 {
                     return None;
                 }
@@ -645,14 +737,14 @@ impl Session {
             _ => return None,
         };
         let rsp = ResponseRepr::parse_bytes(message).ok()?;
-        if !self.matches(&rsp) {
+        if !answers(self.outstanding, &rsp) {
             return None;
         }
         if let Some(seq) = sequence {
-            if self.window.check(seq) != crate::server::window::Verdict::Fresh {
+            if e.window.check(seq) != Verdict::Fresh {
                 return None;
             }
-            self.window.accept(seq);
+            e.window.accept(seq);
         }
         let len = rsp.data.len();
         self.data.get_mut(..len)?.copy_from_slice(rsp.data);
@@ -670,7 +762,9 @@ impl Session {
                 }
                 session.message
             }
-            Datagram::V20 { body, .. } => presession::plain_payload(body, v20::PayloadType::Ipmi)?,
+            Datagram::V20 { header, body, .. } => {
+                presession::plain_payload(&header, body, v20::PayloadType::Ipmi)?
+            }
             Datagram::Asf { .. } => return None,
         };
         let rsp = ResponseRepr::parse_bytes(message).ok()?;

@@ -32,10 +32,9 @@ impl Session {
             AppCmd::GetChannelAuthCapabilities.into(),
             &body,
             Framing::V15Plain,
-            &mut NoRandom,
             out,
         )?;
-        self.state = State::Waiting(Stage::AuthCapabilities);
+        self.state = State::AuthCapabilities;
         Ok(n)
     }
 
@@ -78,15 +77,6 @@ impl Session {
             }
         };
         Ok(Event::Send(n))
-    }
-}
-
-/// Pre-session messages need no randomness; a source that is never called.
-pub(super) struct NoRandom;
-
-impl Random for NoRandom {
-    fn fill(&mut self, buf: &mut [u8]) {
-        buf.fill(0);
     }
 }
 
@@ -179,7 +169,7 @@ impl CipherSuiteQuery {
         let mut m = [0u8; 16];
         let len = msg.emit(&mut m).map_err(|_| ClientError::BufferTooSmall)?;
         let n =
-            crate::wire::v15::seal(out, crate::wire::v15::AuthType::None, 0, 0, &m[..len], None)
+            crate::session::v15::seal(out, crate::wire::v15::AuthType::None, 0, 0, &m[..len], None)
                 .map_err(|_| ClientError::BufferTooSmall)?;
         let src = out.get(..n).ok_or(ClientError::BufferTooSmall)?;
         self.last
@@ -253,21 +243,23 @@ impl CipherSuiteQuery {
 fn presession_message(datagram: &[u8]) -> Option<&[u8]> {
     match Datagram::parse(datagram).ok()? {
         Datagram::V15 { session, .. } if session.session_id == 0 => Some(session.message),
-        Datagram::V20 { body, .. } => plain_payload(body, v20::PayloadType::Ipmi),
+        Datagram::V20 { header, body, .. } => plain_payload(&header, body, v20::PayloadType::Ipmi),
         _ => None,
     }
 }
 
 /// The payload of an unprotected RMCP+ packet outside a session (session id 0, no trailer) of
 /// type `payload_type`.
-pub(super) fn plain_payload(body: &[u8], payload_type: v20::PayloadType) -> Option<&[u8]> {
-    let header = v20::Header::parse(body).ok()?;
+pub(super) fn plain_payload<'b>(
+    header: &v20::Header,
+    body: &'b [u8],
+    payload_type: v20::PayloadType,
+) -> Option<&'b [u8]> {
     if header.session_id != 0 || header.payload_type != payload_type {
         return None;
     }
-    v20::open(body, None, &mut []).ok()?;
-    let start = header.buffer_len();
-    body.get(start..start + usize::from(header.payload_len))
+    let opened = crate::session::v20::open_parsed(header, body, None, &mut []).ok()?;
+    Some(opened.payload)
 }
 
 const _: () = assert!(MAX_MESSAGE >= 64);

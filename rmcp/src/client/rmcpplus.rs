@@ -1,12 +1,15 @@
 //! The RMCP+ handshake, console side: Open Session, RAKP1 -> RAKP2 (verify the BMC's proof),
 //! RAKP3 -> RAKP4 (verify the ICV with the derived SIK), then the session keys.
-use crate::crypto::{rakp, RakpContext, SessionKeys};
+use crate::crypto::{rakp, RakpContext};
+use crate::session::{self as sealing, SessionKeys};
 use crate::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use crate::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4, RmcpPlusStatus, ROLE_NAME_ONLY_LOOKUP};
 use crate::wire::{v20, Datagram};
 
 use super::presession::plain_payload;
-use super::{ClientError, Event, Failure, Protocol, Random, Session, Stage, State};
+use super::{
+    ClientError, Event, Failure, Protection, Protocol, Rakp3Sent, Random, Session, Stage, State,
+};
 
 /// Most bytes of an RMCP+ set-up payload the client writes (RAKP1 with a 16-byte name).
 const SETUP_PAYLOAD: usize = 48;
@@ -36,7 +39,7 @@ impl Session {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, ClientError> {
-        let n = v20::seal(out, payload_type, 0, 0, payload, None, &[0; v20::IV_LEN])
+        let n = sealing::v20::seal(out, payload_type, 0, 0, payload, None, &[0; v20::IV_LEN])
             .map_err(|_| ClientError::BufferTooSmall)?;
         self.remember(out, n)
     }
@@ -58,7 +61,7 @@ impl Session {
             .emit(&mut payload)
             .map_err(|_| ClientError::BufferTooSmall)?;
         let n = self.send_setup(v20::PayloadType::OpenSessionRequest, &payload[..len], out)?;
-        self.state = State::Waiting(Stage::OpenSession);
+        self.state = State::OpenSession;
         Ok(n)
     }
 
@@ -83,7 +86,7 @@ impl Session {
 
     fn setup_payload(datagram: &[u8], payload_type: v20::PayloadType) -> Option<&[u8]> {
         match Datagram::parse(datagram).ok()? {
-            Datagram::V20 { body, .. } => plain_payload(body, payload_type),
+            Datagram::V20 { header, body, .. } => plain_payload(&header, body, payload_type),
             _ => None,
         }
     }
@@ -132,7 +135,7 @@ impl Session {
             .emit(&mut payload)
             .map_err(|_| ClientError::BufferTooSmall)?;
         let n = self.send_setup(v20::PayloadType::Rakp1, &payload[..len], out)?;
-        self.state = State::Waiting(Stage::Rakp2);
+        self.state = State::Rakp1Sent;
         Ok(Event::Send(n))
     }
 
@@ -196,7 +199,7 @@ impl Session {
                 .emit(&mut payload)
                 .ok()
                 .and_then(|len| {
-                    v20::seal(
+                    sealing::v20::seal(
                         out,
                         v20::PayloadType::Rakp3,
                         0,
@@ -216,9 +219,8 @@ impl Session {
         ) else {
             return self.fail(Failure::Crypto, 0);
         };
-        // The RAKP4 ICV covers Rm, SIDc and the GUID: keep the GUID with the keys' context.
-        self.guid = rsp.bmc_guid;
-        self.keys = Some(keys);
+        // The RAKP4 ICV covers Rm, SIDc and the GUID: keep the GUID with the keys.
+        let guid = rsp.bmc_guid;
         let rakp3 = Rakp3 {
             tag,
             status: RmcpPlusStatus::NoErrors,
@@ -230,7 +232,7 @@ impl Session {
             .emit(&mut payload)
             .map_err(|_| ClientError::BufferTooSmall)?;
         let n = self.send_setup(v20::PayloadType::Rakp3, &payload[..len], out)?;
-        self.state = State::Waiting(Stage::Rakp4);
+        self.state = State::Rakp3Sent(Rakp3Sent { keys, guid });
         Ok(Event::Send(n))
     }
 
@@ -250,7 +252,6 @@ impl Session {
         match self.screen(rsp.tag, rsp.status, rsp.console_session_id) {
             Screen::Ignore => return Ok(Event::Ignored),
             Screen::Refused(status) => {
-                self.keys = None;
                 return self.fail(
                     Failure::Status {
                         stage: Stage::Rakp4,
@@ -261,26 +262,28 @@ impl Session {
             }
             Screen::Ours => {}
         }
-        let role = self.role();
-        let user = self.config.user.clone();
+        // The keys move out of the RAKP3 state into the established session (or are dropped
+        // with it when the ICV does not verify).
+        let State::Rakp3Sent(sent) = core::mem::replace(&mut self.state, State::Idle) else {
+            return Ok(Event::Ignored);
+        };
         let ctx = RakpContext {
             console_session_id: self.console_id,
             bmc_session_id: self.bmc_id,
             console_random: self.rm,
             bmc_random: [0; 16],
-            bmc_guid: self.guid,
-            role,
-            user_name: &user,
+            bmc_guid: sent.guid,
+            role: self.role(),
+            user_name: &self.config.user,
         };
-        let verified = self
+        if sent
             .keys
-            .as_ref()
-            .is_some_and(|k| k.verify_rakp4_icv(&ctx, rsp.integrity_check_value).is_ok());
-        if !verified {
-            self.keys = None;
+            .verify_rakp4_icv(&ctx, rsp.integrity_check_value)
+            .is_err()
+        {
             return self.fail(Failure::Rakp4Icv, 0);
         }
-        self.after_authentication(rng, out)
+        self.established(Protection::V20(sent.keys), 1, rng, out)
     }
 }
 

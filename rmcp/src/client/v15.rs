@@ -10,7 +10,9 @@ use ipmi_core::types::AppCmd;
 use ipmi_core::wire::ResponseRepr;
 use ipmi_core::{CompletionCode, NetFn};
 
-use super::{random_u32, ClientError, Event, Failure, Framing, Random, Session, Stage, State};
+use super::{
+    random_u32, ClientError, Event, Failure, Framing, Protection, Random, Session, Stage, State,
+};
 use crate::wire::v15::AuthType;
 use crate::wire::Datagram;
 
@@ -29,10 +31,9 @@ impl Session {
             AppCmd::GetSessionChallenge.into(),
             &body,
             Framing::V15Plain,
-            &mut super::presession::NoRandom,
             out,
         )?;
-        self.state = State::Waiting(Stage::SessionChallenge);
+        self.state = State::Challenge;
         Ok(n)
     }
 
@@ -81,10 +82,9 @@ impl Session {
                 session_id: ch.temporary_session_id,
                 sequence: 0,
             },
-            rng,
             out,
         )?;
-        self.state = State::Waiting(Stage::ActivateSession);
+        self.state = State::Activating;
         Ok(Event::Send(n))
     }
 
@@ -102,7 +102,7 @@ impl Session {
         // it is the id we sent, and the reply must carry a valid MD5 auth code.
         if session.session_id != self.bmc_id
             || session.auth_type != AuthType::Md5
-            || session.verify(&self.config.password).is_err()
+            || crate::session::v15::verify(&session, &self.config.password).is_err()
         {
             return Ok(Event::Ignored);
         }
@@ -136,7 +136,7 @@ impl Session {
         }
         self.bmc_id = a.session_id;
         self.max_privilege = a.max_privilege;
-        self.out_seq = a.initial_inbound_sequence.max(1);
-        self.after_authentication(rng, out)
+        let out_seq = a.initial_inbound_sequence.max(1);
+        self.established(Protection::V15Md5, out_seq, rng, out)
     }
 }

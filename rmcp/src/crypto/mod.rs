@@ -1,20 +1,19 @@
 //! Crypto for RMCP+ and IPMI 1.5: the cipher suite table, secrets, the RAKP key-exchange codes,
-//! SIK/K1/K2 and the per-packet integrity and AES-CBC-128 confidentiality, IPMI 1.5 auth codes.
+//! SIK/K1/K2, HMAC and AES-CBC-128, IPMI 1.5 auth codes. A session's keys and the per-packet
+//! operations that use them are `crate::session`.
 //!
 //! Everything is `no_std`, allocation-free and deterministic: random numbers (Rm, Rc, IVs) come
 //! from the caller. Secrets live in [`Secret`] buffers that zeroize on drop, compare in constant
 //! time and never print.
 use core::fmt;
 
-mod aes_cbc;
-pub mod keys;
-mod mac;
+pub(crate) mod aes_cbc;
+pub(crate) mod mac;
 pub mod rakp;
 pub mod secret;
 pub mod suite;
 pub mod v15;
 
-pub use keys::SessionKeys;
 pub use rakp::{AuthCode, RakpContext};
 pub use secret::{Kg, Kuid, Secret, SessionKey};
 pub use suite::{AuthAlg, CipherSuite, ConfAlg, IntegrityAlg, SUITES};

@@ -16,7 +16,7 @@ use super::mac::{self, MAX_DIGEST};
 use super::{AuthAlg, CryptoError, Kg, Kuid, SessionKey};
 
 /// Longest user name RAKP1 can carry.
-pub const MAX_USER_NAME: usize = 16;
+pub use crate::wire::rakp::MAX_USER_NAME;
 /// Length of the K1/K2 derivation constants (the same for every hash).
 pub const KEY_CONSTANT_LEN: usize = 20;
 

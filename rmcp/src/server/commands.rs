@@ -12,8 +12,8 @@ use ipmi_core::cmd::Body;
 use ipmi_core::{CompletionCode as Cc, Privilege};
 
 use super::config::Config;
-use super::session::{Protection, State};
-use super::table::Table;
+use super::state::{Protection, State};
+use super::table::{Others, Slot};
 use crate::crypto::CipherSuite;
 
 /// The LAN channel this endpoint serves.
@@ -188,26 +188,27 @@ pub(crate) enum Close {
     Refuse(Cc),
 }
 
-/// Close Session: one's own session, or (as Administrator) another by id or handle.
-pub(crate) fn close_session<const N: usize>(
-    table: &mut Table<N>,
-    own_id: u32,
+/// Close Session: one's own session (`own`), or (as Administrator) another by id or handle.
+pub(crate) fn close_session(
+    own: &Slot,
+    others: &mut Others<'_>,
     privilege: Privilege,
     data: &[u8],
 ) -> Close {
+    let own_id = own.id;
     let req: CloseSessionRequest = match CloseSessionRequest::parse(data) {
         Ok(r) => r,
         Err(e) => return Close::Refuse(e.completion_code()),
     };
     let target = if req.session_id != 0 {
-        table
-            .iter()
+        others
+            .around(own)
             .find(|s| s.id == req.session_id && s.state.is_active())
             .map(|s| s.id)
     } else {
         match req.session_handle {
-            Some(h) => table
-                .iter()
+            Some(h) => others
+                .around(own)
                 .find(|s| s.handle == h && s.state.is_active())
                 .map(|s| s.id),
             None => return Close::Refuse(Cc::RequestDataLengthInvalid),
@@ -216,7 +217,7 @@ pub(crate) fn close_session<const N: usize>(
     match target {
         Some(id) if id == own_id => Close::Own,
         Some(id) if privilege.allows(Privilege::Administrator) => {
-            table.remove(id);
+            others.remove(id);
             Close::Other
         }
         Some(_) => Close::Refuse(Cc::InsufficientPrivilege),
@@ -225,10 +226,12 @@ pub(crate) fn close_session<const N: usize>(
     }
 }
 
-/// Get Session Info: the current session, the Nth active one, or one by handle or id.
-pub(crate) fn session_info<const N: usize>(
-    table: &Table<N>,
-    own_id: u32,
+/// Get Session Info: the current session (`own`), the Nth active one, or one by handle or id;
+/// `capacity` is the size of the session table.
+pub(crate) fn session_info(
+    own: &Slot,
+    others: &Others<'_>,
+    capacity: usize,
     data: &[u8],
     out: &mut [u8],
 ) -> Answer {
@@ -236,21 +239,21 @@ pub(crate) fn session_info<const N: usize>(
         Ok(r) => r,
         Err(a) => return a,
     };
-    let mut active = table.iter().filter(|s| s.state.is_active());
+    let mut active = others.around(own).filter(|s| s.state.is_active());
     let found = match req.index {
-        SessionIndex::Current => table.iter().find(|s| s.id == own_id),
+        SessionIndex::Current => Some(own),
         SessionIndex::Index(n) => active.nth(usize::from(n).saturating_sub(1)),
         SessionIndex::Handle(h) => active.find(|s| s.handle == h),
         SessionIndex::Id(id) => active.find(|s| s.id == id),
     };
-    let count = table.active();
+    let count = others.active(own);
     let session = found.and_then(|s| match &s.state {
         State::Active(a) => Some((s, a)),
         _ => None,
     });
     let rsp = GetSessionInfoResponse {
         session_handle: session.map_or(0, |(s, _)| s.handle),
-        possible_active_sessions: N.min(63) as u8,
+        possible_active_sessions: capacity.min(63) as u8,
         active_sessions: count.min(63) as u8,
         session: session.map(|(s, a)| SessionDetails {
             user_id: a.user_id,

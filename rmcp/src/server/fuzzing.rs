@@ -4,9 +4,9 @@ use core::net::SocketAddr;
 
 use ipmi_core::{Instant, Privilege};
 
-use super::session::{Protection, State};
-use super::window::Window;
+use super::state::{Protection, State};
 use super::Endpoint;
+use crate::session::window::Window;
 
 /// Where a session is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

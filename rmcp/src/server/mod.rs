@@ -13,7 +13,7 @@
 //! Session (until the first request), any request (the cached response), Close Session (`Closed`).
 use core::net::SocketAddr;
 
-use ipmi_core::bmc::{Action, ActionResult, Bmc, Context, Outcome};
+use ipmi_core::bmc::{Action, ActionResult, Bmc as Dispatcher, Context, Outcome};
 use ipmi_core::{Instant, Privilege};
 
 mod commands;
@@ -23,36 +23,30 @@ pub mod config;
 pub mod fuzzing;
 pub mod limiter;
 mod rmcpplus;
-mod session;
 mod sol;
+mod state;
 mod table;
 mod users;
 mod v15;
-pub mod window;
 
 pub use config::{Config, ConfigError, User, DEFAULT_SUITES, KNOWN_SUITES};
 pub use limiter::LimiterConfig;
 
-use limiter::{Sources, UserGuard};
-use session::{Cached, Header, Pending, State};
-use table::Table;
+use crate::wire::Datagram;
+use limiter::Limiter;
+use state::{Cached, Header, Pending, State};
+use table::{Others, Slot, Table};
 
 /// Bytes an output buffer needs for any reply this endpoint writes.
 pub const MAX_DATAGRAM: usize = 256;
 /// Largest IPMI LAN message (request or response) this endpoint handles inside a session.
 pub(crate) const MAX_MESSAGE: usize = 64;
-/// Source addresses whose handshakes are rationed separately.
-const SOURCES: usize = 32;
 /// Close Session answers kept to send again ([`Closed`]), how long and how many times.
 const CLOSED: usize = 2;
 const CLOSED_ANSWER_MS: u64 = 5_000;
 const CLOSED_ANSWERS: u8 = 3;
 
-/// A random source, passed in by the shell (hardware RNG, the OS, or a fuzzer's bytes).
-pub trait Random {
-    /// Fills `buf` with random bytes.
-    fn fill(&mut self, buf: &mut [u8]);
-}
+pub use crate::session::Random;
 
 /// What [`Endpoint::handle`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,10 +72,11 @@ pub struct Ticket {
 /// The BMC endpoint with room for `SESSIONS` sessions and `USERS` users.
 pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
     config: Config<USERS>,
-    bmc: Bmc,
+    /// The command dispatcher (ipmi-core's `Bmc`): everything but the session commands.
+    dispatcher: Dispatcher,
     table: Table<SESSIONS>,
-    guards: [UserGuard; USERS],
-    sources: Sources<SOURCES>,
+    /// Login rationing and lockout per (user, source).
+    limiter: Limiter,
     closed: Closed,
     /// The one SOL instance (see `sol.rs`).
     sol: crate::sol::SolPort,
@@ -155,18 +150,17 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             privilege_limit: config.channel_privilege_limit,
             ..ipmi_core::bmc::ChannelConfig::default()
         };
-        let mut bmc = Bmc::new(config.identity, channel);
+        let mut dispatcher = Dispatcher::new(config.identity, channel);
         // LAN parameters 22-24 list the enabled suites with their caps; what Set LAN
         // Configuration Parameters 24 writes there is what Open Session holds new sessions to.
-        let lan = bmc.lan_mut();
+        let lan = dispatcher.lan_mut();
         lan.set_suites(config.enabled_suites().map(|id| (id, config.suite_cap(id))));
         lan.auth_type_support = config.v15_auth_types & 0x37;
         Endpoint {
             config,
-            bmc,
+            dispatcher,
             table: Table::new(),
-            guards: [UserGuard::default(); USERS],
-            sources: Sources::default(),
+            limiter: Limiter::default(),
             closed: Closed::default(),
             sol: crate::sol::SolPort::default(),
         }
@@ -181,26 +175,35 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
     /// it. Sessions already open keep going.
     pub fn set_user(&mut self, id: u8, user: Option<User>) -> Result<(), ConfigError> {
         self.config.set_user(id, user)?;
-        if let Some(g) = self.guards.get_mut(usize::from(id).saturating_sub(1)) {
-            *g = UserGuard::default();
-        }
+        self.limiter.forget_user(id);
         Ok(())
     }
 
     /// Whether state a shell persists changed since the last call (users, channel access, LAN
-    /// parameters, boot options, restore policy); clears the flag. See [`Bmc::take_changed`].
+    /// parameters, boot options, restore policy); clears the flag. See [`Dispatcher::take_changed`].
     pub fn take_changed(&mut self) -> bool {
-        self.bmc.take_changed()
+        self.dispatcher.take_changed()
     }
 
-    /// The command dispatcher (boot flags, restore policy...), e.g. to save its state.
-    pub fn bmc(&self) -> &Bmc {
-        &self.bmc
+    /// The command dispatcher (ipmi-core's `Bmc`: boot flags, restore policy...), e.g. to save
+    /// its state.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
     }
 
     /// The command dispatcher, e.g. to restore saved state.
-    pub fn bmc_mut(&mut self) -> &mut Bmc {
-        &mut self.bmc
+    pub fn dispatcher_mut(&mut self) -> &mut Dispatcher {
+        &mut self.dispatcher
+    }
+
+    /// [`Endpoint::dispatcher`] under its older name (the shells' call sites).
+    pub fn bmc(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    /// [`Endpoint::dispatcher_mut`] under its older name (the shells' call sites).
+    pub fn bmc_mut(&mut self) -> &mut Dispatcher {
+        &mut self.dispatcher
     }
 
     /// Active sessions right now.
@@ -210,12 +213,18 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
 
     /// Runs timers: expires sessions and lets the dispatcher clear stale boot flags.
     pub fn poll(&mut self, now: Instant) {
+        self.expire(now);
+        self.dispatcher.poll(now);
+    }
+
+    /// Expires the table's sessions (the dispatcher runs its own timers whenever a request or a
+    /// completion reaches it, so a datagram runs each timer once).
+    fn expire(&mut self, now: Instant) {
         self.table.expire(
             now,
             self.config.handshake_timeout_ms,
             self.config.session_timeout_ms,
         );
-        self.bmc.poll(now);
     }
 
     /// Handles one datagram from `peer`; writes at most one reply into `out`.
@@ -227,17 +236,17 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         rng: &mut dyn Random,
         out: &mut [u8],
     ) -> Output {
-        self.poll(now);
-        let Ok(parsed) = crate::wire::Datagram::parse(datagram) else {
+        self.expire(now);
+        let Ok(parsed) = Datagram::parse(datagram) else {
             return Output::Drop;
         };
         match parsed {
-            crate::wire::Datagram::Asf { rmcp, message } => rmcpplus::asf(rmcp, message, out),
-            crate::wire::Datagram::V15 { rmcp, session } => {
+            Datagram::Asf { rmcp, message } => rmcpplus::asf(rmcp, message, out),
+            Datagram::V15 { rmcp, session } => {
                 v15::handle(self, now, peer, rmcp, session, rng, out)
             }
-            crate::wire::Datagram::V20 { rmcp, body } => {
-                rmcpplus::handle(self, now, peer, rmcp, body, rng, out)
+            Datagram::V20 { header, body, .. } => {
+                rmcpplus::handle(self, now, peer, header, body, rng, out)
             }
         }
     }
@@ -262,7 +271,9 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         let pending = active.pending.take_if(|p| p.serial == ticket.serial)?;
         slot.last = now;
         let mut data = [0u8; MAX_MESSAGE];
-        let reply = self.bmc.complete(now, &pending.action, result, &mut data);
+        let reply = self
+            .dispatcher
+            .complete(now, &pending.action, result, &mut data);
         let mut msg = [0u8; MAX_MESSAGE];
         let len = response_message(
             &pending.header,
@@ -274,208 +285,260 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             fingerprint: pending.fingerprint,
             response: heapless::Vec::from_slice(&msg[..len]).ok()?,
         });
-        let id = slot.id;
-        self.seal_session(id, &msg[..len], rng, out)
+        seal_reply(slot, &self.config, &msg[..len], rng, out)
     }
 
-    /// Turns what [`Endpoint::serve`] produced for session `id` into the datagram to send.
-    pub(crate) fn finish(
+    /// One request of the active session in slot `index`, from a single lookup of that slot:
+    /// `admit` authenticates it (integrity, confidentiality, replay window) and hands back the
+    /// LAN request message (borrowed from the datagram or the caller's decryption scratch, never
+    /// copied), or answers by itself; then the request is served and its response sealed under
+    /// the same slot.
+    pub(crate) fn request<'r>(
         &mut self,
+        index: usize,
         now: Instant,
-        id: u32,
-        served: Served,
-        msg: &[u8],
         rng: &mut dyn Random,
         out: &mut [u8],
+        admit: impl FnOnce(&mut Slot, &Config<USERS>, &mut [u8]) -> Admit<'r>,
     ) -> Output {
+        // SOL ends with its session: a closed or expired owner frees it before this request.
+        self.sol_check_owner();
+        let Endpoint {
+            config,
+            dispatcher,
+            table,
+            limiter,
+            closed,
+            sol,
+        } = self;
+        let Some((slot, mut others)) = table.split(index) else {
+            return Output::Drop;
+        };
+        let request = match admit(slot, config, out) {
+            Admit::Request(request) => request,
+            Admit::Answered(output) => return output,
+            Admit::Sol { payload, again } => {
+                slot.last = now;
+                return sol::packet(sol, slot, now, payload, again, rng, out);
+            }
+        };
+        slot.last = now;
+        let mut msg = [0u8; MAX_MESSAGE];
+        let desk = Desk {
+            config,
+            dispatcher,
+            limiter,
+            sol,
+        };
+        let served = serve(desk, index, slot, &mut others, now, request, &mut msg);
         match served {
-            Served::Drop => Output::Drop,
-            Served::Pending(t, a) => Output::Pending(t, a),
-            Served::Reply(n) => self
-                .seal_session(id, msg.get(..n).unwrap_or(&[]), rng, out)
-                .map_or(Output::Drop, Output::Reply),
-            Served::Close(n) => {
-                let peer = self.table.get_mut(id).map(|s| s.peer);
-                let r = self.seal_session(id, msg.get(..n).unwrap_or(&[]), rng, out);
-                self.table.remove(id);
-                if let (Some(len), Some(peer)) = (r, peer) {
-                    self.closed
-                        .record(id, peer, now, out.get(..len).unwrap_or(&[]));
+            SessionAnswer::Drop => Output::Drop,
+            SessionAnswer::Pending(t, a) => Output::Pending(t, a),
+            SessionAnswer::Reply(n) => {
+                seal_reply(slot, config, msg.get(..n).unwrap_or(&[]), rng, out)
+                    .map_or(Output::Drop, Output::Reply)
+            }
+            SessionAnswer::Close(n) => {
+                let (id, peer) = (slot.id, slot.peer);
+                let r = seal_reply(slot, config, msg.get(..n).unwrap_or(&[]), rng, out);
+                table.clear(index);
+                if let Some(len) = r {
+                    closed.record(id, peer, now, out.get(..len).unwrap_or(&[]));
                 }
                 r.map_or(Output::Drop, Output::Reply)
             }
         }
     }
+}
 
-    /// Seals `msg` for the active session `id` in whichever framing it uses.
-    pub(crate) fn seal_session(
-        &mut self,
-        id: u32,
-        msg: &[u8],
-        rng: &mut dyn Random,
-        out: &mut [u8],
-    ) -> Option<usize> {
-        let slot = self.table.get_mut(id)?;
-        let State::Active(active) = &mut slot.state else {
-            return None;
-        };
-        match active.protection {
-            session::Protection::V20(_) => rmcpplus::seal_active(active, msg, rng, out),
-            session::Protection::V15 { .. } => {
-                let password = &self.config.user(active.user_id)?.password;
-                v15::seal_active(id, active, msg, password, out)
-            }
-        }
-    }
+/// What authenticating an in-session packet decided (see [`Endpoint::request`]).
+pub(crate) enum Admit<'r> {
+    /// Serve this LAN request message.
+    Request(&'r [u8]),
+    /// Nothing to serve: this is the answer (a drop, or a set-up answer sent again).
+    Answered(Output),
+    /// A SOL packet (payload type 1) for the SOL instance; `again`: a duplicate in the window.
+    Sol {
+        /// The plaintext SOL payload.
+        payload: &'r [u8],
+        /// The session sequence number was seen before.
+        again: bool,
+    },
+}
 
-    /// Serves one authenticated, in-window request message of the active session in slot
-    /// `index`: session commands here, everything else through the dispatcher. Writes the LAN
-    /// response message into `msg_out`.
-    fn serve(
-        &mut self,
-        index: usize,
-        now: Instant,
-        request: &[u8],
-        msg_out: &mut [u8; MAX_MESSAGE],
-    ) -> Served {
-        let Ok(req) = ipmi_core::wire::RequestRepr::parse_bytes(request) else {
-            return Served::Drop;
-        };
-        let header = Header::from(&req);
-        let fingerprint = session::fingerprint(request);
-        let Some(slot) = self.table.at_mut(index) else {
-            return Served::Drop;
-        };
-        let own_id = slot.id;
-        let State::Active(active) = &mut slot.state else {
-            return Served::Drop;
-        };
-        // A retransmission of the last request (freeipmi resends with a new session sequence
-        // number): answer again from the cache, run nothing.
-        if let Some(c) = &active.cached {
-            if c.fingerprint == fingerprint && c.response.len() <= MAX_MESSAGE {
-                msg_out[..c.response.len()].copy_from_slice(&c.response);
-                return Served::Reply(c.response.len());
-            }
-        }
-        if let Some(p) = &active.pending {
-            if p.fingerprint == fingerprint {
-                return Served::Drop; // still working on it
-            }
-            let n = response_message(&header, ipmi_core::CompletionCode::NodeBusy, &[], msg_out);
-            return n.map_or(Served::Drop, Served::Reply);
-        }
+/// The parts of the endpoint that serving a request uses beside its session's slot.
+struct Desk<'a, const USERS: usize> {
+    config: &'a mut Config<USERS>,
+    dispatcher: &'a mut Dispatcher,
+    limiter: &'a mut Limiter,
+    sol: &'a mut crate::sol::SolPort,
+}
 
-        let mut data = [0u8; MAX_MESSAGE];
-        let mut close_own = false;
-        let (cc, len) = match (req.netfn, ipmi_core::types::AppCmd::from(req.cmd)) {
-            (ipmi_core::NetFn::App, _) if crate::sol::is_payload_command(req.cmd) => {
-                self.sol_command(index, req.cmd, req.data, &mut data)
-            }
-            (ipmi_core::NetFn::App, cmd) if is_session_command(cmd) => {
-                use ipmi_core::types::AppCmd as A;
-                match cmd {
-                    A::GetChannelAuthCapabilities => {
-                        commands::auth_capabilities(&self.config, req.data, &mut data)
-                    }
-                    A::GetChannelCipherSuites => {
-                        commands::cipher_suites(&self.config, self.bmc.lan(), req.data, &mut data)
-                    }
-                    A::SetSessionPrivilegeLevel => {
-                        let max = active.max_privilege;
-                        commands::set_session_privilege(
-                            &mut active.privilege,
-                            max,
-                            req.data,
-                            &mut data,
-                        )
-                    }
-                    A::CloseSession => {
-                        let privilege = active.privilege;
-                        match commands::close_session(&mut self.table, own_id, privilege, req.data)
-                        {
-                            commands::Close::Own => {
-                                close_own = true;
-                                (ipmi_core::CompletionCode::Normal, 0)
-                            }
-                            commands::Close::Other => (ipmi_core::CompletionCode::Normal, 0),
-                            commands::Close::Refuse(cc) => (cc, 0),
-                        }
-                    }
-                    A::GetSessionInfo => {
-                        commands::session_info(&self.table, own_id, req.data, &mut data)
-                    }
-                    // Session set-up commands make no sense inside a session.
-                    _ => (ipmi_core::CompletionCode::NotSupportedInPresentState, 0),
-                }
-            }
-            _ => {
-                let ctx = Context {
-                    now,
-                    privilege: active.privilege,
-                    user_id: active.user_id,
-                    channel: commands::LAN_CHANNEL,
-                };
-                let request = ipmi_core::bmc::Request {
-                    netfn: req.netfn,
-                    cmd: req.cmd,
-                    lun: req.rs_lun,
-                    data: req.data,
-                };
-                let active = self.table.active().min(63) as u8;
-                let mut store = users::Store {
-                    config: &mut self.config,
-                    guards: &mut self.guards,
-                    active,
-                };
-                match self.bmc.handle(&ctx, &request, &mut store, &mut data) {
-                    Outcome::Reply(r) => (r.completion_code, r.len),
-                    Outcome::Defer(action) => {
-                        let Some(slot) = self.table.at_mut(index) else {
-                            return Served::Drop;
-                        };
-                        let State::Active(active) = &mut slot.state else {
-                            return Served::Drop;
-                        };
-                        active.serial = active.serial.wrapping_add(1);
-                        let serial = active.serial;
-                        active.pending = Some(Pending {
-                            fingerprint,
-                            header,
-                            action,
-                            serial,
-                        });
-                        let ticket = Ticket {
-                            index: index as u8,
-                            session_id: own_id,
-                            serial,
-                        };
-                        return Served::Pending(ticket, action);
-                    }
-                }
-            }
-        };
-        let Some(n) = response_message(&header, cc, &data[..len.min(MAX_MESSAGE)], msg_out) else {
-            return Served::Drop;
-        };
-        if let Some(State::Active(active)) = self.table.at_mut(index).map(|s| &mut s.state) {
-            active.cached = heapless::Vec::from_slice(&msg_out[..n])
-                .ok()
-                .map(|response| Cached {
-                    fingerprint,
-                    response,
-                });
-        }
-        if close_own {
-            Served::Close(n)
-        } else {
-            Served::Reply(n)
+/// Seals a LAN response message for the active session in `slot`, in whichever framing it uses.
+fn seal_reply<const USERS: usize>(
+    slot: &mut Slot,
+    config: &Config<USERS>,
+    msg: &[u8],
+    rng: &mut dyn Random,
+    out: &mut [u8],
+) -> Option<usize> {
+    let id = slot.id;
+    let State::Active(active) = &mut slot.state else {
+        return None;
+    };
+    match active.protection {
+        state::Protection::V20(_) => rmcpplus::seal_active(active, msg, rng, out),
+        state::Protection::V15 { .. } => {
+            let password = &config.user(active.user_id)?.password;
+            v15::seal_active(id, active, msg, password, out)
         }
     }
 }
 
+/// Serves one authenticated, in-window request message of the active session in `slot` (table
+/// index `index`): session commands here, everything else through the dispatcher. Writes the LAN
+/// response message into `msg_out`.
+fn serve<const USERS: usize>(
+    desk: Desk<'_, USERS>,
+    index: usize,
+    slot: &mut Slot,
+    others: &mut Others<'_>,
+    now: Instant,
+    request: &[u8],
+    msg_out: &mut [u8; MAX_MESSAGE],
+) -> SessionAnswer {
+    let Ok(req) = ipmi_core::wire::RequestRepr::parse_bytes(request) else {
+        return SessionAnswer::Drop;
+    };
+    let header = Header::from(&req);
+    let fingerprint = state::fingerprint(request);
+    let own_id = slot.id;
+    let State::Active(active) = &mut slot.state else {
+        return SessionAnswer::Drop;
+    };
+    // A retransmission of the last request (freeipmi resends with a new session sequence
+    // number): answer again from the cache, run nothing.
+    if let Some(c) = &active.cached {
+        if c.fingerprint == fingerprint && c.response.len() <= MAX_MESSAGE {
+            msg_out[..c.response.len()].copy_from_slice(&c.response);
+            return SessionAnswer::Reply(c.response.len());
+        }
+    }
+    if let Some(p) = &active.pending {
+        if p.fingerprint == fingerprint {
+            return SessionAnswer::Drop; // still working on it
+        }
+        let n = response_message(&header, ipmi_core::CompletionCode::NodeBusy, &[], msg_out);
+        return n.map_or(SessionAnswer::Drop, SessionAnswer::Reply);
+    }
+    let (privilege, user_id) = (active.privilege, active.user_id);
+
+    let mut data = [0u8; MAX_MESSAGE];
+    let mut close_own = false;
+    let (cc, len) = match (req.netfn, ipmi_core::types::AppCmd::from(req.cmd)) {
+        (ipmi_core::NetFn::App, _) if crate::sol::is_payload_command(req.cmd) => sol::command(
+            desk.sol,
+            desk.dispatcher.sol(),
+            slot,
+            req.cmd,
+            req.data,
+            &mut data,
+        ),
+        (ipmi_core::NetFn::App, cmd) if is_session_command(cmd) => {
+            use ipmi_core::types::AppCmd as A;
+            match cmd {
+                A::GetChannelAuthCapabilities => {
+                    commands::auth_capabilities(desk.config, req.data, &mut data)
+                }
+                A::GetChannelCipherSuites => {
+                    commands::cipher_suites(desk.config, desk.dispatcher.lan(), req.data, &mut data)
+                }
+                A::SetSessionPrivilegeLevel => {
+                    let max = active.max_privilege;
+                    commands::set_session_privilege(&mut active.privilege, max, req.data, &mut data)
+                }
+                A::CloseSession => match commands::close_session(slot, others, privilege, req.data)
+                {
+                    commands::Close::Own => {
+                        close_own = true;
+                        (ipmi_core::CompletionCode::Normal, 0)
+                    }
+                    commands::Close::Other => (ipmi_core::CompletionCode::Normal, 0),
+                    commands::Close::Refuse(cc) => (cc, 0),
+                },
+                A::GetSessionInfo => {
+                    commands::session_info(slot, others, others.capacity(), req.data, &mut data)
+                }
+                // Session set-up commands make no sense inside a session.
+                _ => (ipmi_core::CompletionCode::NotSupportedInPresentState, 0),
+            }
+        }
+        _ => {
+            let ctx = Context {
+                now,
+                privilege,
+                user_id,
+                channel: commands::LAN_CHANNEL,
+            };
+            let request = ipmi_core::bmc::Request {
+                netfn: req.netfn,
+                cmd: req.cmd,
+                lun: req.rs_lun,
+                data: req.data,
+            };
+            let active_count = others.active(slot).min(63) as u8;
+            let mut store = users::Store {
+                config: desk.config,
+                limiter: desk.limiter,
+                active: active_count,
+            };
+            match desk
+                .dispatcher
+                .handle(&ctx, &request, &mut store, &mut data)
+            {
+                Outcome::Reply(r) => (r.completion_code, r.len),
+                Outcome::Defer(action) => {
+                    let State::Active(active) = &mut slot.state else {
+                        return SessionAnswer::Drop;
+                    };
+                    active.serial = active.serial.wrapping_add(1);
+                    let serial = active.serial;
+                    active.pending = Some(Pending {
+                        fingerprint,
+                        header,
+                        action,
+                        serial,
+                    });
+                    let ticket = Ticket {
+                        index: index as u8,
+                        session_id: own_id,
+                        serial,
+                    };
+                    return SessionAnswer::Pending(ticket, action);
+                }
+            }
+        }
+    };
+    let Some(n) = response_message(&header, cc, &data[..len.min(MAX_MESSAGE)], msg_out) else {
+        return SessionAnswer::Drop;
+    };
+    if let State::Active(active) = &mut slot.state {
+        active.cached = heapless::Vec::from_slice(&msg_out[..n])
+            .ok()
+            .map(|response| Cached {
+                fingerprint,
+                response,
+            });
+    }
+    if close_own {
+        SessionAnswer::Close(n)
+    } else {
+        SessionAnswer::Reply(n)
+    }
+}
+
 /// What serving one in-session request produced.
-pub(crate) enum Served {
+pub(crate) enum SessionAnswer {
     Drop,
     /// A LAN response message of this length.
     Reply(usize),

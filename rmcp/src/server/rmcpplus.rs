@@ -7,10 +7,12 @@ use ipmi_core::types::AppCmd;
 use ipmi_core::wire::RequestRepr;
 use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 
-use super::session::{Active, Header, Opened, Opening, Protection, Rakp2Sent, SentRakp4, State};
-use super::window::Verdict;
-use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
-use crate::crypto::{self, RakpContext, SessionKeys};
+use super::limiter::Refusal;
+use super::state::{Active, Header, Opened, Opening, Protection, Rakp2Sent, SentRakp4, State};
+use super::{commands, response_message, Admit, Endpoint, Output, Random, MAX_MESSAGE};
+use crate::crypto::{self, RakpContext};
+use crate::session::window::Verdict;
+use crate::session::{self as sealing, SessionKeys};
 use crate::wire::asf::AsfRepr;
 use crate::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use crate::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4, RmcpPlusStatus as Status};
@@ -37,21 +39,17 @@ pub(crate) fn handle<const S: usize, const U: usize>(
     ep: &mut Endpoint<S, U>,
     now: Instant,
     peer: SocketAddr,
-    _rmcp: RmcpRepr,
+    header: v20::Header,
     body: &[u8],
     rng: &mut dyn Random,
     out: &mut [u8],
 ) -> Output {
-    let Ok(header) = v20::Header::parse(body) else {
-        return Output::Drop;
-    };
     if header.session_id == 0 {
         // Nothing before a session is authenticated or encrypted.
         if header.authenticated || header.encrypted {
             return Output::Drop;
         }
-        let mut scratch = [0u8; 128];
-        let Ok(opened) = v20::open(body, None, &mut scratch) else {
+        let Ok(opened) = sealing::v20::open_parsed(&header, body, None, &mut []) else {
             return Output::Drop;
         };
         let payload = opened.payload;
@@ -63,7 +61,7 @@ pub(crate) fn handle<const S: usize, const U: usize>(
             _ => Output::Drop,
         };
     }
-    in_session(ep, now, peer, header.session_id, body, rng, out)
+    in_session(ep, now, peer, &header, body, rng, out)
 }
 
 /// Get Channel Authentication Capabilities and Get Channel Cipher Suites in 2.0 framing.
@@ -81,7 +79,7 @@ fn presession<const S: usize, const U: usize>(
             commands::auth_capabilities(&ep.config, req.data, &mut data)
         }
         (NetFn::App, AppCmd::GetChannelCipherSuites) => {
-            commands::cipher_suites(&ep.config, ep.bmc.lan(), req.data, &mut data)
+            commands::cipher_suites(&ep.config, ep.dispatcher.lan(), req.data, &mut data)
         }
         _ => (Cc::InsufficientPrivilege, 0),
     };
@@ -94,7 +92,7 @@ fn presession<const S: usize, const U: usize>(
 }
 
 fn seal_plain(payload_type: PayloadType, payload: &[u8], out: &mut [u8]) -> Output {
-    v20::seal(out, payload_type, 0, 0, payload, None, &[0u8; 16])
+    sealing::v20::seal(out, payload_type, 0, 0, payload, None, &[0u8; 16])
         .map_or(Output::Drop, Output::Reply)
 }
 
@@ -119,7 +117,7 @@ fn open_session<const S: usize, const U: usize>(
     // A suite whose entry in LAN parameter 24 is "unused" is not offered.
     let suite = crate::crypto::SUITES.iter().rev().find(|s| {
         ep.config.suite_enabled(s.id)
-            && ep.bmc.lan().suite_cap(s.id).rank() > 0
+            && ep.dispatcher.lan().suite_cap(s.id).rank() > 0
             && req.auth.is_none_or(|a| a == s.auth)
             && req.integrity.is_none_or(|i| i == s.integrity)
             && req.confidentiality.is_none_or(|c| c == s.confidentiality)
@@ -128,8 +126,8 @@ fn open_session<const S: usize, const U: usize>(
         return refuse(no_match_status(&req), out);
     };
     let limit = super::session_privilege(&[
-        ep.bmc.channel().privilege_limit,
-        ep.bmc.lan().suite_cap(suite.id),
+        ep.dispatcher.channel().privilege_limit,
+        ep.dispatcher.lan().suite_cap(suite.id),
     ]);
     let max_privilege = match req.max_privilege {
         Privilege::Highest => limit,
@@ -152,7 +150,11 @@ fn open_session<const S: usize, const U: usize>(
     });
     let bmc_session_id = match again {
         Some(slot) => slot.id,
-        None => match ep.table.insert(peer, now, State::Opened(opened), rng) {
+        None => match ep
+            .table
+            .insert(peer, now, State::Opened(opened), rng, &|ip| {
+                ep.limiter.knows(ip)
+            }) {
             Some(slot) => slot.id,
             None => return refuse(Status::InsufficientResources, out),
         },
@@ -252,20 +254,12 @@ fn rakp1<const S: usize, const U: usize>(
             .filter(|&id| ep.config.user(id).is_some_and(|u| u.can_log_in()))
     };
     let Some(user_id) = user_id else {
-        // Unknown user: a failed login, charged to the source.
-        ep.sources.spend(peer.ip(), now, &ep.config.limiter);
+        // Unknown user: charged to the source.
+        ep.limiter
+            .charge_unknown(now, &ep.config.limiter, peer.ip());
         ep.table.remove(session_id);
         return refuse(Status::UnauthorizedName, console_id, out);
     };
-    let guard_index = usize::from(user_id - 1);
-    let locked = ep
-        .guards
-        .get_mut(guard_index)
-        .is_some_and(|g| g.locked(now));
-    if locked {
-        ep.table.remove(session_id);
-        return refuse(Status::UnauthorizedName, console_id, out);
-    }
     let Some(user) = ep.config.user(user_id) else {
         return Output::Drop;
     };
@@ -276,23 +270,24 @@ fn rakp1<const S: usize, const U: usize>(
         ep.table.remove(session_id);
         return refuse(Status::UnauthorizedRole, console_id, out);
     }
-    // Ration the codes an attacker could crack offline; honest logins give them back at RAKP3.
-    let cfg = ep.config.limiter;
+    // Ration the codes an attacker could crack offline, per (user, source); honest logins give
+    // them back at RAKP3, and a code whose RAKP3 never comes is a failed login.
     let rc = match resend {
         Some(rc) => rc,
         None => {
-            let user_ok = ep
-                .guards
-                .get_mut(guard_index)
-                .is_some_and(|g| g.bucket.available(now, &cfg));
-            if !user_ok || !ep.sources.available(peer.ip(), now, &cfg) {
-                ep.table.remove(session_id);
-                return refuse(Status::InsufficientResources, console_id, out);
+            let cfg = &ep.config.limiter;
+            let pending = Some(ep.config.handshake_timeout_ms);
+            match ep.limiter.admit(now, cfg, user_id, peer.ip(), pending) {
+                Ok(()) => {}
+                Err(refusal) => {
+                    ep.table.remove(session_id);
+                    let status = match refusal {
+                        Refusal::Locked => Status::UnauthorizedName,
+                        Refusal::Busy => Status::InsufficientResources,
+                    };
+                    return refuse(status, console_id, out);
+                }
             }
-            if let Some(g) = ep.guards.get_mut(guard_index) {
-                g.bucket.spend(now, &cfg);
-            }
-            ep.sources.spend(peer.ip(), now, &cfg);
             let mut rc = [0u8; 16];
             rng.fill(&mut rc);
             rc
@@ -332,7 +327,7 @@ fn rakp1<const S: usize, const U: usize>(
 
 /// What tells a retransmitted RAKP3 from another: everything but its message tag (byte 0).
 fn rakp3_fingerprint(payload: &[u8]) -> u32 {
-    super::session::fingerprint(payload.get(1..).unwrap_or(&[]))
+    super::state::fingerprint(payload.get(1..).unwrap_or(&[]))
 }
 
 /// RAKP3 -> RAKP4: the console proves it knows Kuid; derive the keys and activate.
@@ -387,7 +382,10 @@ fn rakp3<const S: usize, const U: usize>(
     let session_id = slot.id;
     let console_id = r.opened.console_id;
     if req.status != Status::NoErrors {
-        // The console gave up (e.g. it could not verify RAKP2): forget the session.
+        // The console gave up (e.g. it could not verify RAKP2: a wrong password): a failed
+        // login, and the session is forgotten.
+        ep.limiter
+            .fail(now, &ep.config.limiter, r.user_id, peer.ip(), true);
         ep.table.remove(session_id);
         return Output::Drop;
     }
@@ -406,19 +404,22 @@ fn rakp3<const S: usize, const U: usize>(
         user_name: &user_name,
     };
     let suite = r.opened.suite;
-    let guard_index = usize::from(r.user_id - 1);
-    if crypto::rakp::verify_rakp3_auth_code(
-        suite.auth,
-        &user.password,
-        &ctx,
-        req.key_exchange_auth_code,
-    )
-    .is_err()
+    // A locked pair is refused before the password is looked at: the same answer either way.
+    let locked = ep
+        .limiter
+        .locked(now, &ep.config.limiter, r.user_id, peer.ip());
+    if locked
+        || crypto::rakp::verify_rakp3_auth_code(
+            suite.auth,
+            &user.password,
+            &ctx,
+            req.key_exchange_auth_code,
+        )
+        .is_err()
     {
-        // A wrong password: counted towards the lockout.
-        if let Some(g) = ep.guards.get_mut(guard_index) {
-            g.fail(now, &ep.config.limiter);
-        }
+        // A wrong password: counted towards the lockout of this (user, source).
+        ep.limiter
+            .fail(now, &ep.config.limiter, r.user_id, peer.ip(), true);
         ep.table.remove(session_id);
         return refuse(Status::InvalidIntegrityCheckValue, console_id, out);
     }
@@ -430,10 +431,8 @@ fn rakp3<const S: usize, const U: usize>(
         ep.table.remove(session_id);
         return refuse(Status::InsufficientResources, console_id, out);
     };
-    if let Some(g) = ep.guards.get_mut(guard_index) {
-        g.succeed();
-    }
-    ep.sources.refund(peer.ip(), now);
+    ep.limiter
+        .succeed(now, &ep.config.limiter, r.user_id, peer.ip(), true);
     let max_privilege = Privilege::from(r.role & 0x0F);
     let mut active = Active::v20(&r.opened, r.user_id, max_privilege, keys);
     active.opening = heapless::Vec::from_slice(icv.as_bytes()).ok().map(|icv| {
@@ -455,75 +454,73 @@ fn rakp3<const S: usize, const U: usize>(
     emit_payload(PayloadType::Rakp4, |b| rsp.emit(b), out)
 }
 
-/// A packet of an active RMCP+ session: verify, decrypt, window, serve, seal.
+/// A packet of an active RMCP+ session: verify, decrypt, window, then serve and seal (one lookup
+/// of the session's slot for all of it).
 fn in_session<const S: usize, const U: usize>(
     ep: &mut Endpoint<S, U>,
     now: Instant,
     peer: SocketAddr,
-    session_id: u32,
+    header: &v20::Header,
     body: &[u8],
     rng: &mut dyn Random,
     out: &mut [u8],
 ) -> Output {
+    let session_id = header.session_id;
     let Some(index) = ep.table.index_of(session_id) else {
         return ep.closed.answer(session_id, peer, now, out);
     };
-    let Some(slot) = ep.table.at_mut(index) else {
-        return Output::Drop;
-    };
-    if slot.peer != peer {
-        return Output::Drop;
-    }
-    let State::Active(active) = &mut slot.state else {
-        return Output::Drop;
-    };
-    let Protection::V20(keys) = &active.protection else {
-        return Output::Drop;
-    };
     // Room for the largest SOL packet a console may send (see `crate::sol::port::IN_DATA`).
     let mut scratch = [0u8; 288];
-    let Ok(opened) = v20::open(body, Some(keys), &mut scratch) else {
-        return Output::Drop; // unauthenticated or malformed: silently dropped
-    };
-    let sol = opened.payload_type() == PayloadType::Sol;
-    if opened.payload_type() != PayloadType::Ipmi && !sol {
-        return Output::Drop;
-    }
-    let window = if opened.header.authenticated {
-        &mut active.window_auth
-    } else {
-        &mut active.window_plain
-    };
-    let verdict = window.check(opened.sequence());
-    match verdict {
-        Verdict::Outside => return Output::Drop,
-        // ipmitool resends a SOL packet with the same bytes: its ACK may have been lost.
-        Verdict::Duplicate if sol => {}
-        Verdict::Duplicate => {
-            let fp = super::session::fingerprint(opened.payload);
-            if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
-                return Output::Drop;
-            }
+    let scratch = &mut scratch;
+    ep.request(index, now, rng, out, move |slot, _, _| {
+        let drop = Admit::Answered(Output::Drop);
+        if slot.peer != peer {
+            return drop;
         }
-        Verdict::Fresh => window.accept(opened.sequence()),
-    }
-    slot.last = now;
-    if sol {
-        let mut payload = [0u8; 288];
-        let n = opened.payload.len().min(payload.len());
-        payload[..n].copy_from_slice(&opened.payload[..n]);
-        let again = verdict == Verdict::Duplicate;
-        return ep.sol_packet(now, session_id, &payload[..n], again, rng, out);
-    }
-    let mut request = [0u8; MAX_MESSAGE];
-    let Some(req) = request.get_mut(..opened.payload.len()) else {
-        return Output::Drop;
-    };
-    req.copy_from_slice(opened.payload);
-    let req_len = opened.payload.len();
-    let mut msg = [0u8; MAX_MESSAGE];
-    let served = ep.serve(index, now, &request[..req_len], &mut msg);
-    ep.finish(now, session_id, served, &msg, rng, out)
+        let State::Active(active) = &mut slot.state else {
+            return drop;
+        };
+        let Protection::V20(keys) = &active.protection else {
+            return drop;
+        };
+        let Ok(opened) = sealing::v20::open_parsed(header, body, Some(keys), scratch) else {
+            return drop; // unauthenticated or malformed: silently dropped
+        };
+        // IPMI messages, and Serial over LAN (type 1) for the endpoint's SOL instance.
+        let sol = opened.payload_type() == PayloadType::Sol;
+        if opened.payload_type() != PayloadType::Ipmi && !sol {
+            return drop;
+        }
+        let window = if opened.header.authenticated {
+            &mut active.window_auth
+        } else {
+            &mut active.window_plain
+        };
+        let verdict = window.check(opened.sequence());
+        match verdict {
+            Verdict::Outside => return drop,
+            // ipmitool resends a SOL packet with the same bytes: its ACK may have been lost.
+            Verdict::Duplicate if sol => {}
+            Verdict::Duplicate => {
+                let fp = super::state::fingerprint(opened.payload);
+                if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
+                    return drop;
+                }
+            }
+            Verdict::Fresh => window.accept(opened.sequence()),
+        }
+        if sol {
+            return Admit::Sol {
+                payload: opened.payload,
+                again: verdict == Verdict::Duplicate,
+            };
+        }
+        if opened.payload.len() > MAX_MESSAGE {
+            slot.last = now;
+            return drop;
+        }
+        Admit::Request(opened.payload)
+    })
 }
 
 /// Seals a LAN response message for an active RMCP+ session.
@@ -541,7 +538,7 @@ pub(crate) fn seal_active(
     if keys.suite().encrypted() {
         rng.fill(&mut iv);
     }
-    v20::seal(
+    sealing::v20::seal(
         out,
         PayloadType::Ipmi,
         active.console_id,

@@ -10,19 +10,22 @@ use core::net::SocketAddr;
 
 use ipmi_core::{CompletionCode, Instant};
 
-use super::session::{Protection, State};
-use super::{Endpoint, Random};
+use super::state::{Protection, State};
+use super::table::Slot;
+use super::{Endpoint, Output, Random};
+use crate::session as sealing;
 use crate::sol::port::{SessionView, MAX_PAYLOAD};
 use crate::sol::{Events, SolPort};
-use crate::wire::v20::{self, PayloadType};
+use crate::wire::v20::PayloadType;
 
 impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
     /// Ends SOL when the session it runs on is gone (closed or timed out).
-    fn sol_check_owner(&mut self) {
+    pub(crate) fn sol_check_owner(&mut self) {
         if let Some(o) = self.sol.owner() {
             let alive = self
                 .table
-                .get_mut(o.session_id)
+                .index_of(o.session_id)
+                .and_then(|i| self.table.at_mut(i))
                 .is_some_and(|s| s.state.is_active() && s.peer == o.peer);
             if !alive {
                 self.sol.session_ended(o.session_id);
@@ -109,82 +112,88 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         rng: &mut dyn Random,
         out: &mut [u8],
     ) -> Option<usize> {
-        let slot = self.table.get_mut(id)?;
-        let State::Active(active) = &mut slot.state else {
-            return None;
-        };
-        let seq = active.next_out_seq();
-        let Protection::V20(keys) = &active.protection else {
-            return None;
-        };
-        let mut iv = [0u8; 16];
-        if keys.suite().encrypted() {
-            rng.fill(&mut iv);
-        }
-        v20::seal(
-            out,
-            PayloadType::Sol,
-            active.console_id,
-            seq,
-            payload,
-            Some(keys),
-            &iv,
-        )
-        .ok()
+        let index = self.table.index_of(id)?;
+        seal_sol(self.table.at_mut(index)?, payload, rng, out)
     }
+}
 
-    /// A payload command (App 0x48-0x4B, 0x4E, 0x4F) of the active session in slot `index`.
-    pub(crate) fn sol_command(
-        &mut self,
-        index: usize,
-        cmd: u8,
-        data: &[u8],
-        out: &mut [u8],
-    ) -> (CompletionCode, usize) {
-        self.sol_check_owner();
-        let Some(slot) = self.table.at_mut(index) else {
-            return (CompletionCode::Unspecified, 0);
-        };
-        let State::Active(active) = &slot.state else {
-            return (CompletionCode::Unspecified, 0);
-        };
-        let encrypted = match &active.protection {
-            Protection::V20(keys) => keys.suite().encrypted(),
-            // SOL is an RMCP+ payload: an IPMI 1.5 session cannot carry it.
-            Protection::V15 { .. } => return (CompletionCode::CommandSpecific81, 0),
-        };
-        let view = SessionView {
-            session_id: slot.id,
-            console_id: active.console_id,
-            peer: slot.peer,
-            privilege: active.privilege,
-            encrypted,
-        };
-        let cfg = self.bmc.sol().clone();
-        self.sol.command(&view, &cfg, cmd, data, out)
+/// Seals a SOL payload for the active RMCP+ session in `slot`.
+fn seal_sol(
+    slot: &mut Slot,
+    payload: &[u8],
+    rng: &mut dyn Random,
+    out: &mut [u8],
+) -> Option<usize> {
+    let State::Active(active) = &mut slot.state else {
+        return None;
+    };
+    let seq = active.next_out_seq();
+    let Protection::V20(keys) = &active.protection else {
+        return None;
+    };
+    let mut iv = [0u8; 16];
+    if keys.suite().encrypted() {
+        rng.fill(&mut iv);
     }
+    sealing::v20::seal(
+        out,
+        PayloadType::Sol,
+        active.console_id,
+        seq,
+        payload,
+        Some(keys),
+        &iv,
+    )
+    .ok()
+}
 
-    /// A SOL packet of the active session `session_id`, already verified, decrypted and past
-    /// the sequence window (`again`: a duplicate there): the engine takes it, and the ACK it
-    /// is owed goes back at once.
-    pub(crate) fn sol_packet(
-        &mut self,
-        now: Instant,
-        session_id: u32,
-        payload: &[u8],
-        again: bool,
-        rng: &mut dyn Random,
-        out: &mut [u8],
-    ) -> super::Output {
-        if !self.sol.packet(now, session_id, payload, again) {
-            return super::Output::Drop;
+/// A payload command (App 0x48-0x4B, 0x4E, 0x4F) of the active session in `slot`.
+pub(crate) fn command(
+    sol: &mut SolPort,
+    cfg: &ipmi_core::bmc::SolConfig,
+    slot: &Slot,
+    cmd: u8,
+    data: &[u8],
+    out: &mut [u8],
+) -> (CompletionCode, usize) {
+    let State::Active(active) = &slot.state else {
+        return (CompletionCode::Unspecified, 0);
+    };
+    let encrypted = match &active.protection {
+        Protection::V20(keys) => keys.suite().encrypted(),
+        // SOL is an RMCP+ payload: an IPMI 1.5 session cannot carry it.
+        Protection::V15 { .. } => return (CompletionCode::CommandSpecific81, 0),
+    };
+    let view = SessionView {
+        session_id: slot.id,
+        console_id: active.console_id,
+        peer: slot.peer,
+        privilege: active.privilege,
+        encrypted,
+    };
+    sol.command(&view, cfg, cmd, data, out)
+}
+
+/// A SOL packet of the active session in `slot`, already verified, decrypted and past the
+/// sequence window (`again`: a duplicate there): the engine takes it, and the ACK it is owed
+/// goes back at once.
+pub(crate) fn packet(
+    sol: &mut SolPort,
+    slot: &mut Slot,
+    now: Instant,
+    payload: &[u8],
+    again: bool,
+    rng: &mut dyn Random,
+    out: &mut [u8],
+) -> Output {
+    if !sol.packet(now, slot.id, payload, again) {
+        return Output::Drop;
+    }
+    let mut reply = [0u8; MAX_PAYLOAD];
+    match sol.poll_active(now, &mut reply) {
+        Some((owner, n)) if owner.session_id == slot.id => {
+            seal_sol(slot, &reply[..n], rng, out).map_or(Output::Drop, Output::Reply)
         }
-        let mut reply = [0u8; MAX_PAYLOAD];
-        match self.sol.poll_active(now, &mut reply) {
-            Some((owner, n)) if owner.session_id == session_id => self
-                .seal_sol(session_id, &reply[..n], rng, out)
-                .map_or(super::Output::Drop, super::Output::Reply),
-            _ => super::Output::Drop,
-        }
+        _ => Output::Drop,
     }
 }

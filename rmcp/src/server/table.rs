@@ -1,9 +1,10 @@
 //! The fixed session table: keyed by the BMC's own random session id, bounded, and self-cleaning.
-use core::net::SocketAddr;
+use core::net::{IpAddr, SocketAddr};
 
 use ipmi_core::Instant;
 
-use super::session::State;
+use super::limiter::Source;
+use super::state::State;
 use super::Random;
 
 /// One slot of the table.
@@ -21,6 +22,54 @@ pub(crate) struct Slot {
     pub last: Instant,
     /// Where the session is in its life.
     pub state: State,
+}
+
+/// Every slot of the table but the one being served (see [`Table::split`]).
+pub(crate) struct Others<'a> {
+    before: &'a mut [Option<Slot>],
+    after: &'a mut [Option<Slot>],
+    ids_before: &'a mut [u32],
+    ids_after: &'a mut [u32],
+}
+
+impl Others<'_> {
+    /// Every live slot in table order, `own` in its place.
+    pub fn around<'s>(&'s self, own: &'s Slot) -> impl Iterator<Item = &'s Slot> {
+        self.before
+            .iter()
+            .flatten()
+            .chain(core::iter::once(own))
+            .chain(self.after.iter().flatten())
+    }
+
+    /// Slots in the whole table.
+    pub fn capacity(&self) -> usize {
+        self.before.len() + 1 + self.after.len()
+    }
+
+    /// Active sessions, `own` included.
+    pub fn active(&self, own: &Slot) -> usize {
+        self.around(own).filter(|s| s.state.is_active()).count()
+    }
+
+    /// Removes another session by id.
+    pub fn remove(&mut self, id: u32) {
+        if id == 0 {
+            return;
+        }
+        let halves = [
+            (&mut *self.before, &mut *self.ids_before),
+            (&mut *self.after, &mut *self.ids_after),
+        ];
+        for (slots, ids) in halves {
+            if let Some(i) = ids.iter().position(|&x| x == id) {
+                if let (Some(slot), Some(x)) = (slots.get_mut(i), ids.get_mut(i)) {
+                    *slot = None;
+                    *x = 0;
+                }
+            }
+        }
+    }
 }
 
 /// A fixed array of optional sessions.
@@ -51,12 +100,6 @@ impl<const N: usize> Table<N> {
         }
     }
 
-    /// The slot of session `id`.
-    pub fn get_mut(&mut self, id: u32) -> Option<&mut Slot> {
-        let index = self.index_of(id)?;
-        self.at_mut(index)
-    }
-
     /// The slot with this index (for tickets).
     pub fn at_mut(&mut self, index: usize) -> Option<&mut Slot> {
         self.slots.get_mut(index)?.as_mut()
@@ -77,7 +120,29 @@ impl<const N: usize> Table<N> {
         }
     }
 
-    fn clear(&mut self, index: usize) {
+    /// The slot with this index, and the rest of the table beside it: what serving one request
+    /// needs, from a single lookup (Close Session and Get Session Info look at the others).
+    pub fn split(&mut self, index: usize) -> Option<(&mut Slot, Others<'_>)> {
+        if index >= N {
+            return None;
+        }
+        let (before, rest) = self.slots.split_at_mut(index);
+        let (own, after) = rest.split_first_mut()?;
+        let (ids_before, ids_rest) = self.ids.split_at_mut(index);
+        let ids_after = ids_rest.get_mut(1..)?;
+        Some((
+            own.as_mut()?,
+            Others {
+                before,
+                after,
+                ids_before,
+                ids_after,
+            },
+        ))
+    }
+
+    /// Empties the slot with this index.
+    pub fn clear(&mut self, index: usize) {
         if let (Some(slot), Some(id)) = (self.slots.get_mut(index), self.ids.get_mut(index)) {
             *slot = None;
             *id = 0;
@@ -139,18 +204,12 @@ impl<const N: usize> Table<N> {
         now: Instant,
         state: State,
         rng: &mut dyn Random,
+        known: &dyn Fn(IpAddr) -> bool,
     ) -> Option<&mut Slot> {
         let id = self.fresh_id(rng)?;
         let index = match self.slots.iter().position(Option::is_none) {
             Some(i) => i,
-            None => self
-                .slots
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
-                .filter(|(_, s)| !s.state.is_active())
-                .min_by_key(|(_, s)| s.created)
-                .map(|(i, _)| i)?,
+            None => self.victim(peer, known)?,
         };
         // The handle is the slot's place in the table: unique among live sessions.
         let handle = u8::try_from(index + 1).unwrap_or(u8::MAX);
@@ -170,6 +229,37 @@ impl<const N: usize> Table<N> {
             state,
         });
         slot.as_mut()
+    }
+
+    /// The half-open session that makes room for one from `peer`: a stranger's before one of a
+    /// source that logged in before (`known`), then the oldest of the source that holds the
+    /// most half-open sessions, `peer`'s own on a tie. A flood from one address only ever pushes
+    /// out its own handshakes, and a flood from many never a known client's.
+    /// Sources are the limiter's: an IPv4 address, an IPv6 /64.
+    fn victim(&self, peer: SocketAddr, known: &dyn Fn(IpAddr) -> bool) -> Option<usize> {
+        let half_open = |s: &&Slot| !s.state.is_active();
+        let held = |source| {
+            self.iter()
+                .filter(half_open)
+                .filter(|s| Source::of(s.peer.ip()) == source)
+                .count()
+        };
+        let newcomer = Source::of(peer.ip());
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
+            .filter(|(_, s)| half_open(s))
+            .max_by_key(|(_, s)| {
+                let source = Source::of(s.peer.ip());
+                (
+                    !known(s.peer.ip()),
+                    held(source),
+                    source == newcomer,
+                    core::cmp::Reverse(s.created),
+                )
+            })
+            .map(|(i, _)| i)
     }
 
     /// A random session id that is not 0 and not in use (CVE-2014-8272: never predictable).

@@ -6,13 +6,13 @@ use ipmi_core::{CompletionCode, Privilege};
 use subtle::ConstantTimeEq;
 
 use super::config::{Config, User};
-use super::limiter::UserGuard;
+use super::limiter::Limiter;
 use crate::crypto::Kuid;
 
 /// A borrowed view of the configuration's users and their login guards.
 pub(crate) struct Store<'a, const U: usize> {
     pub config: &'a mut Config<U>,
-    pub guards: &'a mut [UserGuard; U],
+    pub limiter: &'a mut Limiter,
     /// Sessions active on the channel, for Get Channel Info.
     pub active: u8,
 }
@@ -123,9 +123,8 @@ impl<const U: usize> UserStore for Store<'_, U> {
             .ok_or(CompletionCode::ParameterOutOfRange)?;
         user.password = key;
         user.twenty_byte_password = password.len() == 20;
-        if let Some(g) = self.guards.get_mut(usize::from(id).saturating_sub(1)) {
-            *g = UserGuard::default();
-        }
+        // A new password: the user's lockouts and counts start over.
+        self.limiter.forget_user(id);
         Ok(())
     }
 
@@ -168,10 +167,10 @@ mod tests {
     #[test]
     fn ipmitool_user_sequences_leave_a_user_who_can_log_in() {
         let mut config: Config<4> = Config::new();
-        let mut guards = [UserGuard::default(); 4];
+        let mut limiter = Limiter::default();
         let mut store = Store {
             config: &mut config,
-            guards: &mut guards,
+            limiter: &mut limiter,
             active: 0,
         };
         let mut name = [0u8; 16];

@@ -13,11 +13,14 @@ use ipmi_core::wire::RequestRepr;
 use ipmi_core::{CompletionCode as Cc, Instant, NetFn, Privilege};
 use subtle::ConstantTimeEq;
 
-use super::session::{fingerprint, Active, Challenged, Header, Opening, Protection, State};
-use super::window::{self, Verdict, Window};
-use super::{commands, response_message, Endpoint, Output, Random, MAX_MESSAGE};
+use super::config::Config;
+use super::limiter::Refusal;
+use super::state::{fingerprint, Active, Challenged, Header, Opening, Protection, State};
+use super::{commands, response_message, Admit, Endpoint, Output, Random, MAX_MESSAGE};
+use crate::session::v15 as sealing;
+use crate::session::window::{self, Verdict, Window};
 use crate::wire::rmcp::RmcpRepr;
-use crate::wire::v15::{self, AuthType, SessionRepr};
+use crate::wire::v15::{AuthType, SessionRepr};
 
 /// Answers one IPMI 1.5 datagram.
 pub(crate) fn handle<const S: usize, const U: usize>(
@@ -35,29 +38,25 @@ pub(crate) fn handle<const S: usize, const U: usize>(
     let Some(index) = ep.table.index_of(session.session_id) else {
         return ep.closed.answer(session.session_id, peer, now, out);
     };
-    let Some(slot) = ep.table.at_mut(index) else {
-        return Output::Drop;
-    };
-    if slot.peer != peer {
-        return Output::Drop;
-    }
-    match &slot.state {
-        State::Challenged(c) => {
-            let c = Challenged {
-                auth_type: c.auth_type,
-                user_id: c.user_id,
-                challenge: c.challenge,
-            };
-            activate(ep, now, index, c, &session, rng, out)
+    // One lookup of the slot: an active session's packet is served under it; a challenged
+    // one goes on to Activate Session.
+    let mut challenged = None;
+    let output = ep.request(index, now, rng, out, |slot, config, out| {
+        if slot.peer != peer {
+            return Admit::Answered(Output::Drop);
         }
-        State::Active(a) => {
-            let Protection::V15 { auth_type } = a.protection else {
-                return Output::Drop;
-            };
-            let user_id = a.user_id;
-            in_session(ep, now, index, auth_type, user_id, &session, rng, out)
+        match &mut slot.state {
+            State::Challenged(c) => {
+                challenged = Some(*c);
+                Admit::Answered(Output::Drop)
+            }
+            State::Active(active) => in_session(slot.id, active, config, &session, out),
+            _ => Admit::Answered(Output::Drop),
         }
-        _ => Output::Drop,
+    });
+    match challenged {
+        Some(c) => activate(ep, now, index, c, &session, rng, out),
+        None => output,
     }
 }
 
@@ -85,7 +84,7 @@ fn presession<const S: usize, const U: usize>(
                 commands::auth_capabilities(&ep.config, req.data, &mut data)
             }
             AppCmd::GetChannelCipherSuites => {
-                commands::cipher_suites(&ep.config, ep.bmc.lan(), req.data, &mut data)
+                commands::cipher_suites(&ep.config, ep.dispatcher.lan(), req.data, &mut data)
             }
             AppCmd::GetSessionChallenge => challenge(ep, now, peer, req.data, rng, &mut data),
             _ => (Cc::InsufficientPrivilege, 0),
@@ -95,7 +94,7 @@ fn presession<const S: usize, const U: usize>(
     let Some(n) = response_message(&Header::from(&req), cc, &data[..len], &mut msg) else {
         return Output::Drop;
     };
-    v15::seal(out, AuthType::None, 0, 0, &msg[..n], None).map_or(Output::Drop, Output::Reply)
+    sealing::seal(out, AuthType::None, 0, 0, &msg[..n], None).map_or(Output::Drop, Output::Reply)
 }
 
 /// Get Session Challenge: a temporary session with a random id and challenge.
@@ -137,6 +136,16 @@ fn challenge<const S: usize, const U: usize>(
     let (temporary_session_id, challenge) = match again {
         Some(pending) => pending,
         None => {
+            // Each challenge allows one guess at the password: rationed per (user, source)
+            // like RAKP2 codes, and a locked pair is refused as an unknown name would be.
+            match ep
+                .limiter
+                .admit(now, &ep.config.limiter, user_id, peer.ip(), None)
+            {
+                Ok(()) => {}
+                Err(Refusal::Locked) => return (Cc::CommandSpecific81, 0),
+                Err(Refusal::Busy) => return (Cc::NodeBusy, 0),
+            }
             let mut challenge = [0u8; 16];
             rng.fill(&mut challenge);
             let state = State::Challenged(Challenged {
@@ -144,7 +153,8 @@ fn challenge<const S: usize, const U: usize>(
                 user_id,
                 challenge,
             });
-            let Some(slot) = ep.table.insert(peer, now, state, rng) else {
+            let known = |ip| ep.limiter.knows(ip);
+            let Some(slot) = ep.table.insert(peer, now, state, rng, &known) else {
                 return (Cc::NodeBusy, 0);
             };
             (slot.id, challenge)
@@ -175,11 +185,22 @@ fn activate<const S: usize, const U: usize>(
     let Some(user) = ep.config.user(c.user_id) else {
         return Output::Drop;
     };
-    let guard = usize::from(c.user_id - 1);
-    if u8::from(session.auth_type) != c.auth_type || session.verify(&user.password).is_err() {
+    let Some(peer) = ep.table.at_mut(index).map(|s| s.peer) else {
+        return Output::Drop;
+    };
+    // The lockout first, the password after: a locked (user, source) gets silence whether
+    // the password is right or wrong, exactly what a wrong password gets.
+    let locked = ep
+        .limiter
+        .locked(now, &ep.config.limiter, c.user_id, peer.ip());
+    if locked
+        || u8::from(session.auth_type) != c.auth_type
+        || sealing::verify(session, &user.password).is_err()
+    {
         // Wrong password: counted, and the temporary session is gone.
-        if let Some(g) = ep.guards.get_mut(guard) {
-            g.fail(now, &ep.config.limiter);
+        if !locked {
+            ep.limiter
+                .fail(now, &ep.config.limiter, c.user_id, peer.ip(), false);
         }
         let id = ep.table.at_mut(index).map(|s| s.id).unwrap_or(0);
         ep.table.remove(id);
@@ -187,7 +208,6 @@ fn activate<const S: usize, const U: usize>(
     }
     let password = user.password.clone();
     let user_limit = user.lan_limit();
-    let locked = ep.guards.get_mut(guard).is_some_and(|g| g.locked(now));
     let Ok(req) = RequestRepr::parse_bytes(session.message) else {
         return Output::Drop;
     };
@@ -204,10 +224,11 @@ fn activate<const S: usize, const U: usize>(
                 Ok(a) if !bool::from(a.challenge.ct_eq(&c.challenge)) => {
                     (Cc::CommandSpecific85, 0, None)
                 }
-                Ok(_) if locked => (Cc::CommandSpecific82, 0, None),
                 Ok(a) => {
-                    let limit =
-                        super::session_privilege(&[user_limit, ep.bmc.channel().privilege_limit]);
+                    let limit = super::session_privilege(&[
+                        user_limit,
+                        ep.dispatcher.channel().privilege_limit,
+                    ]);
                     let want = if a.max_privilege == Privilege::Highest {
                         limit
                     } else {
@@ -260,9 +281,8 @@ fn activate<const S: usize, const U: usize>(
             slot.state = State::Active(active);
             slot.last = now;
         }
-        if let Some(g) = ep.guards.get_mut(guard) {
-            g.succeed();
-        }
+        ep.limiter
+            .succeed(now, &ep.config.limiter, c.user_id, peer.ip(), false);
     }
     let seal = (out_seq, id, &password);
     activation_reply(&header, cc, &data[..len], c.auth_type, seal, out)
@@ -321,52 +341,48 @@ fn activation_reply(
     };
     let (seq, id, password) = seal;
     let t = AuthType::from(auth_type);
-    v15::seal(out, t, seq, id, &msg[..n], Some(password)).map_or(Output::Drop, Output::Reply)
+    sealing::seal(out, t, seq, id, &msg[..n], Some(password)).map_or(Output::Drop, Output::Reply)
 }
 
-/// A packet of an active 1.5 session.
-#[allow(clippy::too_many_arguments)]
-fn in_session<const S: usize, const U: usize>(
-    ep: &mut Endpoint<S, U>,
-    now: Instant,
-    index: usize,
-    auth_type: u8,
-    user_id: u8,
-    session: &SessionRepr<'_>,
-    rng: &mut dyn Random,
+/// A packet of an active 1.5 session (`id`): check its auth code and sequence number; its LAN
+/// request is then served.
+fn in_session<'m, const U: usize>(
+    id: u32,
+    active: &mut Active,
+    config: &Config<U>,
+    session: &SessionRepr<'m>,
     out: &mut [u8],
-) -> Output {
-    let Some(user) = ep.config.user(user_id) else {
-        return Output::Drop;
+) -> Admit<'m> {
+    let drop = Admit::Answered(Output::Drop);
+    let Protection::V15 { auth_type } = active.protection else {
+        return drop;
     };
-    if u8::from(session.auth_type) != auth_type || session.verify(&user.password).is_err() {
-        return Output::Drop;
+    let Some(user) = config.user(active.user_id) else {
+        return drop;
+    };
+    if u8::from(session.auth_type) != auth_type || sealing::verify(session, &user.password).is_err()
+    {
+        return drop;
     }
-    let Some(slot) = ep.table.at_mut(index) else {
-        return Output::Drop;
-    };
-    let State::Active(active) = &mut slot.state else {
-        return Output::Drop;
-    };
     match active.window_auth.check(session.sequence) {
         // Sequence number 0 belongs to the Activate Session packet alone.
         Verdict::Outside if session.sequence == 0 => {
-            return activate_again(
+            return Admit::Answered(activate_again(
                 active,
-                slot.id,
+                id,
                 auth_type,
                 session.message,
                 &user.password,
                 out,
-            )
+            ))
         }
-        Verdict::Outside => return Output::Drop,
+        Verdict::Outside => return drop,
         Verdict::Duplicate => {
             // ipmitool resends the very same packet when a reply was lost: answer from the
             // cache if it is the last request, never run it again.
-            let fp = super::session::fingerprint(session.message);
+            let fp = super::state::fingerprint(session.message);
             if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
-                return Output::Drop;
+                return drop;
             }
         }
         Verdict::Fresh => {
@@ -375,11 +391,7 @@ fn in_session<const S: usize, const U: usize>(
             active.opening = None;
         }
     }
-    slot.last = now;
-    let id = slot.id;
-    let mut msg = [0u8; MAX_MESSAGE];
-    let served = ep.serve(index, now, session.message, &mut msg);
-    ep.finish(now, id, served, &msg, rng, out)
+    Admit::Request(session.message)
 }
 
 /// Seals a LAN response message for an active 1.5 session.
@@ -394,5 +406,5 @@ pub(crate) fn seal_active(
         return None;
     };
     let seq = active.next_out_seq();
-    v15::seal(out, AuthType::from(auth_type), seq, id, msg, Some(password)).ok()
+    sealing::seal(out, AuthType::from(auth_type), seq, id, msg, Some(password)).ok()
 }

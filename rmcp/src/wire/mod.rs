@@ -3,11 +3,12 @@
 //!
 //! smoltcp style: each format has a `Packet<T: AsRef<[u8]>>` view over raw bytes (byte ranges in
 //! a private `mod field`) and a validated `Repr` with `parse`, `buffer_len` and `emit`. Nothing
-//! here panics on any input or allocates. [`v20::open`] and [`v20::seal`] are the two high-level
-//! operations a BMC and a console need for RMCP+ packets; [`Datagram::parse`] sorts a received UDP
-//! payload into ASF, IPMI 1.5 or IPMI 2.0.
+//! here panics on any input or allocates, and nothing here knows a key: verifying, decrypting and
+//! sealing packets is `crate::session`. [`Datagram::parse`] sorts a received UDP payload into ASF,
+//! IPMI 1.5 or IPMI 2.0.
 use core::fmt;
 
+pub mod algorithm;
 pub mod asf;
 pub mod open_session;
 pub mod rakp;
@@ -15,10 +16,6 @@ pub mod rmcp;
 pub mod sol;
 pub mod v15;
 pub mod v20;
-
-pub use v20::{open, seal, Opened};
-
-use crate::crypto::CryptoError;
 
 /// Why a datagram could not be parsed, authenticated, decrypted or emitted. Small and `Copy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,18 +76,6 @@ impl From<ipmi_core::Error> for WireError {
     }
 }
 
-impl From<CryptoError> for WireError {
-    fn from(e: CryptoError) -> Self {
-        match e {
-            CryptoError::InvalidLength => WireError::InvalidField,
-            CryptoError::Unsupported => WireError::Unsupported,
-            CryptoError::Mismatch => WireError::AuthCode,
-            CryptoError::Padding => WireError::Padding,
-            CryptoError::BufferTooSmall => WireError::BufferTooSmall,
-        }
-    }
-}
-
 /// A received UDP payload, sorted by its RMCP class and session format. Borrowed, nothing copied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Datagram<'a> {
@@ -108,11 +93,14 @@ pub enum Datagram<'a> {
         /// The session header and the LAN message it carries (not yet authenticated).
         session: v15::SessionRepr<'a>,
     },
-    /// RMCP class IPMI with an IPMI 2.0 (RMCP+) session header: the session body from the 0x06
-    /// auth type byte on, for [`v20::Header::parse`] (session lookup) and then [`v20::open`].
+    /// RMCP class IPMI with an IPMI 2.0 (RMCP+) session header: the parsed header (for the
+    /// session lookup; nothing in it is authenticated yet) and the session body from the 0x06
+    /// auth type byte on, for `session::v20::open_parsed`.
     V20 {
         /// The RMCP header.
         rmcp: rmcp::RmcpRepr,
+        /// The session header, parsed from `body` (the payload is known to fit).
+        header: v20::Header,
         /// The session body, starting at the auth type byte 0x06.
         body: &'a [u8],
     },
@@ -134,7 +122,11 @@ impl<'a> Datagram<'a> {
             }),
             rmcp::MessageClass::Ipmi => match body.first() {
                 Some(&t) if v15::AuthType::from(t) == v15::AuthType::RmcpPlus => {
-                    Ok(Datagram::V20 { rmcp: header, body })
+                    Ok(Datagram::V20 {
+                        rmcp: header,
+                        header: v20::Header::parse(body)?,
+                        body,
+                    })
                 }
                 Some(_) => Ok(Datagram::V15 {
                     rmcp: header,

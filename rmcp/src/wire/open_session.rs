@@ -11,9 +11,9 @@
 //! shorter error responses (ipmi_sim sends tag and status only) are tolerated when parsing.
 use ipmi_core::Privilege;
 
+use super::algorithm::{AuthAlg, ConfAlg, IntegrityAlg};
 use super::rakp::RmcpPlusStatus;
 use super::{le32, put_le32, WireError};
-use crate::crypto::{AuthAlg, ConfAlg, IntegrityAlg};
 
 mod field {
     use core::ops::Range;

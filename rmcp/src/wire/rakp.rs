@@ -12,7 +12,9 @@
 use ipmi_core::Privilege;
 
 use super::{le32, put_le32, WireError};
-use crate::crypto::rakp::MAX_USER_NAME;
+
+/// Longest user name RAKP1 can carry (its name length byte allows 0..=16).
+pub const MAX_USER_NAME: usize = 16;
 
 open_enum! {
     /// RMCP+ and RAKP message status code.

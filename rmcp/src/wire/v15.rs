@@ -4,8 +4,7 @@
 //! `auth type · session seq (LE 4) · session id (LE 4) · auth code (16, only when auth type != 0)
 //! · message length · message`. ipmitool may add one legacy pad byte after the message; it is
 //! tolerated and ignored.
-use super::{le32, put_le32, rmcp, WireError};
-use crate::crypto::{self, Kuid};
+use super::{le32, put_le32, WireError};
 
 mod field {
     use core::ops::Range;
@@ -130,7 +129,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 /// A validated IPMI 1.5 session packet. The auth code is only parsed here; check it with
-/// [`SessionRepr::verify`] before trusting anything.
+/// `session::v15::verify` before trusting anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionRepr<'a> {
     /// Authentication type (never `RmcpPlus` here).
@@ -203,54 +202,6 @@ impl<'a> SessionRepr<'a> {
         b[at + 1..].copy_from_slice(self.message);
         Ok(len)
     }
-
-    /// Checks the auth code against `password` in constant time: MD5/MD2 digest or the straight
-    /// password. Auth type none verifies trivially (policy decides whether it is allowed).
-    pub fn verify(&self, password: &Kuid) -> Result<(), WireError> {
-        match (self.auth_type, &self.auth_code) {
-            (AuthType::None, None) => Ok(()),
-            (t, Some(code)) => Ok(crypto::v15::verify(
-                t,
-                password,
-                self.session_id,
-                self.message,
-                self.sequence,
-                code,
-            )?),
-            _ => Err(WireError::InvalidField),
-        }
-    }
-}
-
-/// Writes a whole IPMI 1.5 datagram (RMCP header included) carrying `message`, with the auth code
-/// for `auth_type` computed from `password` (ignored for auth type none). Returns its length.
-pub fn seal(
-    out: &mut [u8],
-    auth_type: AuthType,
-    sequence: u32,
-    session_id: u32,
-    message: &[u8],
-    password: Option<&Kuid>,
-) -> Result<usize, WireError> {
-    let auth_code = match auth_type {
-        AuthType::None => None,
-        t => {
-            let pw = password.ok_or(WireError::NoKeys)?;
-            Some(crypto::v15::auth_code(
-                t, pw, session_id, message, sequence,
-            )?)
-        }
-    };
-    let repr = SessionRepr {
-        auth_type,
-        sequence,
-        session_id,
-        auth_code,
-        message,
-    };
-    let n = rmcp::RmcpRepr::IPMI.emit(out)?;
-    let rest = out.get_mut(n..).ok_or(WireError::BufferTooSmall)?;
-    Ok(n + repr.emit(rest)?)
 }
 
 #[cfg(test)]
@@ -272,10 +223,6 @@ mod tests {
         "0600ff07023eb0fefb0a0c00008dfcc99678ec5b3d3f40a1544e0eeb92082018c881103b0430";
     // v15-password-ipmitool-4cmds.txt: an in-session request with the straight password.
     const PW: &str = "0600ff07047e771f978a0c000070617373776f72640000000000000000082018c881103b0430";
-
-    fn password() -> Kuid {
-        Kuid::from_slice(b"password").unwrap()
-    }
 
     #[test]
     fn deconstruct() {
@@ -305,36 +252,6 @@ mod tests {
             let mut out = [0u8; 64];
             let n = r.emit(&mut out).unwrap();
             assert_eq!(&out[..n], &b[4..]);
-        }
-    }
-
-    #[test]
-    fn verify_and_seal() {
-        let pw = password();
-        for s in [MD5, PW] {
-            let b = hex(s);
-            let r = SessionRepr::parse(&b[4..]).unwrap();
-            r.verify(&pw).unwrap();
-            assert_eq!(
-                r.verify(&Kuid::from_slice(b"passwore").unwrap()),
-                Err(WireError::AuthCode)
-            );
-            let mut out = [0u8; 64];
-            let n = seal(
-                &mut out,
-                r.auth_type,
-                r.sequence,
-                r.session_id,
-                r.message,
-                Some(&pw),
-            )
-            .unwrap();
-            assert_eq!(&out[..n], &b[..]);
-            if r.auth_type == AuthType::Md5 {
-                let mut tampered = r;
-                tampered.sequence += 1;
-                assert_eq!(tampered.verify(&pw), Err(WireError::AuthCode));
-            }
         }
     }
 
@@ -369,9 +286,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn no_input_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
-            if let Ok(r) = SessionRepr::parse(&bytes) {
-                let _ = r.verify(&password());
-            }
+            let _ = SessionRepr::parse(&bytes);
         }
     }
 }

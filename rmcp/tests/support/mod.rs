@@ -12,16 +12,8 @@ use std::time::{Duration, Instant as StdInstant};
 
 use ipmi_core::bmc::{Action, ActionResult, ControlOp};
 use ipmi_core::{Instant, Privilege};
-use rmcp::server::{Config, Endpoint, Output as EpOutput, Random, MAX_DATAGRAM};
-
-/// The OS random source.
-pub struct OsRandom;
-
-impl Random for OsRandom {
-    fn fill(&mut self, buf: &mut [u8]) {
-        getrandom::fill(buf).expect("OS random source");
-    }
-}
+use rmcp::server::{Config, Endpoint, Output as EpOutput, MAX_DATAGRAM};
+pub use rmcp::session::OsRandom;
 
 /// What the fake machine behind the BMC saw.
 #[derive(Debug, Default, Clone)]

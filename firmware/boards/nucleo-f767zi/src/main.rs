@@ -47,7 +47,7 @@ type Device = Ethernet<'static, ETH, GenericPhy<Sma<'static, ETH_SMA>>>;
 /// The endpoint's random source: the STM32 RNG peripheral (a true RNG).
 struct HwRng(Rng<'static, RNG>);
 
-impl rmcp::server::Random for HwRng {
+impl rmcp::session::Random for HwRng {
     fn fill(&mut self, buf: &mut [u8]) {
         self.0.fill_bytes(buf);
     }

@@ -60,7 +60,7 @@ pub fn fill(buf: &mut [u8]) {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EmulationRng;
 
-impl rmcp::server::Random for EmulationRng {
+impl rmcp::session::Random for EmulationRng {
     fn fill(&mut self, buf: &mut [u8]) {
         fill(buf)
     }

@@ -3,8 +3,9 @@
 use ipmi_core::bmc::Action;
 use ipmi_core::Privilege;
 
-use super::window::{self, Window};
-use crate::crypto::{CipherSuite, SessionKeys};
+use crate::crypto::CipherSuite;
+use crate::session::window::{self, Window};
+use crate::session::SessionKeys;
 
 /// Where a session is. Every slot of the fixed table has room for the largest state (there is
 /// no heap to box into), so the size difference between variants costs nothing extra.

@@ -4,10 +4,10 @@ use core::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use super::aes_cbc;
-use super::mac::{self, MAX_DIGEST};
-use super::rakp::{self, AuthCode, RakpContext};
-use super::{CipherSuite, ConfAlg, CryptoError, IntegrityAlg, Kg, Kuid, SessionKey};
+use crate::crypto::aes_cbc;
+use crate::crypto::mac::{self, MAX_DIGEST};
+use crate::crypto::rakp::{self, AuthCode, RakpContext};
+use crate::crypto::{CipherSuite, ConfAlg, CryptoError, IntegrityAlg, Kg, Kuid, SessionKey};
 
 /// A session's suite and keys: SIK, K1, K2 and Kuid (MD5-128 integrity keys with the password).
 /// Zeroized on drop, never printed.
