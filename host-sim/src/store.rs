@@ -169,6 +169,12 @@ pub fn capture(ep: &Ep, baseline: &Baseline, state: &mut State) {
             state.sol.insert(format!("{p:?}"), hex(&now[..n]));
         }
     }
+    let denied = ep.bmc().sol().sol_denied();
+    if denied != baseline.sol.sol_denied() {
+        state
+            .sol
+            .insert("UserPayloadAccessDenied".into(), hex(&denied.to_le_bytes()));
+    }
     state.power_restore_policy = Some(policy_name(ep.bmc().power_restore_policy()).into());
     let a = ep.bmc().acpi_power_state();
     state.acpi_power_state = Some([a.system, a.device]);
@@ -243,6 +249,15 @@ pub fn restore(ep: &mut Ep, state: &State, bmc: &str) {
             if !ok {
                 tracing::warn!(bmc, parameter = ?p, "saved SOL parameter not restored");
             }
+        }
+    }
+    if let Some(text) = state.sol.get("UserPayloadAccessDenied") {
+        match unhex(text).and_then(|v| <[u8; 8]>::try_from(v).ok()) {
+            Some(b) => ep
+                .bmc_mut()
+                .sol_mut()
+                .restore_sol_denied(u64::from_le_bytes(b)),
+            None => tracing::warn!(bmc, "saved SOL payload access not restored"),
         }
     }
     if let Some(p) = state.power_restore_policy.as_deref().and_then(policy_of) {

@@ -647,3 +647,42 @@ fn exec_and_tcp_consoles() {
     t.send(b"\r~.");
     assert!(t.wait(S).success());
 }
+
+#[test]
+fn user_payload_access_kept_across_restart() {
+    let (mut sim, port) = bmc(&["--user", "op:operator=op-password"]);
+    let status = |port| lanplus_ok(port, &["sol", "payload", "status", "1", "3"]);
+    assert!(
+        status(port).contains("User 3 on channel 1 is enabled"),
+        "{}",
+        status(port)
+    );
+    lanplus_ok(port, &["sol", "payload", "disable", "1", "3"]);
+    assert!(status(port).contains("is disabled"), "{}", status(port));
+    // The operator may not activate SOL now; the administrator still may.
+    let o = ipmitool(
+        "lanplus",
+        "127.0.0.1",
+        port,
+        "op",
+        "op-password",
+        &["-L", "OPERATOR", "sol", "activate"],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("Insufficient privilege"), "{}", text(&o));
+    // An operator cannot change payload access.
+    let o = ipmitool(
+        "lanplus",
+        "127.0.0.1",
+        port,
+        "op",
+        "op-password",
+        &["-L", "OPERATOR", "sol", "payload", "enable", "1", "3"],
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    sim.stop_daemon();
+    sim.serve();
+    assert!(status(port).contains("is disabled"), "{}", status(port));
+    lanplus_ok(port, &["sol", "payload", "enable", "1", "3"]);
+    assert!(status(port).contains("is enabled"), "{}", status(port));
+}

@@ -91,4 +91,5 @@ command_files! {
     cmd_app_payload_instance_info: a::GetPayloadInstanceInfo;
     cmd_app_channel_payload_support: a::GetChannelPayloadSupport, a::GetChannelPayloadVersion;
     cmd_transport_sol_config: t::GetSolConfig, t::SetSolConfig;
+    cmd_app_user_payload_access: a::GetUserPayloadAccess, a::SetUserPayloadAccess;
 }

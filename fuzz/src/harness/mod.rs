@@ -58,6 +58,10 @@ pub const TARGETS: &[Target] = &[
         commands::cmd_transport_sol_config,
     ),
     (
+        "cmd_app_user_payload_access",
+        commands::cmd_app_user_payload_access,
+    ),
+    (
         "cmd_app_acpi_power_state",
         commands::cmd_app_acpi_power_state,
     ),

@@ -322,7 +322,7 @@ impl Bmc {
     /// user, channel access, a LAN parameter, boot options, the restore policy or the ACPI
     /// state was set, or a power action consumed one-shot boot flags. The shell saves then.
     pub fn take_changed(&mut self) -> bool {
-        core::mem::take(&mut self.changed)
+        core::mem::take(&mut self.changed) | self.sol.take_changed()
     }
 
     /// The identity Get Device ID and the GUID commands report.

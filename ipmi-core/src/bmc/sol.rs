@@ -30,6 +30,10 @@ pub struct SolConfig {
     channel: u8,
     /// The UDP port SOL packets use (parameter 8; the shell sets it, read only over LAN).
     pub port: u16,
+    /// Set User Payload Access: bit n set = user n may not activate SOL.
+    sol_denied: u64,
+    /// Set User Payload Access changed something the shell saves.
+    changed: bool,
 }
 
 impl Default for SolConfig {
@@ -51,6 +55,8 @@ impl Default for SolConfig {
             volatile_bit_rate: 0x0A,
             channel: 1,
             port: 623,
+            sol_denied: 0,
+            changed: false,
         }
     }
 }
@@ -108,6 +114,39 @@ impl SolConfig {
         } else {
             self.non_volatile_bit_rate
         }
+    }
+
+    /// Whether user `id` may activate SOL (Get User Payload Access; every user by default).
+    pub fn user_sol(&self, id: u8) -> bool {
+        id < 64 && self.sol_denied & (1u64 << id) == 0
+    }
+
+    /// Allows or denies SOL to user `id` (Set User Payload Access); ids above 63 are ignored.
+    pub fn set_user_sol(&mut self, id: u8, allowed: bool) {
+        if id < 64 {
+            let before = self.sol_denied;
+            if allowed {
+                self.sol_denied &= !(1u64 << id);
+            } else {
+                self.sol_denied |= 1u64 << id;
+            }
+            self.changed |= before != self.sol_denied;
+        }
+    }
+
+    /// The users denied SOL, bit n = user n (what a shell saves).
+    pub fn sol_denied(&self) -> u64 {
+        self.sol_denied
+    }
+
+    /// Restores the users denied SOL (a saved [`SolConfig::sol_denied`]).
+    pub fn restore_sol_denied(&mut self, bits: u64) {
+        self.sol_denied = bits;
+    }
+
+    /// Whether Set User Payload Access changed something since the last call.
+    pub fn take_changed(&mut self) -> bool {
+        core::mem::take(&mut self.changed)
     }
 
     /// Writes parameter `p`'s data into `out`; 0x80 for a parameter not served here.

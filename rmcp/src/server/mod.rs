@@ -438,7 +438,7 @@ fn serve<const USERS: usize>(
     let (cc, len) = match (req.netfn, ipmi_core::types::AppCmd::from(req.cmd)) {
         (ipmi_core::NetFn::App, _) if crate::sol::is_payload_command(req.cmd) => sol::command(
             desk.sol,
-            desk.dispatcher.sol(),
+            desk.dispatcher.sol_mut(),
             slot,
             req.cmd,
             req.data,

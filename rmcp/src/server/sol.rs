@@ -150,7 +150,7 @@ fn seal_sol(
 /// A payload command (App 0x48-0x4B, 0x4E, 0x4F) of the active session in `slot`.
 pub(crate) fn command(
     sol: &mut SolPort,
-    cfg: &ipmi_core::bmc::SolConfig,
+    cfg: &mut ipmi_core::bmc::SolConfig,
     slot: &Slot,
     cmd: u8,
     data: &[u8],
@@ -169,6 +169,7 @@ pub(crate) fn command(
         console_id: active.console_id,
         peer: slot.peer,
         privilege: active.privilege,
+        user_id: active.user_id,
         encrypted,
     };
     sol.command(&view, cfg, cmd, data, out)

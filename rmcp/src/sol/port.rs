@@ -14,7 +14,8 @@ use ipmi_core::cmd::app::{
     GetChannelPayloadSupportRequest, GetChannelPayloadSupportResponse,
     GetChannelPayloadVersionRequest, GetChannelPayloadVersionResponse,
     GetPayloadActivationStatusRequest, GetPayloadActivationStatusResponse,
-    GetPayloadInstanceInfoRequest, GetPayloadInstanceInfoResponse, CHANNEL_CURRENT,
+    GetPayloadInstanceInfoRequest, GetPayloadInstanceInfoResponse, GetUserPayloadAccessRequest,
+    SetUserPayloadAccessRequest, UserPayloadAccess, CHANNEL_CURRENT,
 };
 use ipmi_core::cmd::Body;
 use ipmi_core::{CompletionCode as Cc, Instant, Privilege};
@@ -52,6 +53,8 @@ pub struct SessionView {
     pub peer: SocketAddr,
     /// Its operating privilege.
     pub privilege: Privilege,
+    /// Its user id.
+    pub user_id: u8,
     /// Its suite encrypts payloads.
     pub encrypted: bool,
 }
@@ -69,7 +72,7 @@ pub struct Owner {
 
 /// App commands of the payload family, by number.
 pub fn is_payload_command(cmd: u8) -> bool {
-    matches!(cmd, 0x48..=0x4B | 0x4E | 0x4F)
+    matches!(cmd, 0x48..=0x4F)
 }
 
 /// The BMC's one SOL instance.
@@ -114,15 +117,22 @@ impl SolPort {
     pub fn command(
         &mut self,
         s: &SessionView,
-        cfg: &SolConfig,
+        cfg: &mut SolConfig,
         cmd: u8,
         data: &[u8],
         out: &mut [u8],
     ) -> (Cc, usize) {
-        if !s.privilege.allows(Privilege::User) {
+        let needed = match cmd {
+            0x4C => Privilege::Administrator,
+            0x4D => Privilege::Operator,
+            _ => Privilege::User,
+        };
+        if !s.privilege.allows(needed) {
             return (Cc::InsufficientPrivilege, 0);
         }
         let r = match cmd {
+            0x4C => set_user_payload_access(cfg, data),
+            0x4D => get_user_payload_access(cfg, data, out),
             0x48 => self.activate(s, cfg, data, out),
             0x49 => self.deactivate(s, data),
             0x4A => self.activation_status(data, out),
@@ -157,7 +167,7 @@ impl SolPort {
         if !cfg.enabled() {
             return Err(Cc::CommandSpecific81); // payload type disabled
         }
-        if !s.privilege.allows(cfg.privilege()) {
+        if !s.privilege.allows(cfg.privilege()) || !cfg.user_sol(s.user_id) {
             return Err(Cc::InsufficientPrivilege);
         }
         if cfg.force_encryption() && !s.encrypted {
@@ -280,6 +290,34 @@ impl SolPort {
     }
 }
 
+fn set_user_payload_access(cfg: &mut SolConfig, data: &[u8]) -> Result<usize, Cc> {
+    let r = SetUserPayloadAccessRequest::parse(data).map_err(ipmi_core::Error::completion_code)?;
+    if (r.channel != CHANNEL_CURRENT && r.channel != LAN_CHANNEL) || r.user_id == 0 {
+        return Err(Cc::InvalidDataField);
+    }
+    if r.payloads.sol() {
+        cfg.set_user_sol(r.user_id, !r.disable);
+    }
+    Ok(0)
+}
+
+fn get_user_payload_access(cfg: &SolConfig, data: &[u8], out: &mut [u8]) -> Result<usize, Cc> {
+    let r = GetUserPayloadAccessRequest::parse(data).map_err(ipmi_core::Error::completion_code)?;
+    if (r.channel != CHANNEL_CURRENT && r.channel != LAN_CHANNEL) || r.user_id == 0 {
+        return Err(Cc::InvalidDataField);
+    }
+    let sol = if cfg.user_sol(r.user_id) {
+        ipmi_core::cmd::app::user_payload_access::PAYLOAD_SOL_BIT
+    } else {
+        0
+    };
+    UserPayloadAccess {
+        payloads: [sol, 0, 0, 0],
+    }
+    .emit(out)
+    .map_err(ipmi_core::Error::completion_code)
+}
+
 fn channel_payload_support(data: &[u8], out: &mut [u8]) -> Result<usize, Cc> {
     let r =
         GetChannelPayloadSupportRequest::parse(data).map_err(ipmi_core::Error::completion_code)?;
@@ -320,6 +358,7 @@ mod tests {
             console_id: id ^ 0xA0A2_A3A4,
             peer: "127.0.0.1:9000".parse().unwrap(),
             privilege,
+            user_id: 2,
             encrypted: true,
         }
     }
@@ -330,12 +369,12 @@ mod tests {
     #[test]
     fn one_instance_refused_twice_and_deactivated_from_elsewhere() {
         let mut p = SolPort::default();
-        let cfg = SolConfig::default();
+        let mut cfg = SolConfig::default();
         let mut out = [0u8; 32];
         let a = view(1, Privilege::Administrator);
         let b = view(2, Privilege::Administrator);
         assert_eq!(
-            p.command(&a, &cfg, 0x48, &ACTIVATE, &mut out),
+            p.command(&a, &mut cfg, 0x48, &ACTIVATE, &mut out),
             (Cc::Normal, 12)
         );
         assert_eq!(&out[4..12], &[204, 0, 164, 0, 0x6F, 0x02, 0xFF, 0xFF]);
@@ -343,23 +382,26 @@ mod tests {
         // A second activation, from any session: 0x80 (ipmitool: "SOL payload already active
         // on another session").
         assert_eq!(
-            p.command(&b, &cfg, 0x48, &ACTIVATE, &mut out).0,
+            p.command(&b, &mut cfg, 0x48, &ACTIVATE, &mut out).0,
             Cc::CommandSpecific80
         );
         assert_eq!(
-            p.command(&a, &cfg, 0x48, &ACTIVATE, &mut out).0,
+            p.command(&a, &mut cfg, 0x48, &ACTIVATE, &mut out).0,
             Cc::CommandSpecific80
         );
-        assert_eq!(p.command(&b, &cfg, 0x4A, &[1], &mut out), (Cc::Normal, 3));
+        assert_eq!(
+            p.command(&b, &mut cfg, 0x4A, &[1], &mut out),
+            (Cc::Normal, 3)
+        );
         assert_eq!(&out[..3], &[1, 1, 0]);
         assert_eq!(
-            p.command(&b, &cfg, 0x4B, &[1, 1], &mut out),
+            p.command(&b, &mut cfg, 0x4B, &[1, 1], &mut out),
             (Cc::Normal, 12)
         );
         assert_eq!(&out[..5], &[1, 0, 0, 0, 1]);
         // Deactivated by the other session: the owner gets a last "deactivating" packet.
         assert_eq!(
-            p.command(&b, &cfg, 0x49, &DEACTIVATE, &mut out),
+            p.command(&b, &mut cfg, 0x49, &DEACTIVATE, &mut out),
             (Cc::Normal, 0)
         );
         let mut buf = [0u8; MAX_PAYLOAD];
@@ -367,10 +409,13 @@ mod tests {
         assert_eq!((to.session_id, n, buf[3]), (1, 4, 0x10));
         assert!(p.poll(Instant::from_millis(0), &mut buf).is_none());
         assert_eq!(
-            p.command(&b, &cfg, 0x49, &DEACTIVATE, &mut out).0,
+            p.command(&b, &mut cfg, 0x49, &DEACTIVATE, &mut out).0,
             Cc::CommandSpecific80
         );
-        assert_eq!(p.command(&b, &cfg, 0x48, &ACTIVATE, &mut out).0, Cc::Normal);
+        assert_eq!(
+            p.command(&b, &mut cfg, 0x48, &ACTIVATE, &mut out).0,
+            Cc::Normal
+        );
         p.session_ended(2);
         assert!(p.owner().is_none());
     }
@@ -384,17 +429,17 @@ mod tests {
         let mut two = ACTIVATE;
         two[1] = 2;
         assert_eq!(
-            p.command(&a, &cfg, 0x48, &two, &mut out).0,
+            p.command(&a, &mut cfg, 0x48, &two, &mut out).0,
             Cc::CommandSpecific82
         );
         assert_eq!(
-            p.command(&a, &cfg, 0x48, &[1, 1, 0], &mut out).0,
+            p.command(&a, &mut cfg, 0x48, &[1, 1, 0], &mut out).0,
             Cc::RequestDataLengthInvalid
         );
         cfg.set(ipmi_core::cmd::transport::SolParameter::Enable, &[0])
             .unwrap();
         assert_eq!(
-            p.command(&a, &cfg, 0x48, &ACTIVATE, &mut out).0,
+            p.command(&a, &mut cfg, 0x48, &ACTIVATE, &mut out).0,
             Cc::CommandSpecific81
         );
         let mut cfg = SolConfig::default();
@@ -405,7 +450,7 @@ mod tests {
         .unwrap();
         let op = view(3, Privilege::Operator);
         assert_eq!(
-            p.command(&op, &cfg, 0x48, &ACTIVATE, &mut out).0,
+            p.command(&op, &mut cfg, 0x48, &ACTIVATE, &mut out).0,
             Cc::InsufficientPrivilege
         );
         let plain = SessionView {
@@ -413,21 +458,57 @@ mod tests {
             ..a
         };
         assert_eq!(
-            p.command(&plain, &cfg, 0x48, &ACTIVATE, &mut out).0,
+            p.command(&plain, &mut cfg, 0x48, &ACTIVATE, &mut out).0,
             Cc::CommandSpecific84
         );
         assert_eq!(
-            p.command(&a, &cfg, 0x4E, &[0x0E], &mut out),
+            p.command(&a, &mut cfg, 0x4E, &[0x0E], &mut out),
             (Cc::Normal, 8)
         );
         assert_eq!(out[0], 0x03);
         assert_eq!(
-            p.command(&a, &cfg, 0x4F, &[0x0E, 1], &mut out),
+            p.command(&a, &mut cfg, 0x4F, &[0x0E, 1], &mut out),
             (Cc::Normal, 1)
         );
         assert_eq!(
-            p.command(&a, &cfg, 0x4F, &[0x0E, 2], &mut out).0,
+            p.command(&a, &mut cfg, 0x4F, &[0x0E, 2], &mut out).0,
             Cc::CommandSpecific80
+        );
+        // User payload access: SOL denied to user 2, activation refused, Get says so.
+        let mut cfg = SolConfig::default();
+        assert_eq!(
+            p.command(&a, &mut cfg, 0x4D, &[1, 2], &mut out),
+            (Cc::Normal, 4)
+        );
+        assert_eq!(out[0], 0x02);
+        assert_eq!(
+            p.command(&op, &mut cfg, 0x4C, &[1, 0x42, 2, 0, 0, 0], &mut out)
+                .0,
+            Cc::InsufficientPrivilege
+        );
+        assert_eq!(
+            p.command(&a, &mut cfg, 0x4C, &[1, 0x42, 2, 0, 0, 0], &mut out)
+                .0,
+            Cc::Normal
+        );
+        assert!(cfg.take_changed());
+        assert_eq!(
+            p.command(&a, &mut cfg, 0x4D, &[1, 2], &mut out),
+            (Cc::Normal, 4)
+        );
+        assert_eq!(out[0], 0x00);
+        assert_eq!(
+            p.command(&a, &mut cfg, 0x48, &ACTIVATE, &mut out).0,
+            Cc::InsufficientPrivilege
+        );
+        assert_eq!(
+            p.command(&a, &mut cfg, 0x4C, &[1, 0x02, 2, 0, 0, 0], &mut out)
+                .0,
+            Cc::Normal
+        );
+        assert_eq!(
+            p.command(&a, &mut cfg, 0x48, &ACTIVATE, &mut out).0,
+            Cc::Normal
         );
     }
 }

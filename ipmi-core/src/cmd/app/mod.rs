@@ -84,6 +84,7 @@ pub mod system_info;
 pub mod user_access;
 pub mod user_name;
 pub mod user_password;
+pub mod user_payload_access;
 
 pub use acpi_power_state::{
     AcpiPowerState, GetAcpiPowerState, SetAcpiPowerState, SetAcpiPowerStateRequest,
@@ -145,6 +146,10 @@ pub use user_name::{
     GetUserName, GetUserNameRequest, GetUserNameResponse, SetUserName, SetUserNameRequest,
 };
 pub use user_password::{Password, PasswordOperation, SetUserPassword, SetUserPasswordRequest};
+pub use user_payload_access::{
+    GetUserPayloadAccess, GetUserPayloadAccessRequest, SetUserPayloadAccess,
+    SetUserPayloadAccessRequest, UserPayloadAccess,
+};
 
 /// "This channel": the channel number a request uses for the channel it arrives on.
 pub const CHANNEL_CURRENT: u8 = 0x0E;
