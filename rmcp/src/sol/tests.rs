@@ -251,3 +251,47 @@ fn loss_and_duplication_lose_and_double_nothing() {
     assert_eq!(e.stats().dropped, 0);
     assert!(e.stats().retransmitted > 0);
 }
+
+proptest::proptest! {
+    /// Any console packets, output and times: nothing panics, the buffers stay bounded, and a
+    /// poll writes a SOL payload that parses.
+    #[test]
+    fn any_packets_any_time(
+        steps in proptest::collection::vec(
+            (proptest::num::u8::ANY, proptest::collection::vec(proptest::num::u8::ANY, 0..40), 0u64..300),
+            0..60,
+        )
+    ) {
+        let mut e = Engine::new(PARAMS);
+        let mut now = 0u64;
+        for (kind, bytes, dt) in steps {
+            now += dt;
+            match kind % 4 {
+                0 => {
+                    if let Ok(p) = SolRepr::parse(&bytes) {
+                        e.receive(t(now), &p);
+                    }
+                }
+                1 => {
+                    if let Ok(p) = SolRepr::parse(&bytes) {
+                        e.receive_again(&p);
+                    }
+                }
+                2 => {
+                    e.push_output(t(now), &bytes);
+                }
+                _ => {
+                    let mut got = [0u8; 8];
+                    e.take_input(&mut got);
+                }
+            }
+            let mut buf = [0u8; 64];
+            while let Some(n) = e.poll(t(now), &mut buf) {
+                proptest::prop_assert!(SolRepr::parse(&buf[..n]).is_ok());
+                proptest::prop_assert!(n <= 4 + usize::from(PARAMS.max_data));
+            }
+            proptest::prop_assert!(e.output_pending() <= 64);
+            proptest::prop_assert!(e.input_pending() <= 16);
+        }
+    }
+}
