@@ -686,3 +686,22 @@ fn user_payload_access_kept_across_restart() {
     lanplus_ok(port, &["sol", "payload", "enable", "1", "3"]);
     assert!(status(port).contains("is enabled"), "{}", status(port));
 }
+
+#[test]
+fn ipmitool_sol_over_every_kind_of_suite() {
+    // No integrity (1), integrity only (2, 16), AES with SHA1 / MD5 (3, 8); 17 is the default
+    // of the other tests.
+    let (_sim, port) = bmc(&[]);
+    for suite in ["1", "2", "3", "8", "16"] {
+        require_tool("ipmitool");
+        let args = ipmitool_args(port, &["-C", suite, "sol", "activate"]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut t = Tty::spawn("ipmitool", &args);
+        t.expect("[SOL Session operational.  Use ~? for help]\r\n", S);
+        let line = format!("suite {suite}\r");
+        t.send(line.as_bytes());
+        t.expect(&format!("suite {suite}\r\nm login: "), S);
+        t.send(b"~.");
+        assert!(t.wait(S).success(), "suite {suite}: {}", t.text());
+    }
+}
