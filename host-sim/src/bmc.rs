@@ -112,6 +112,8 @@ pub struct Bmc {
     clock: Clock,
     rt: tokio::runtime::Handle,
     me: Weak<Bmc>,
+    /// The serial console SOL reaches, if the BMC has one.
+    console: Option<Arc<crate::console::Console>>,
 }
 
 /// What a datagram changes, behind the BMC's mutex.
@@ -140,7 +142,15 @@ impl Served for Bmc {
             .ep
             .handle(now, peer, data, &mut core.rng, &mut core.out)
         {
-            Output::Drop => tracing::debug!(bmc = %self.name, %peer, len = data.len(), "dropped"),
+            Output::Drop => {
+                tracing::debug!(bmc = %self.name, %peer, len = data.len(), "dropped");
+                // A SOL ACK is answered by nothing, but may let the next packet go.
+                if let Some(c) = &self.console {
+                    if self.sol_work(core, c).is_some() {
+                        c.wake.notify_one();
+                    }
+                }
+            }
             Output::Reply(m) => {
                 self.send(&core.out[..m], peer);
                 // A retransmitted bridged request: its answer goes out again after the response.
@@ -149,6 +159,11 @@ impl Served for Bmc {
                 }
                 if core.ep.take_changed() {
                     self.persist(core);
+                }
+                if let Some(c) = &self.console {
+                    if self.sol_work(core, c).is_some() {
+                        c.wake.notify_one();
+                    }
                 }
             }
             Output::Pending(ticket, action) => {
@@ -299,6 +314,92 @@ impl Bmc {
     }
 }
 
+impl Bmc {
+    /// Moves SOL along: machine output from the console's ring into the endpoint (while SOL is
+    /// active), console input to the machine, and every SOL datagram that is due. Returns when
+    /// it is due again.
+    /// `None` when SOL is inactive and nothing is due (then nothing needs the pump).
+    fn sol_work(&self, core: &mut Core, console: &crate::console::Console) -> Option<u64> {
+        let now = self.clock.now();
+        let mut paced = None;
+        let active = core.ep.sol_active();
+        let changed = core.ep.sol_take_changed();
+        if changed {
+            console.set_active(active);
+            tracing::info!(bmc = %self.name, active, "SOL");
+        } else if !active && core.ep.sol_next_deadline().is_none() {
+            return None;
+        }
+        if active {
+            core.active_until = now.millis() + ACTIVE_FOR_MS;
+            // The machine's serial line runs at the SOL bit rate.
+            let rate = crate::console::bytes_per_second(core.ep.bmc().sol().bit_rate());
+            let (budget, wait) = console.pace(rate);
+            let room = core.ep.sol_output_room().min(budget);
+            if room > 0 {
+                let (bytes, lost) = console.take_output(room);
+                console.paced(bytes.len());
+                core.ep.sol_push_output(now, &bytes);
+                core.ep.sol_report_overrun(lost);
+            }
+            if console.buffered() > 0 {
+                // Wake every few ms, not for every byte.
+                paced = Some(wait.as_millis().max(5) as u64);
+            }
+            let mut buf = [0u8; 256];
+            loop {
+                let n = core.ep.sol_take_input(&mut buf);
+                if n == 0 {
+                    break;
+                }
+                console.write_input(&buf[..n]);
+            }
+            let ev = core.ep.sol_take_events();
+            if ev.send_break || ev.lines_changed {
+                tracing::info!(bmc = %self.name, ?ev, "SOL console request");
+            }
+        }
+        while let Some((peer, n)) = core.ep.sol_poll(now, &mut core.rng, &mut core.out) {
+            self.send(&core.out[..n], peer);
+        }
+        let next = core.ep.sol_next_deadline().map(|d| d.since(now));
+        match (next, paced) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// Runs a BMC's SOL between datagrams: when the machine prints and when a timer is due.
+async fn sol_pump(bmc: Weak<Bmc>, console: Arc<crate::console::Console>) {
+    loop {
+        let next = {
+            let Some(b) = bmc.upgrade() else { return };
+            let mut guard = b.core.lock().unwrap_or_else(|p| p.into_inner());
+            b.sol_work(&mut guard, &console)
+        };
+        let Some(next) = next else {
+            // Nothing active, nothing due: sleep until the machine prints or a datagram
+            // (de)activates SOL (an idle BMC costs no wake-ups).
+            console.wake.notified().await;
+            continue;
+        };
+        let wait = Duration::from_millis(next.clamp(1, 1000));
+        tokio::select! {
+            _ = console.wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {
+                if let Some(b) = bmc.upgrade() {
+                    let mut core = b.core.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Some(e) = core.ep.sol_port().engine() {
+                        tracing::debug!(bmc = %b.name, stats = ?e.stats(), pending = e.output_pending(),
+                            buffered = console.buffered(), "SOL timer");
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A `host-sim user` change for a running BMC, and where its one-line answer goes.
 pub type UserEditRequest = (
     crate::store::UserEdit,
@@ -328,6 +429,18 @@ pub fn build_endpoint(
         lan.set_address(v4.octets(), 1, [0x02, g[0], g[1], g[2], g[3], g[4]], [0; 4]);
     }
     lan.rmcp_port = r.bind.port();
+    // SOL runs on the BMC's own port (Activate Payload's answer says so).
+    ep.bmc_mut().sol_mut().port = r.bind.port();
+    if matches!(
+        crate::console::Backend::of(cfg),
+        Ok(crate::console::Backend::None) | Err(_)
+    ) {
+        // No console: SOL starts disabled (activation answers 0x81).
+        let _ = ep
+            .bmc_mut()
+            .sol_mut()
+            .set(ipmi_core::cmd::transport::SolParameter::Enable, &[0]);
+    }
     // Get System Info Parameters: what bmc-info and `ipmitool mc getsysinfo` show.
     let info = ep.bmc_mut().system_info_mut();
     info.set_string(
@@ -388,6 +501,19 @@ async fn run_inner(
         spec.state.power_on,
         sensors,
     ));
+    let console = match crate::console::Backend::of(&spec.cfg) {
+        Ok(b) => crate::console::Console::start(
+            &spec.name,
+            b,
+            spec.cfg
+                .console_buffer
+                .unwrap_or(crate::console::DEFAULT_BUFFER),
+        ),
+        Err(e) => {
+            tracing::error!("console: {e}");
+            None
+        }
+    };
     let defs: Vec<_> = machine.sensors.iter().map(|s| s.def.clone()).collect();
     ep.bmc_mut().set_sensors(&defs);
     let platform = match build_platform(&spec, machine.clone(), clock) {
@@ -431,7 +557,11 @@ async fn run_inner(
         clock,
         rt: tokio::runtime::Handle::current(),
         me: me.clone(),
+        console: console.clone(),
     });
+    let pump = console
+        .clone()
+        .map(|c| tokio::spawn(sol_pump(Arc::downgrade(&bmc), c).in_current_span()));
 
     // A provider with `[BOOT] get` and no saved flags: ask the machine for its boot device once.
     if spec.state.boot_flags.is_none() {
@@ -484,6 +614,12 @@ async fn run_inner(
         }
     }
     reactor.remove(token);
+    if let Some(p) = pump {
+        p.abort();
+    }
+    if let Some(c) = &console {
+        c.stop();
+    }
     // A script finishing right now may hold the BMC for a moment; the socket closes (and the port
     // can be bound again) when the last reference goes.
     for _ in 0..1000 {

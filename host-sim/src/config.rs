@@ -69,6 +69,14 @@ pub struct BmcConfig {
     /// FRU inventory fields (`[fru]`); unset ones keep their defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fru: Option<crate::fru::FruConfig>,
+    /// The serial console SOL reaches: `none`, `echo`, `pty`, `unix:PATH`, `tcp:HOST:PORT` or
+    /// `exec:COMMAND` [default: the provider file's `[CONSOLE] console`, else `echo` for the
+    /// memory provider, else none]. See `console.rs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub console: Option<String>,
+    /// Bytes of console output kept while no SOL session is attached [default 65536].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub console_buffer: Option<usize>,
 }
 
 /// Most user ids a host-sim BMC can have (the endpoint's table size).
@@ -349,6 +357,8 @@ impl BmcConfig {
             nodes: Vec::new(),
             sensors: Vec::new(),
             fru: None,
+            console: None,
+            console_buffer: None,
         }
     }
 
@@ -394,6 +404,15 @@ impl BmcConfig {
             parse_privilege(&self.privilege_limit).map_err(|m| ferr("privilege_limit", m))?;
         if self.script_timeout_secs == 0 || self.script_timeout_secs > 3600 {
             return Err(ferr("script_timeout_secs", "must be 1 to 3600 seconds"));
+        }
+        if let Some(c) = &self.console {
+            crate::console::Backend::parse(c).map_err(|m| ferr("console", m))?;
+        }
+        if self
+            .console_buffer
+            .is_some_and(|n| !(256..=64 << 20).contains(&n))
+        {
+            return Err(ferr("console_buffer", "must be 256 bytes to 64 MiB"));
         }
         let guid = match self.system_guid.as_str() {
             "" => None,
@@ -735,6 +754,9 @@ pub struct State {
     /// ACPI system and device power states (Set ACPI Power State).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acpi_power_state: Option<[u8; 2]>,
+    /// SOL configuration parameters set over IPMI: parameter name -> data bytes in hex.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sol: std::collections::BTreeMap<String, String>,
     /// The system GUID (32 hex digits) made at the first start, when the configuration file
     /// fixes none: Get System GUID, Get Device GUID and RAKP2 answer it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

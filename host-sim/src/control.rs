@@ -138,6 +138,9 @@ pub struct BmcInfo {
     /// The users (no passwords).
     #[serde(default)]
     pub users: Vec<UserInfo>,
+    /// The serial console (SOL): its kind, and a running pty's path.
+    #[serde(default)]
+    pub console: String,
     /// The shared machine this BMC switches one power feed of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<MachineInfo>,
@@ -196,6 +199,7 @@ impl BmcInfo {
             users: Vec::new(),
             machine: None,
             nodes: Vec::new(),
+            console: console_text(name, cfg, status),
         }
     }
 
@@ -216,7 +220,22 @@ impl BmcInfo {
             users: Vec::new(),
             machine: None,
             nodes: Vec::new(),
+            console: String::new(),
         }
+    }
+}
+
+/// `show`'s console line: the kind, and the pty's path while the BMC runs.
+fn console_text(name: &str, cfg: &BmcConfig, status: &str) -> String {
+    match crate::console::Backend::of(cfg) {
+        Ok(crate::console::Backend::Pty) => match crate::console::pty_path(name) {
+            Some(p) if status == "running" => format!("pty {}", p.display()),
+            _ => "pty".into(),
+        },
+        Ok(crate::console::Backend::None) => "none".into(),
+        Ok(crate::console::Backend::Echo) => "echo (built in)".into(),
+        Ok(b) => cfg.console.clone().unwrap_or_else(|| format!("{b:?}")),
+        Err(e) => format!("error: {e}"),
     }
 }
 

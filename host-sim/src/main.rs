@@ -6,6 +6,7 @@
 mod bmc;
 mod bootstate;
 mod config;
+mod console;
 mod control;
 mod daemon;
 mod fru;
@@ -132,6 +133,13 @@ struct AddArgs {
     /// N in-memory nodes on channel 7 at 0x72, 0x74, ... (added before the --node ones).
     #[arg(long = "nodes", value_name = "N")]
     node_count: Option<u8>,
+    /// Serial console for SOL: none, echo, pty, unix:PATH, tcp:HOST:PORT or exec:COMMAND
+    /// [default: the provider file's [CONSOLE], else echo for the memory provider].
+    #[arg(long, value_name = "SPEC")]
+    console: Option<String>,
+    /// Bytes of console output kept while no SOL session is attached.
+    #[arg(long, value_name = "BYTES")]
+    console_buffer: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -201,6 +209,8 @@ fn build_config(a: &AddArgs) -> Result<BmcConfig, String> {
     cfg.privilege_limit = a.privilege_limit.to_ascii_lowercase();
     cfg.script_timeout_secs = a.script_timeout;
     cfg.max_users = a.max_users;
+    cfg.console = a.console.clone();
+    cfg.console_buffer = a.console_buffer;
     for u in &a.users {
         cfg.users.push(config::UserConfig::parse_arg(u)?);
     }
@@ -298,6 +308,7 @@ fn print_show(b: &BmcInfo) {
         ),
         ("script_timeout", format!("{} s", b.script_timeout_secs)),
         ("config_file", b.config_file.clone()),
+        ("console", b.console.clone()),
     ];
     for (k, v) in rows {
         println!("{k:<16} {v}");

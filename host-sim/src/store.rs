@@ -112,6 +112,8 @@ pub struct Baseline {
     pub system_info: SystemInfo,
     /// The FRU image.
     pub fru: Vec<u8>,
+    /// The SOL configuration parameters.
+    pub sol: ipmi_core::bmc::SolConfig,
 }
 
 impl Baseline {
@@ -121,6 +123,7 @@ impl Baseline {
             lan: ep.bmc().lan().clone(),
             system_info: ep.bmc().system_info().clone(),
             fru: ep.bmc().fru().to_vec(),
+            sol: ep.bmc().sol().clone(),
         }
     }
 }
@@ -155,6 +158,25 @@ pub fn capture(ep: &Ep, baseline: &Baseline, state: &mut State) {
         if let Some(now) = now.filter(|n| Some(*n) != base) {
             state.system_info.insert(p.to_string(), hex(&now));
         }
+    }
+    state.sol.clear();
+    for p in ipmi_core::bmc::SolConfig::SAVED {
+        let (mut now, mut base) = ([0u8; 4], [0u8; 4]);
+        let (Ok(n), Ok(m)) = (
+            ep.bmc().sol().get(p, &mut now),
+            baseline.sol.get(p, &mut base),
+        ) else {
+            continue;
+        };
+        if now[..n] != base[..m] {
+            state.sol.insert(format!("{p:?}"), hex(&now[..n]));
+        }
+    }
+    let denied = ep.bmc().sol().sol_denied();
+    if denied != baseline.sol.sol_denied() {
+        state
+            .sol
+            .insert("UserPayloadAccessDenied".into(), hex(&denied.to_le_bytes()));
     }
     state.power_restore_policy = Some(policy_name(ep.bmc().power_restore_policy()).into());
     let a = ep.bmc().acpi_power_state();
@@ -286,6 +308,23 @@ pub fn restore(ep: &mut Ep, state: &State, bmc: &str) {
         match (p.parse::<u8>(), raw) {
             (Ok(p), Some(raw)) => ep.bmc_mut().system_info_mut().set_raw(p, &raw),
             _ => tracing::warn!(bmc, parameter = %p, "saved system info not restored"),
+        }
+    }
+    for p in ipmi_core::bmc::SolConfig::SAVED {
+        if let Some(text) = state.sol.get(&format!("{p:?}")) {
+            let ok = unhex(text).is_some_and(|data| ep.bmc_mut().sol_mut().set(p, &data).is_ok());
+            if !ok {
+                tracing::warn!(bmc, parameter = ?p, "saved SOL parameter not restored");
+            }
+        }
+    }
+    if let Some(text) = state.sol.get("UserPayloadAccessDenied") {
+        match unhex(text).and_then(|v| <[u8; 8]>::try_from(v).ok()) {
+            Some(b) => ep
+                .bmc_mut()
+                .sol_mut()
+                .restore_sol_denied(u64::from_le_bytes(b)),
+            None => tracing::warn!(bmc, "saved SOL payload access not restored"),
         }
     }
     if let Some(p) = state.power_restore_policy.as_deref().and_then(policy_of) {

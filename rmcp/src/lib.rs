@@ -20,4 +20,5 @@ pub mod crypto;
 pub mod fuzzing;
 pub mod server;
 pub mod session;
+pub mod sol;
 pub mod wire;

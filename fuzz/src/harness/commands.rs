@@ -111,4 +111,11 @@ command_files! {
     cmd_sensor_platform_event: se::platform_event::PlatformEvent;
     cmd_dcmi_capabilities: d::capabilities::GetDcmiCapabilities;
     cmd_dcmi_power_reading: d::power_reading::GetPowerReading;
+    cmd_app_activate_payload: a::ActivatePayload;
+    cmd_app_deactivate_payload: a::DeactivatePayload;
+    cmd_app_payload_activation_status: a::GetPayloadActivationStatus;
+    cmd_app_payload_instance_info: a::GetPayloadInstanceInfo;
+    cmd_app_channel_payload_support: a::GetChannelPayloadSupport, a::GetChannelPayloadVersion;
+    cmd_transport_sol_config: t::GetSolConfig, t::SetSolConfig;
+    cmd_app_user_payload_access: a::GetUserPayloadAccess, a::SetUserPayloadAccess;
 }

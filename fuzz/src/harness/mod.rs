@@ -32,6 +32,35 @@ pub const TARGETS: &[Target] = &[
     ("wire_open_session", wire::wire_open_session),
     ("wire_rakp", wire::wire_rakp),
     ("wire_lan_message", wire::wire_lan_message),
+    ("wire_sol", wire::wire_sol),
+    (
+        "cmd_app_activate_payload",
+        commands::cmd_app_activate_payload,
+    ),
+    (
+        "cmd_app_deactivate_payload",
+        commands::cmd_app_deactivate_payload,
+    ),
+    (
+        "cmd_app_payload_activation_status",
+        commands::cmd_app_payload_activation_status,
+    ),
+    (
+        "cmd_app_payload_instance_info",
+        commands::cmd_app_payload_instance_info,
+    ),
+    (
+        "cmd_app_channel_payload_support",
+        commands::cmd_app_channel_payload_support,
+    ),
+    (
+        "cmd_transport_sol_config",
+        commands::cmd_transport_sol_config,
+    ),
+    (
+        "cmd_app_user_payload_access",
+        commands::cmd_app_user_payload_access,
+    ),
     (
         "cmd_app_acpi_power_state",
         commands::cmd_app_acpi_power_state,

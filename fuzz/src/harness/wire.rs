@@ -208,3 +208,16 @@ pub fn wire_lan_message(data: &[u8]) {
         );
     }
 }
+
+/// The SOL payload (RMCP+ payload type 1).
+pub fn wire_sol(data: &[u8]) {
+    use rmcp::wire::sol::SolRepr;
+    if let Ok(v) = no_alloc(|| SolRepr::parse(data)) {
+        round_trip!(
+            v,
+            |v: &SolRepr| v.buffer_len(),
+            |v: &SolRepr, o: &mut [u8]| v.emit(o),
+            SolRepr::parse
+        );
+    }
+}

@@ -319,6 +319,9 @@ impl super::Bmc {
                 self.lan.set(r.parameter, r.data)?;
                 0
             }
+            TransportCmd::GetSolConfig | TransportCmd::SetSolConfig => {
+                return self.sol_command(req, out)
+            }
             TransportCmd::Unknown(_) => return Err(CompletionCode::InvalidCommand),
         };
         Ok(super::Reply {

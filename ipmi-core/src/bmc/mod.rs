@@ -20,6 +20,7 @@ mod identity;
 mod lan;
 mod sel;
 mod sensors;
+mod sol;
 mod system_info;
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,7 @@ pub use fru::{build_fru, FruInfo, FRU_CAPACITY, MAX_FIELD as MAX_FRU_FIELD};
 pub use identity::{ChannelConfig, DeviceIdentity, EXAMPLE_MANUFACTURER_ID};
 pub use lan::LanConfig;
 pub use sel::{SelMeta, POWER_UNIT_SENSOR, RESTART_SENSOR, SEL_CAPACITY};
+pub use sol::SolConfig;
 pub use system_info::SystemInfo;
 
 /// The System Info Parameters a shell saves (the string parameters 1..=4).
@@ -210,6 +212,8 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
             match T::from(cmd) {
                 T::GetLanConfig => Some(Operator),
                 T::SetLanConfig => Some(Administrator),
+                T::GetSolConfig => Some(User),
+                T::SetSolConfig => Some(Administrator),
                 T::Unknown(_) => None,
             }
         }
@@ -260,7 +264,11 @@ fn changes_saved_state(netfn: NetFn, cmd: u8, data: &[u8]) -> bool {
             | A::SetSystemInfo => true,
             _ => false,
         },
-        NetFn::Transport => cmd == u8::from(crate::cmd::transport::TransportCmd::SetLanConfig),
+        NetFn::Transport => matches!(
+            crate::cmd::transport::TransportCmd::from(cmd),
+            crate::cmd::transport::TransportCmd::SetLanConfig
+                | crate::cmd::transport::TransportCmd::SetSolConfig
+        ),
         _ => false,
     }
 }
@@ -284,6 +292,7 @@ pub struct Bmc {
     sel: sel::Sel,
     fru: fru::Fru,
     power_stats: dcmi::PowerStats,
+    sol: SolConfig,
 }
 
 impl Bmc {
@@ -305,6 +314,7 @@ impl Bmc {
             sel: sel::Sel::default(),
             fru: fru::Fru::default(),
             power_stats: dcmi::PowerStats::default(),
+            sol: SolConfig::default(),
         }
     }
 
@@ -326,6 +336,16 @@ impl Bmc {
     /// The LAN configuration parameters, e.g. to list the suites or restore saved values.
     pub fn lan_mut(&mut self) -> &mut LanConfig {
         &mut self.lan
+    }
+
+    /// The SOL configuration parameters.
+    pub fn sol(&self) -> &SolConfig {
+        &self.sol
+    }
+
+    /// The SOL configuration parameters, e.g. to set the port or restore saved values.
+    pub fn sol_mut(&mut self) -> &mut SolConfig {
+        &mut self.sol
     }
 
     /// Restores a saved channel configuration (Set Channel Access's result).
@@ -350,7 +370,7 @@ impl Bmc {
     /// user, channel access, a LAN parameter, boot options, the restore policy or the ACPI
     /// state was set, or a power action consumed one-shot boot flags. The shell saves then.
     pub fn take_changed(&mut self) -> bool {
-        core::mem::take(&mut self.changed)
+        core::mem::take(&mut self.changed) | self.sol.take_changed()
     }
 
     /// The identity Get Device ID and the GUID commands report.

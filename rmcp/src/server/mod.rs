@@ -23,6 +23,7 @@ pub mod config;
 pub mod fuzzing;
 pub mod limiter;
 mod rmcpplus;
+mod sol;
 mod state;
 mod table;
 mod users;
@@ -77,6 +78,8 @@ pub struct Endpoint<const SESSIONS: usize = 8, const USERS: usize = 8> {
     /// Login rationing and lockout per (user, source).
     limiter: Limiter,
     closed: Closed,
+    /// The one SOL instance (see `sol.rs`).
+    sol: crate::sol::SolPort,
     /// A bridged answer that follows a Send Message response in a second datagram.
     follow_up: FollowUp,
 }
@@ -174,6 +177,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             limiter: Limiter::default(),
             closed: Closed::default(),
             follow_up: FollowUp::default(),
+            sol: crate::sol::SolPort::default(),
         }
     }
 
@@ -331,6 +335,8 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         out: &mut [u8],
         admit: impl FnOnce(&mut Slot, &Config<USERS>, &mut [u8]) -> Admit<'r>,
     ) -> Output {
+        // SOL ends with its session: a closed or expired owner frees it before this request.
+        self.sol_check_owner();
         let Endpoint {
             config,
             dispatcher,
@@ -338,7 +344,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             limiter,
             closed,
             follow_up,
-            ..
+            sol,
         } = self;
         let Some((slot, mut others)) = table.split(index) else {
             return Output::Drop;
@@ -346,6 +352,10 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
         let request = match admit(slot, config, out) {
             Admit::Request(request) => request,
             Admit::Answered(output) => return output,
+            Admit::Sol { payload, again } => {
+                slot.last = now;
+                return sol::packet(sol, slot, now, payload, again, rng, out);
+            }
         };
         slot.last = now;
         let mut msg = [0u8; MAX_MESSAGE];
@@ -354,6 +364,7 @@ impl<const SESSIONS: usize, const USERS: usize> Endpoint<SESSIONS, USERS> {
             dispatcher,
             limiter,
             follow_up,
+            sol,
         };
         let served = serve(desk, index, slot, &mut others, now, request, &mut msg);
         match served {
@@ -382,6 +393,13 @@ pub(crate) enum Admit<'r> {
     Request(&'r [u8]),
     /// Nothing to serve: this is the answer (a drop, or a set-up answer sent again).
     Answered(Output),
+    /// A SOL packet (payload type 1) for the SOL instance; `again`: a duplicate in the window.
+    Sol {
+        /// The plaintext SOL payload.
+        payload: &'r [u8],
+        /// The session sequence number was seen before.
+        again: bool,
+    },
 }
 
 /// The parts of the endpoint that serving a request uses beside its session's slot.
@@ -390,6 +408,7 @@ struct Desk<'a, const USERS: usize> {
     dispatcher: &'a mut Dispatcher,
     limiter: &'a mut Limiter,
     follow_up: &'a mut FollowUp,
+    sol: &'a mut crate::sol::SolPort,
 }
 
 /// Seals a LAN response message for the active session in `slot`, in whichever framing it uses.
@@ -460,6 +479,14 @@ fn serve<const USERS: usize>(
     let mut data = [0u8; MAX_MESSAGE];
     let mut close_own = false;
     let (cc, len) = match (req.netfn, ipmi_core::types::AppCmd::from(req.cmd)) {
+        (ipmi_core::NetFn::App, _) if crate::sol::is_payload_command(req.cmd) => sol::command(
+            desk.sol,
+            desk.dispatcher.sol_mut(),
+            slot,
+            req.cmd,
+            req.data,
+            &mut data,
+        ),
         (ipmi_core::NetFn::App, cmd) if is_session_command(cmd) => {
             use ipmi_core::types::AppCmd as A;
             match cmd {

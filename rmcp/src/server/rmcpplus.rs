@@ -469,7 +469,8 @@ fn in_session<const S: usize, const U: usize>(
     let Some(index) = ep.table.index_of(session_id) else {
         return ep.closed.answer(session_id, peer, now, out);
     };
-    let mut scratch = [0u8; 128];
+    // Room for the largest SOL packet a console may send (see `crate::sol::port::IN_DATA`).
+    let mut scratch = [0u8; 288];
     let scratch = &mut scratch;
     ep.request(index, now, rng, out, move |slot, _, _| {
         let drop = Admit::Answered(Output::Drop);
@@ -485,9 +486,9 @@ fn in_session<const S: usize, const U: usize>(
         let Ok(opened) = sealing::v20::open_parsed(header, body, Some(keys), scratch) else {
             return drop; // unauthenticated or malformed: silently dropped
         };
-        // IPMI messages only. Another payload of the session (Serial over LAN, type 1) would
-        // be told apart here and served from its own state in the slot.
-        if opened.payload_type() != PayloadType::Ipmi {
+        // IPMI messages, and Serial over LAN (type 1) for the endpoint's SOL instance.
+        let sol = opened.payload_type() == PayloadType::Sol;
+        if opened.payload_type() != PayloadType::Ipmi && !sol {
             return drop;
         }
         let window = if opened.header.authenticated {
@@ -495,8 +496,11 @@ fn in_session<const S: usize, const U: usize>(
         } else {
             &mut active.window_plain
         };
-        match window.check(opened.sequence()) {
+        let verdict = window.check(opened.sequence());
+        match verdict {
             Verdict::Outside => return drop,
+            // ipmitool resends a SOL packet with the same bytes: its ACK may have been lost.
+            Verdict::Duplicate if sol => {}
             Verdict::Duplicate => {
                 let fp = super::state::fingerprint(opened.payload);
                 if active.cached.as_ref().is_none_or(|c| c.fingerprint != fp) {
@@ -504,6 +508,12 @@ fn in_session<const S: usize, const U: usize>(
                 }
             }
             Verdict::Fresh => window.accept(opened.sequence()),
+        }
+        if sol {
+            return Admit::Sol {
+                payload: opened.payload,
+                again: verdict == Verdict::Duplicate,
+            };
         }
         if opened.payload.len() > MAX_MESSAGE {
             slot.last = now;

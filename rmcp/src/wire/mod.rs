@@ -13,6 +13,7 @@ pub mod asf;
 pub mod open_session;
 pub mod rakp;
 pub mod rmcp;
+pub mod sol;
 pub mod v15;
 pub mod v20;
 

@@ -63,17 +63,22 @@ mod testutil;
 mod captures;
 
 pub mod acpi_power_state;
+pub mod activate_payload;
 pub mod activate_session;
 pub mod channel_access;
 pub mod channel_auth_capabilities;
 pub mod channel_cipher_suites;
 pub mod channel_info;
+pub mod channel_payload_support;
 pub mod close_session;
+pub mod deactivate_payload;
 pub mod device_id;
 pub mod get_message;
 pub mod get_message_flags;
 pub mod guid;
 pub mod master_write_read;
+pub mod payload_activation_status;
+pub mod payload_instance_info;
 pub mod self_test;
 pub mod send_message;
 pub mod session_challenge;
@@ -83,11 +88,13 @@ pub mod system_info;
 pub mod user_access;
 pub mod user_name;
 pub mod user_password;
+pub mod user_payload_access;
 
 pub use acpi_power_state::{
     AcpiPowerState, GetAcpiPowerState, SetAcpiPowerState, SetAcpiPowerStateRequest,
     ACPI_STATE_UNKNOWN,
 };
+pub use activate_payload::{ActivatePayload, ActivatePayloadRequest, ActivatePayloadResponse};
 pub use activate_session::{ActivateSession, ActivateSessionRequest, ActivateSessionResponse};
 pub use channel_access::{
     ChannelAccessMode, ChannelAccessSelector, GetChannelAccess, GetChannelAccessRequest,
@@ -105,12 +112,24 @@ pub use channel_info::{
     ChannelMedium, ChannelProtocol, GetChannelInfo, GetChannelInfoRequest, GetChannelInfoResponse,
     SessionSupport,
 };
+pub use channel_payload_support::{
+    GetChannelPayloadSupport, GetChannelPayloadSupportRequest, GetChannelPayloadSupportResponse,
+    GetChannelPayloadVersion, GetChannelPayloadVersionRequest, GetChannelPayloadVersionResponse,
+};
 pub use close_session::{CloseSession, CloseSessionRequest};
+pub use deactivate_payload::{DeactivatePayload, DeactivatePayloadRequest};
 pub use device_id::{AdditionalDeviceSupport, GetDeviceId, GetDeviceIdResponse};
 pub use get_message::{GetMessage, GetMessageResponse};
 pub use get_message_flags::{GetMessageFlags, GetMessageFlagsResponse};
 pub use guid::{GetDeviceGuid, GetSystemGuid, GuidResponse};
 pub use master_write_read::{MasterWriteRead, MasterWriteReadRequest, MasterWriteReadResponse};
+pub use payload_activation_status::{
+    GetPayloadActivationStatus, GetPayloadActivationStatusRequest,
+    GetPayloadActivationStatusResponse,
+};
+pub use payload_instance_info::{
+    GetPayloadInstanceInfo, GetPayloadInstanceInfoRequest, GetPayloadInstanceInfoResponse,
+};
 pub use self_test::{GetSelfTestResults, GetSelfTestResultsResponse, SelfTestResult};
 pub use send_message::{SendMessage, SendMessageRequest, SendMessageResponse, Tracking};
 pub use session_challenge::{
@@ -135,6 +154,10 @@ pub use user_name::{
     GetUserName, GetUserNameRequest, GetUserNameResponse, SetUserName, SetUserNameRequest,
 };
 pub use user_password::{Password, PasswordOperation, SetUserPassword, SetUserPasswordRequest};
+pub use user_payload_access::{
+    GetUserPayloadAccess, GetUserPayloadAccessRequest, SetUserPayloadAccess,
+    SetUserPayloadAccessRequest, UserPayloadAccess,
+};
 
 /// "This channel": the channel number a request uses for the channel it arrives on.
 pub const CHANNEL_CURRENT: u8 = 0x0E;

@@ -1,10 +1,15 @@
 //! NetFn Transport (0x0C) commands: the LAN channel's configuration parameters.
 
 pub mod lan_config;
+pub mod sol_config;
 
 pub use lan_config::{
     GetLanConfig, GetLanConfigRequest, GetLanConfigResponse, LanParameter, SetLanConfig,
     SetLanConfigRequest, LAN_CONFIG_REVISION,
+};
+pub use sol_config::{
+    GetSolConfig, GetSolConfigRequest, GetSolConfigResponse, SetSolConfig, SetSolConfigRequest,
+    SolParameter, SOL_CONFIG_REVISION,
 };
 
 open_enum! {
@@ -14,6 +19,10 @@ open_enum! {
         SetLanConfig = 0x01,
         /// 0x02 Get LAN Configuration Parameters.
         GetLanConfig = 0x02,
+        /// 0x21 Set SOL Configuration Parameters.
+        SetSolConfig = 0x21,
+        /// 0x22 Get SOL Configuration Parameters.
+        GetSolConfig = 0x22,
     }
 }
 

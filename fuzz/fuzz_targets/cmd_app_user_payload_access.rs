@@ -1,0 +1,2 @@
+#![no_main]
+ipmi_fuzz::target!(cmd_app_user_payload_access);

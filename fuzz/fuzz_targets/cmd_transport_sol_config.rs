@@ -1,0 +1,2 @@
+#![no_main]
+ipmi_fuzz::target!(cmd_transport_sol_config);
