@@ -42,7 +42,7 @@ enum Cmd {
     /// Run the daemon in the foreground; restores the BMCs that were running when it stopped.
     Serve,
     /// Add a virtual BMC (it is not started).
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Stop and delete a BMC.
     Delete {
         /// BMC name.
