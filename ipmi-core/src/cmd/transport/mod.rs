@@ -1,6 +1,7 @@
 //! NetFn Transport (0x0C) commands: the LAN channel's configuration parameters.
 
 pub mod lan_config;
+pub mod parameters;
 pub mod sol_config;
 
 pub use lan_config::{

@@ -7,8 +7,9 @@
 //! channel (b3:0) · parameter · data. What the data mean is the dispatcher's business
 //! (`bmc::sol`); the codec only frames them. Completion codes: 0x80 parameter not supported,
 //! 0x81 set in progress already, 0x82 read-only parameter.
-use crate::cmd::{out_slice, Body, Command};
-use crate::{Error, NetFn};
+use super::parameters::{GetParameterRequest, GetParameterResponse, SetParameterRequest};
+use crate::cmd::Command;
+use crate::NetFn;
 
 /// The parameter revision every Get reply carries.
 pub const SOL_CONFIG_REVISION: u8 = 0x11;
@@ -65,130 +66,17 @@ open_enum! {
 }
 
 /// The Get SOL Configuration Parameters request (4 bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct GetSolConfigRequest {
-    /// Only the parameter revision is asked for.
-    pub revision_only: bool,
-    /// Channel number (0x0E = this channel).
-    pub channel: u8,
-    /// Which parameter.
-    pub parameter: SolParameter,
-    /// Set selector.
-    pub set_selector: u8,
-    /// Block selector.
-    pub block_selector: u8,
-}
-
-impl<'a> Body<'a> for GetSolConfigRequest {
-    fn parse(data: &'a [u8]) -> Result<Self, Error> {
-        let [b0, parameter, set_selector, block_selector] = *crate::cmd::exact::<4>(data)?;
-        Ok(GetSolConfigRequest {
-            revision_only: b0 & 0x80 != 0,
-            channel: b0 & 0x0F,
-            parameter: SolParameter::from(parameter),
-            set_selector,
-            block_selector,
-        })
-    }
-    fn buffer_len(&self) -> usize {
-        4
-    }
-    fn emit(&self, out: &mut [u8]) -> Result<usize, Error> {
-        let o = out_slice::<4>(out)?;
-        *o = [
-            (u8::from(self.revision_only) << 7) | crate::cmd::app::fit(self.channel, 0x0F)?,
-            u8::from(self.parameter),
-            self.set_selector,
-            self.block_selector,
-        ];
-        Ok(4)
-    }
-}
-
+pub type GetSolConfigRequest = GetParameterRequest<SolParameter>;
 /// The Get SOL Configuration Parameters response: revision, then the parameter's data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct GetSolConfigResponse<'a> {
-    /// Parameter revision ([`SOL_CONFIG_REVISION`]).
-    pub revision: u8,
-    /// The data (empty when only the revision was asked for).
-    pub data: &'a [u8],
-}
-
-impl<'a> Body<'a> for GetSolConfigResponse<'a> {
-    fn parse(data: &'a [u8]) -> Result<Self, Error> {
-        let (&revision, rest) = data.split_first().ok_or(Error::Truncated)?;
-        if rest.len() > MAX_SOL_PARAMETER_DATA {
-            return Err(Error::TooLong);
-        }
-        Ok(GetSolConfigResponse {
-            revision,
-            data: rest,
-        })
-    }
-    fn buffer_len(&self) -> usize {
-        1 + self.data.len()
-    }
-    fn emit(&self, out: &mut [u8]) -> Result<usize, Error> {
-        if self.data.len() > MAX_SOL_PARAMETER_DATA {
-            return Err(Error::InvalidField);
-        }
-        let n = self.buffer_len();
-        let o = out.get_mut(..n).ok_or(Error::BufferTooSmall)?;
-        o[0] = self.revision;
-        o[1..].copy_from_slice(self.data);
-        Ok(n)
-    }
-}
-
+pub type GetSolConfigResponse<'a> = GetParameterResponse<'a, MAX_SOL_PARAMETER_DATA>;
 /// The Set SOL Configuration Parameters request: channel, parameter, data (at least one byte).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SetSolConfigRequest<'a> {
-    /// Channel number (0x0E = this channel).
-    pub channel: u8,
-    /// Which parameter.
-    pub parameter: SolParameter,
-    /// The new value.
-    pub data: &'a [u8],
-}
-
-impl<'a> Body<'a> for SetSolConfigRequest<'a> {
-    fn parse(data: &'a [u8]) -> Result<Self, Error> {
-        match data {
-            [] | [_] | [_, _] => Err(Error::Truncated),
-            [b0, parameter, rest @ ..] => {
-                if rest.len() > MAX_SOL_PARAMETER_DATA {
-                    return Err(Error::TooLong);
-                }
-                Ok(SetSolConfigRequest {
-                    channel: b0 & 0x0F,
-                    parameter: SolParameter::from(*parameter),
-                    data: rest,
-                })
-            }
-        }
-    }
-    fn buffer_len(&self) -> usize {
-        2 + self.data.len()
-    }
-    fn emit(&self, out: &mut [u8]) -> Result<usize, Error> {
-        if self.data.is_empty() || self.data.len() > MAX_SOL_PARAMETER_DATA {
-            return Err(Error::InvalidField);
-        }
-        let n = self.buffer_len();
-        let o = out.get_mut(..n).ok_or(Error::BufferTooSmall)?;
-        o[0] = crate::cmd::app::fit(self.channel, 0x0F)?;
-        o[1] = u8::from(self.parameter);
-        o[2..].copy_from_slice(self.data);
-        Ok(n)
-    }
-}
+pub type SetSolConfigRequest<'a> = SetParameterRequest<'a, SolParameter, MAX_SOL_PARAMETER_DATA>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::Body;
+    use crate::Error;
 
     #[test]
     fn ipmitool_sol_info_and_set() {
