@@ -22,11 +22,15 @@
 //! Unknown addresses never hang a console: channel 0 (the primary IPMB, always there) and every
 //! configured channel answer 0x83 (NAK on write) at once, other channels 0xCC, as OpenIPMI's
 //! BMC does.
-use super::{emit, parse, Action, ActionResult, Bmc, Context, Outcome, Reply, Request};
+#[cfg(feature = "bridge")]
+use super::{emit, parse};
+use super::{Action, ActionResult, Bmc, Context, Outcome, Reply, Request};
+#[cfg(feature = "bridge")]
 use crate::cmd::app::{
     send_message::NAK_ON_WRITE, Empty, GetMessageFlagsResponse, GetMessageResponse,
     MasterWriteReadRequest, SendMessageRequest, SendMessageResponse, Tracking,
 };
+#[cfg(feature = "bridge")]
 use crate::types::AppCmd;
 use crate::wire::{RequestRepr, ResponseRepr};
 use crate::{CompletionCode, Instant, Privilege};
@@ -104,6 +108,7 @@ pub enum BridgeReply {
 }
 
 /// A received answer waiting for Get Message.
+#[cfg(feature = "bridge")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Received {
     channel: u8,
@@ -112,6 +117,7 @@ struct Received {
 }
 
 /// Bridging state of one BMC: where it can bridge to, and the receive message queue.
+#[cfg(feature = "bridge")]
 #[derive(Debug, Clone, Default)]
 pub(super) struct BridgeState {
     targets: heapless::Vec<BridgeTarget, MAX_TARGETS>,
@@ -120,6 +126,7 @@ pub(super) struct BridgeState {
 }
 
 /// Whether this module serves App command `cmd`.
+#[cfg(feature = "bridge")]
 pub(super) fn is_bridge_command(cmd: u8) -> bool {
     matches!(
         AppCmd::from(cmd),
@@ -133,6 +140,7 @@ pub(super) fn is_bridge_command(cmd: u8) -> bool {
 impl Bmc {
     /// Sets the controllers this BMC bridges to (Send Message); more than [`MAX_TARGETS`] is
     /// an error and changes nothing.
+    #[cfg(feature = "bridge")]
     pub fn set_bridge_targets(&mut self, targets: &[BridgeTarget]) -> Result<(), crate::Error> {
         let v = heapless::Vec::from_slice(targets).map_err(|_| crate::Error::BufferTooSmall)?;
         self.bridge.targets = v;
@@ -140,6 +148,7 @@ impl Bmc {
     }
 
     /// The controllers this BMC bridges to.
+    #[cfg(feature = "bridge")]
     pub fn bridge_targets(&self) -> &[BridgeTarget] {
         &self.bridge.targets
     }
@@ -147,10 +156,15 @@ impl Bmc {
     /// A message to send to the console as a second LAN message right after the response
     /// [`Bmc::complete`] just built (double bridging, see [`Bmc::complete`]); taking it
     /// clears it.
+    /// Always `None` without the `bridge` feature.
     pub fn take_follow_up(&mut self) -> Option<Message> {
-        self.bridge.follow_up.take()
+        #[cfg(feature = "bridge")]
+        return self.bridge.follow_up.take();
+        #[cfg(not(feature = "bridge"))]
+        None
     }
 
+    #[cfg(feature = "bridge")]
     pub(super) fn bridge_command(
         &mut self,
         ctx: &Context,
@@ -196,6 +210,7 @@ impl Bmc {
         }))
     }
 
+    #[cfg(feature = "bridge")]
     fn send_message(&mut self, ctx: &Context, data: &[u8]) -> Result<Outcome, CompletionCode> {
         let r = parse::<SendMessageRequest<'_>>(data)?;
         let reply = match r.tracking {
@@ -230,6 +245,7 @@ impl Bmc {
 
     /// The response to a deferred Send Message: bare with the answer following it, the answer
     /// inside it, or the answer queued for Get Message (the oldest makes room when full).
+    #[cfg(feature = "bridge")]
     pub(super) fn complete_bridge(
         &mut self,
         target: BridgeTarget,
@@ -414,7 +430,7 @@ pub fn is_response(message: &Message) -> bool {
     ResponseRepr::parse_bytes(message.as_bytes()).is_ok()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "bridge"))]
 mod tests {
     use super::*;
     use crate::bmc::{ChannelConfig, DeviceIdentity};
