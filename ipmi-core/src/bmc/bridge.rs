@@ -853,3 +853,45 @@ mod tests {
         assert_eq!(cm.bridge_targets(), &[t]);
     }
 }
+
+/// Without the `bridge` feature (the firmware) the bridging commands are unknown commands.
+#[cfg(all(test, not(feature = "bridge")))]
+mod without_bridging {
+    use super::*;
+    use crate::bmc::{ChannelConfig, DeviceIdentity};
+    use crate::NetFn;
+
+    #[test]
+    fn bridging_commands_answer_c1() {
+        let mut b = Bmc::new(DeviceIdentity::default(), ChannelConfig::default());
+        let ctx = Context {
+            now: Instant::from_millis(1_000),
+            privilege: Privilege::Administrator,
+            user_id: 2,
+            channel: 1,
+        };
+        // Send Message (tracked, channel 0), Get Message, Get Message Flags, Master Write-Read.
+        let requests: [(u8, &[u8]); 4] = [
+            (0x34, &[0x40, 0x20, 0x18, 0xc8, 0x81, 0x00, 0x01, 0x7e]),
+            (0x33, &[]),
+            (0x31, &[]),
+            (0x52, &[0x01, 0xa0, 0x01]),
+        ];
+        for (cmd, data) in requests {
+            let req = Request {
+                netfn: NetFn::App,
+                cmd,
+                lun: 0,
+                data,
+            };
+            let mut out = [0u8; 64];
+            let o = b.handle(&ctx, &req, &mut NoUsers, &mut out);
+            assert_eq!(
+                o,
+                Outcome::Reply(Reply::code(CompletionCode::InvalidCommand)),
+                "cmd {cmd:#04x}"
+            );
+        }
+        assert_eq!(b.take_follow_up(), None);
+    }
+}
