@@ -22,11 +22,15 @@
 //! Unknown addresses never hang a console: channel 0 (the primary IPMB, always there) and every
 //! configured channel answer 0x83 (NAK on write) at once, other channels 0xCC, as OpenIPMI's
 //! BMC does.
-use super::{emit, parse, Action, ActionResult, Bmc, Context, Outcome, Reply, Request};
+#[cfg(feature = "bridge")]
+use super::{emit, parse};
+use super::{Action, ActionResult, Bmc, Context, Outcome, Reply, Request};
+#[cfg(feature = "bridge")]
 use crate::cmd::app::{
     send_message::NAK_ON_WRITE, Empty, GetMessageFlagsResponse, GetMessageResponse,
     MasterWriteReadRequest, SendMessageRequest, SendMessageResponse, Tracking,
 };
+#[cfg(feature = "bridge")]
 use crate::types::AppCmd;
 use crate::wire::{RequestRepr, ResponseRepr};
 use crate::{CompletionCode, Instant, Privilege};
@@ -104,6 +108,7 @@ pub enum BridgeReply {
 }
 
 /// A received answer waiting for Get Message.
+#[cfg(feature = "bridge")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Received {
     channel: u8,
@@ -112,6 +117,7 @@ struct Received {
 }
 
 /// Bridging state of one BMC: where it can bridge to, and the receive message queue.
+#[cfg(feature = "bridge")]
 #[derive(Debug, Clone, Default)]
 pub(super) struct BridgeState {
     targets: heapless::Vec<BridgeTarget, MAX_TARGETS>,
@@ -120,6 +126,7 @@ pub(super) struct BridgeState {
 }
 
 /// Whether this module serves App command `cmd`.
+#[cfg(feature = "bridge")]
 pub(super) fn is_bridge_command(cmd: u8) -> bool {
     matches!(
         AppCmd::from(cmd),
@@ -133,6 +140,7 @@ pub(super) fn is_bridge_command(cmd: u8) -> bool {
 impl Bmc {
     /// Sets the controllers this BMC bridges to (Send Message); more than [`MAX_TARGETS`] is
     /// an error and changes nothing.
+    #[cfg(feature = "bridge")]
     pub fn set_bridge_targets(&mut self, targets: &[BridgeTarget]) -> Result<(), crate::Error> {
         let v = heapless::Vec::from_slice(targets).map_err(|_| crate::Error::BufferTooSmall)?;
         self.bridge.targets = v;
@@ -140,6 +148,7 @@ impl Bmc {
     }
 
     /// The controllers this BMC bridges to.
+    #[cfg(feature = "bridge")]
     pub fn bridge_targets(&self) -> &[BridgeTarget] {
         &self.bridge.targets
     }
@@ -147,10 +156,15 @@ impl Bmc {
     /// A message to send to the console as a second LAN message right after the response
     /// [`Bmc::complete`] just built (double bridging, see [`Bmc::complete`]); taking it
     /// clears it.
+    /// Always `None` without the `bridge` feature.
     pub fn take_follow_up(&mut self) -> Option<Message> {
-        self.bridge.follow_up.take()
+        #[cfg(feature = "bridge")]
+        return self.bridge.follow_up.take();
+        #[cfg(not(feature = "bridge"))]
+        None
     }
 
+    #[cfg(feature = "bridge")]
     pub(super) fn bridge_command(
         &mut self,
         ctx: &Context,
@@ -196,6 +210,7 @@ impl Bmc {
         }))
     }
 
+    #[cfg(feature = "bridge")]
     fn send_message(&mut self, ctx: &Context, data: &[u8]) -> Result<Outcome, CompletionCode> {
         let r = parse::<SendMessageRequest<'_>>(data)?;
         let reply = match r.tracking {
@@ -230,6 +245,7 @@ impl Bmc {
 
     /// The response to a deferred Send Message: bare with the answer following it, the answer
     /// inside it, or the answer queued for Get Message (the oldest makes room when full).
+    #[cfg(feature = "bridge")]
     pub(super) fn complete_bridge(
         &mut self,
         target: BridgeTarget,
@@ -414,7 +430,7 @@ pub fn is_response(message: &Message) -> bool {
     ResponseRepr::parse_bytes(message.as_bytes()).is_ok()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "bridge"))]
 mod tests {
     use super::*;
     use crate::bmc::{ChannelConfig, DeviceIdentity};
@@ -835,5 +851,47 @@ mod tests {
         );
         assert!(cm.set_bridge_targets(&[t; MAX_TARGETS + 1]).is_err());
         assert_eq!(cm.bridge_targets(), &[t]);
+    }
+}
+
+/// Without the `bridge` feature (the firmware) the bridging commands are unknown commands.
+#[cfg(all(test, not(feature = "bridge")))]
+mod without_bridging {
+    use super::*;
+    use crate::bmc::{ChannelConfig, DeviceIdentity};
+    use crate::NetFn;
+
+    #[test]
+    fn bridging_commands_answer_c1() {
+        let mut b = Bmc::new(DeviceIdentity::default(), ChannelConfig::default());
+        let ctx = Context {
+            now: Instant::from_millis(1_000),
+            privilege: Privilege::Administrator,
+            user_id: 2,
+            channel: 1,
+        };
+        // Send Message (tracked, channel 0), Get Message, Get Message Flags, Master Write-Read.
+        let requests: [(u8, &[u8]); 4] = [
+            (0x34, &[0x40, 0x20, 0x18, 0xc8, 0x81, 0x00, 0x01, 0x7e]),
+            (0x33, &[]),
+            (0x31, &[]),
+            (0x52, &[0x01, 0xa0, 0x01]),
+        ];
+        for (cmd, data) in requests {
+            let req = Request {
+                netfn: NetFn::App,
+                cmd,
+                lun: 0,
+                data,
+            };
+            let mut out = [0u8; 64];
+            let o = b.handle(&ctx, &req, &mut NoUsers, &mut out);
+            assert_eq!(
+                o,
+                Outcome::Reply(Reply::code(CompletionCode::InvalidCommand)),
+                "cmd {cmd:#04x}"
+            );
+        }
+        assert_eq!(b.take_follow_up(), None);
     }
 }

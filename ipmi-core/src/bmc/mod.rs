@@ -195,8 +195,12 @@ pub fn required_privilege(netfn: NetFn, cmd: u8) -> Option<Privilege> {
             A::GetUserAccess | A::GetUserName => Some(Operator),
             A::SetChannelAccess | A::SetUserAccess | A::SetUserName => Some(Administrator),
             A::SetUserPassword => Some(Administrator),
-            A::SendMessage | A::GetMessage | A::GetMessageFlags => Some(User),
-            A::MasterWriteRead => Some(Operator),
+            A::SendMessage | A::GetMessage | A::GetMessageFlags if cfg!(feature = "bridge") => {
+                Some(User)
+            }
+            A::MasterWriteRead if cfg!(feature = "bridge") => Some(Operator),
+            // Without the `bridge` feature: unknown commands.
+            A::SendMessage | A::GetMessage | A::GetMessageFlags | A::MasterWriteRead => None,
             // Session commands belong to rmcp::server.
             A::GetChannelAuthCapabilities
             | A::GetSessionChallenge
@@ -288,6 +292,7 @@ pub struct Bmc {
     system_info: SystemInfo,
     changed: bool,
     sensors: sensors::SensorState,
+    #[cfg(feature = "bridge")]
     bridge: bridge::BridgeState,
     sel: sel::Sel,
     fru: fru::Fru,
@@ -310,6 +315,7 @@ impl Bmc {
             system_info: SystemInfo::default(),
             changed: false,
             sensors: sensors::SensorState::default(),
+            #[cfg(feature = "bridge")]
             bridge: bridge::BridgeState::default(),
             sel: sel::Sel::default(),
             fru: fru::Fru::default(),
@@ -465,6 +471,7 @@ impl Bmc {
             NetFn::Storage => self.storage_command(ctx.now, req, out),
             NetFn::SensorEvent => self.sensor_command(ctx, req, out),
             NetFn::GroupExtension => self.dcmi_command(req, out),
+            #[cfg(feature = "bridge")]
             NetFn::App if bridge::is_bridge_command(req.cmd) => self.bridge_command(ctx, req, out),
             _ => self.app_command(ctx, req, users, out).map(Outcome::Reply),
         }
@@ -488,6 +495,12 @@ impl Bmc {
                 cc
             });
         }
+        #[cfg(not(feature = "bridge"))]
+        if let Action::Bridge { .. } = action {
+            // Never deferred by this BMC: it has no bridging.
+            return Reply::code(CompletionCode::InvalidCommand);
+        }
+        #[cfg(feature = "bridge")]
         if let Action::Bridge {
             target,
             reply,
