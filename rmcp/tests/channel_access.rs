@@ -11,7 +11,7 @@ use ipmi_core::{CompletionCode, Privilege};
 use rmcp::client::blocking::{Client, DriverError, Options};
 use rmcp::client::{ClientConfig, Failure, Stage};
 use rmcp::wire::rakp::RmcpPlusStatus;
-use support::{config, Bmc};
+use support::{config, UdpBmc};
 
 fn opts() -> Options {
     Options {
@@ -59,7 +59,7 @@ fn set_limit(port: u16, limit: Privilege) {
 
 #[test]
 fn lowered_channel_limit_holds_new_sessions() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let port = bmc.port;
     set_limit(port, Privilege::Operator);
 

@@ -17,7 +17,7 @@ use rmcp::client::blocking::{self, Client, DriverError, Options};
 use rmcp::client::{ClientConfig, Failure, Stage};
 use rmcp::server::KNOWN_SUITES;
 use rmcp::wire::rakp::RmcpPlusStatus;
-use support::{config, Bmc};
+use support::{config, UdpBmc};
 
 fn fast() -> Options {
     Options {
@@ -64,7 +64,7 @@ fn device_id_and_status(c: &mut Client, what: &str) -> GetDeviceIdResponse {
 fn every_suite_against_our_endpoint() {
     let mut c = config();
     c.set_suites(&KNOWN_SUITES).unwrap(); // suite 0 too, for this test only
-    let bmc = Bmc::start(c);
+    let bmc = UdpBmc::start(c);
     for suite in KNOWN_SUITES {
         let what = format!("suite {suite}");
         let mut client = Client::connect(
@@ -106,7 +106,7 @@ fn every_suite_against_our_endpoint() {
 
 #[test]
 fn ipmi15_md5_against_our_endpoint() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let mut client = Client::connect(
         ("127.0.0.1", bmc.port),
         v15("admin", "password", Privilege::Administrator),
@@ -128,7 +128,7 @@ fn ipmi15_md5_against_our_endpoint() {
 fn kg_against_our_endpoint() {
     let mut c = config();
     c.set_kg(Some(b"kgkgkgkgkgkgkgkgkgkg")).unwrap();
-    let bmc = Bmc::start(c);
+    let bmc = UdpBmc::start(c);
     for suite in [3u8, 8, 17] {
         let good = cfg("admin", "password", Privilege::Administrator, suite)
             .with_kg(b"kgkgkgkgkgkgkgkgkgkg")
@@ -157,7 +157,7 @@ fn wrong_password_fails_at_once() {
     // lock (admin, 127.0.0.1) out, which is not what this test is about.
     let mut c = config();
     c.limiter.lockout_threshold = 10;
-    let bmc = Bmc::start(c);
+    let bmc = UdpBmc::start(c);
     for suite in [1u8, 3, 6, 8, 12, 17] {
         let start = Instant::now();
         match Client::connect(
@@ -206,7 +206,7 @@ fn wrong_password_fails_at_once() {
 
 #[test]
 fn privilege_levels_against_our_endpoint() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let port = bmc.port;
     let power_on = ChassisControlRequest {
         op: ipmi_core::cmd::chassis::control::ControlOp::PowerUp,
@@ -261,7 +261,7 @@ fn privilege_levels_against_our_endpoint() {
 fn refused_suite_and_cipher_suite_list() {
     let mut c = config();
     c.set_suites(&[3, 17]).unwrap();
-    let bmc = Bmc::start(c);
+    let bmc = UdpBmc::start(c);
     match Client::connect(
         ("127.0.0.1", bmc.port),
         cfg("admin", "password", Privilege::Administrator, 8),
@@ -282,7 +282,7 @@ fn refused_suite_and_cipher_suite_list() {
 #[test]
 fn closed_sessions_free_their_slots() {
     // The harness BMC has 8 session slots: 20 sessions in a row only fit if Close works.
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     for i in 0..20 {
         let c = if i % 2 == 0 {
             cfg("admin", "password", Privilege::Administrator, 17)

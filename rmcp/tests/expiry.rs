@@ -4,11 +4,11 @@
 //! pin down that nothing expires late or early because of that.)
 mod memory;
 
-use memory::{Bmc, Console, RAKP1};
+use memory::{Console, MemoryBmc, RAKP1};
 
 #[test]
 fn active_sessions_idle_out_exactly() {
-    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut bmc = MemoryBmc::new(5_000, 60_000);
     let (mut a, mut b) = (Console::new(40001), Console::new(40002));
     a.handshake(&mut bmc, 0, None).unwrap();
     b.handshake(&mut bmc, 1_000, None).unwrap();
@@ -24,7 +24,7 @@ fn active_sessions_idle_out_exactly() {
 
 #[test]
 fn half_open_sessions_time_out_exactly() {
-    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut bmc = MemoryBmc::new(5_000, 60_000);
     let mut early = Console::new(40003);
     early.handshake(&mut bmc, 0, Some(RAKP1)).unwrap();
     let mut late = Console::new(40004);
@@ -42,7 +42,7 @@ fn half_open_sessions_time_out_exactly() {
 #[test]
 fn idle_time_out_shorter_than_handshake_time_out() {
     // The session becomes active at 20 and idles out at 1,020, long before a half-open one would.
-    let mut bmc = Bmc::new(5_000, 1_000);
+    let mut bmc = MemoryBmc::new(5_000, 1_000);
     let mut c = Console::new(40005);
     c.handshake(&mut bmc, 20, None).unwrap();
     let mut other = Console::new(40006);
@@ -56,7 +56,7 @@ fn idle_time_out_shorter_than_handshake_time_out() {
 fn session_activated_after_a_scan_idles_out_exactly() {
     // Half-open at 0; a scan runs at 1,000 (any datagram, here a malformed one); the login then
     // completes at 1,000, so the session is due at 2,000, before a half-open one would be (5,000).
-    let mut bmc = Bmc::new(5_000, 1_000);
+    let mut bmc = MemoryBmc::new(5_000, 1_000);
     let mut c = Console::new(40007);
     c.handshake(&mut bmc, 0, Some(RAKP1)).unwrap();
     let mut reply = [0u8; 512];

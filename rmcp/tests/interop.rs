@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ipmi_core::bmc::Action;
 use ipmi_core::Privilege;
-use support::{config, exchange, freeipmi, ipmitool, run, Bmc};
+use support::{config, exchange, freeipmi, ipmitool, run, UdpBmc};
 
 fn all_suites_config() -> rmcp::server::Config<8> {
     let mut c = config();
@@ -27,7 +27,7 @@ fn assert_ok(r: &support::Run, needle: &str) {
 /// bootparam get 5.
 #[test]
 fn ipmitool_every_suite() {
-    let bmc = Bmc::start(all_suites_config());
+    let bmc = UdpBmc::start(all_suites_config());
     for suite in ["0", "1", "2", "3", "6", "7", "8", "15", "16", "17"] {
         let c = ["-C", suite];
         let r = ipmitool(
@@ -64,7 +64,7 @@ fn ipmitool_every_suite() {
 /// Suite 0 is refused unless configured (CVE-2013-4782).
 #[test]
 fn suite_zero_off_by_default() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let r = ipmitool(
         bmc.port,
         "admin",
@@ -83,7 +83,7 @@ fn suite_zero_off_by_default() {
 /// Without -C, ipmitool asks for the cipher suites and picks 17.
 #[test]
 fn ipmitool_negotiates_17() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let r = ipmitool(
         bmc.port,
         "admin",
@@ -110,7 +110,7 @@ fn ipmitool_negotiates_17() {
 /// Power on and off through ipmitool reach the platform exactly once each.
 #[test]
 fn ipmitool_power_control() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let r = ipmitool(
         bmc.port,
         "admin",
@@ -146,7 +146,7 @@ fn ipmitool_power_control() {
 /// freeipmi, every suite it speaks (the oracle for 11 and 12).
 #[test]
 fn freeipmi_every_suite() {
-    let bmc = Bmc::start(all_suites_config());
+    let bmc = UdpBmc::start(all_suites_config());
     for suite in [
         "0", "1", "2", "3", "6", "7", "8", "11", "12", "15", "16", "17",
     ] {
@@ -180,7 +180,7 @@ fn freeipmi_every_suite() {
 /// IPMI 1.5 with MD5, as fence_ipmilan uses it.
 #[test]
 fn ipmitool_lan_md5() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let port = bmc.port.to_string();
     let base = [
         "-I",
@@ -222,7 +222,7 @@ fn ipmitool_lan_md5() {
 fn kg_both_clients() {
     let mut c = config();
     c.set_kg(Some(b"kgkgkgkgkgkgkgkgkgkg")).unwrap();
-    let bmc = Bmc::start(c);
+    let bmc = UdpBmc::start(c);
     for suite in ["3", "17"] {
         let r = ipmitool(
             bmc.port,
@@ -268,7 +268,7 @@ fn kg_both_clients() {
 /// Privilege levels: User may read, Operator may act, Operator may not administer.
 #[test]
 fn privilege_levels() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let r = ipmitool(
         bmc.port,
         "user",
@@ -337,7 +337,7 @@ fn privilege_levels() {
 /// Wrong password and unknown user fail at once with the right message.
 #[test]
 fn bad_credentials_fail_fast() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     // ipmitool names the reason at -v.
     let r = ipmitool(
         bmc.port,
@@ -388,7 +388,7 @@ fn bad_credentials_fail_fast() {
 /// Malformed datagrams of every length get no reply and no panic; the BMC keeps serving.
 #[test]
 fn malformed_datagrams_dropped() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     sock.set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
@@ -440,7 +440,7 @@ fn malformed_datagrams_dropped() {
 /// The ASF presence ping is answered with a pong announcing IPMI.
 #[test]
 fn presence_ping() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let pong = exchange(
         bmc.port,
         &[
@@ -460,7 +460,7 @@ fn presence_ping() {
 /// client still works and the chassis action runs exactly once.
 #[test]
 fn replayed_datagrams_have_no_second_effect() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     for (driver, suite) in [("lanplus", "3"), ("lanplus", "17"), ("lan", "")] {
         let before = bmc.actions().len();
         let proxy = support::Relay::start(bmc.port, support::Mischief::DuplicateInSession);
@@ -505,7 +505,7 @@ fn lost_replies_are_recovered_by_retransmission() {
         Reply::InSession,
     ];
     const V15: &[Reply] = &[Reply::Challenge, Reply::Activate, Reply::InSession];
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     let cases: [(&str, &[Reply], &[&str]); 5] = [
         ("ipmitool", V20, &["-I", "lanplus", "-C", "3"]),
         ("ipmitool", V20, &["-I", "lanplus", "-C", "17"]),
@@ -545,7 +545,7 @@ fn lost_replies_are_recovered_by_retransmission() {
 #[test]
 fn lost_close_session_answer_is_sent_again() {
     use support::{Mischief, Relay, Reply};
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     // Suite 1 leaves the Close Session answer in clear, so the relay can tell it apart.
     for driver in [&["-I", "lan"][..], &["-I", "lanplus", "-C", "1"]] {
         let relay = Relay::start(bmc.port, Mischief::LoseFirstReplyOf(&[Reply::Close]));

@@ -21,20 +21,20 @@ impl Random for Counter {
 
 const HANDSHAKE_MS: u32 = 5_000;
 
-struct Bmc {
+struct LockoutBmc {
     ep: Endpoint<8, 8>,
     rng: Counter,
 }
 
-impl Bmc {
-    fn new() -> Bmc {
+impl LockoutBmc {
+    fn new() -> LockoutBmc {
         let mut c: Config<8> = Config::new();
         c.add_user(b"admin", b"password", Privilege::Administrator)
             .unwrap();
         c.add_user(b"operator", b"secret", Privilege::Operator)
             .unwrap();
         c.handshake_timeout_ms = HANDSHAKE_MS;
-        Bmc {
+        LockoutBmc {
             ep: Endpoint::new(c),
             rng: Counter(99),
         }
@@ -109,7 +109,7 @@ impl Console {
     /// Runs the login at `now` until it ends, or until the console is about to send a
     /// datagram at `pause` (the stage it will then wait for). `courtesy`: send the RAKP3 with
     /// an error status a real client sends when RAKP2 does not verify.
-    fn run(&mut self, bmc: &mut Bmc, now: u64, pause: Option<Stage>, courtesy: bool) -> End {
+    fn run(&mut self, bmc: &mut LockoutBmc, now: u64, pause: Option<Stage>, courtesy: bool) -> End {
         if self.n == 0 {
             self.n = self.s.start(&mut self.rng, &mut self.out).unwrap();
         }
@@ -140,12 +140,19 @@ impl Console {
     }
 
     /// Sends the datagram the console paused before; the BMC's answer, if any.
-    fn resume_raw(&mut self, bmc: &mut Bmc, now: u64) -> Option<Vec<u8>> {
+    fn resume_raw(&mut self, bmc: &mut LockoutBmc, now: u64) -> Option<Vec<u8>> {
         bmc.exchange(now, self.from, &self.out[..self.n])
     }
 }
 
-fn login(bmc: &mut Bmc, now: u64, from: SocketAddr, user: &str, pass: &str, v15: bool) -> End {
+fn login(
+    bmc: &mut LockoutBmc,
+    now: u64,
+    from: SocketAddr,
+    user: &str,
+    pass: &str,
+    v15: bool,
+) -> End {
     Console::new(from, user, pass, v15).run(bmc, now, None, true)
 }
 
@@ -165,7 +172,7 @@ const V15_LOCKED: End = End::Failed(Failure::CompletionCode {
 
 /// A forged RAKP3 (status "no errors", a code that is not the password's) for the handshake
 /// a console paused before RAKP3: the BMC's RAKP4 status.
-fn forged_rakp3(bmc: &mut Bmc, now: u64, c: &mut Console) -> Status {
+fn forged_rakp3(bmc: &mut LockoutBmc, now: u64, c: &mut Console) -> Status {
     // The console's RAKP3 with its code flipped: header 16 bytes, RAKP3 code from byte 8.
     let mut d = c.out[..c.n].to_vec();
     let last = d.len() - 1;
@@ -176,7 +183,7 @@ fn forged_rakp3(bmc: &mut Bmc, now: u64, c: &mut Console) -> Status {
 
 #[test]
 fn forged_rakp3_locks_only_the_forger() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     let attacker = peer(66, 4000);
     for i in 0..5 {
         let mut c = Console::new(peer(66, 4000 + i), "admin", "password", false);
@@ -220,7 +227,7 @@ fn forged_rakp3_locks_only_the_forger() {
 
 #[test]
 fn rakp2_without_rakp3_is_a_failure_when_its_handshake_expires() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     // Five RAKP2 codes for admin from .66, never a RAKP3 (a harvester, or a client with the
     // wrong password that does not send the courtesy RAKP3).
     for i in 0..5 {
@@ -266,7 +273,7 @@ fn rakp2_without_rakp3_is_a_failure_when_its_handshake_expires() {
 
 #[test]
 fn many_handshakes_at_once_are_told_to_retry_never_locked() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     // Five handshakes of one (user, source) between RAKP2 and RAKP3 at once: a sixth is told
     // "insufficient resources" (all attempts before a lockout are in flight), not "locked".
     let mut held: Vec<Console> = (0..5)
@@ -291,7 +298,7 @@ fn many_handshakes_at_once_are_told_to_retry_never_locked() {
 
 #[test]
 fn a_client_that_gives_up_at_rakp2_counts_as_a_failure() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     // ipmitool and freeipmi with a wrong password stop at RAKP2 (with a RAKP3 carrying an
     // error status): five of them lock the pair at once.
     for i in 0..5 {
@@ -312,7 +319,7 @@ fn a_client_that_gives_up_at_rakp2_counts_as_a_failure() {
 
 #[test]
 fn a_rakp1_flood_from_one_source_does_not_starve_another() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     let mut refused = 0;
     let mut codes = 0;
     // 2 minutes: the attacker tries every 10 ms, the real admin logs in every second.
@@ -338,7 +345,7 @@ fn a_rakp1_flood_from_one_source_does_not_starve_another() {
 
 #[test]
 fn v15_guesser_sees_no_difference_once_locked() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     let at = |p| peer(66, p);
     // A challenge for the right password, held back.
     let mut right = Console::new(at(4000), "operator", "secret", true);
@@ -388,7 +395,7 @@ fn v15_guesser_sees_no_difference_once_locked() {
 
 #[test]
 fn v15_challenges_are_rationed_per_source() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     let mut granted = 0;
     for i in 0..20 {
         let mut c = Console::new(peer(66, 4000 + i), "operator", "nope", true);
@@ -411,7 +418,7 @@ fn v15_challenges_are_rationed_per_source() {
 
 #[test]
 fn strangers_cannot_use_up_the_tokens_kept_for_known_sources() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     // .1 logged in before.
     assert_eq!(
         login(&mut bmc, 0, peer(1, 5000), "admin", "password", false),
@@ -445,7 +452,7 @@ fn strangers_cannot_use_up_the_tokens_kept_for_known_sources() {
 
 #[test]
 fn an_open_session_flood_does_not_push_out_another_clients_handshake() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     let mut real = Console::new(peer(1, 5000), "admin", "password", false);
     assert_eq!(real.run(&mut bmc, 0, Some(Stage::Rakp2), true), End::Paused);
     // 200 Open Sessions from .66 while the real client is between Open Session and RAKP1.
@@ -458,7 +465,7 @@ fn an_open_session_flood_does_not_push_out_another_clients_handshake() {
 
 #[test]
 fn a_flood_from_many_sources_does_not_push_out_a_known_clients_handshake() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     // .1 logged in before: known.
     assert_eq!(
         login(&mut bmc, 0, peer(1, 5000), "admin", "password", false),
@@ -476,7 +483,7 @@ fn a_flood_from_many_sources_does_not_push_out_a_known_clients_handshake() {
 
 #[test]
 fn a_flood_from_one_ipv6_64_counts_as_one_source() {
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     let v6 = |i: u16| {
         SocketAddr::new(
             IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, i, 1)),
@@ -500,7 +507,7 @@ fn guess_rates() {
     let minutes = 10u64;
     let span = minutes * 60_000;
     // One source, one user, RMCP+ (every 10 ms).
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     let mut one = 0u32;
     for ms in (0..span).step_by(10) {
         if login(&mut bmc, ms, peer(66, 4000), "admin", "guess", false) == WRONG {
@@ -508,7 +515,7 @@ fn guess_rates() {
         }
     }
     // One source, both users (and IPMI 1.5 for one of them).
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     let mut both = 0u32;
     for ms in (0..span).step_by(10) {
         if login(&mut bmc, ms, peer(66, 4000), "admin", "guess", false) == WRONG {
@@ -520,7 +527,7 @@ fn guess_rates() {
         }
     }
     // 250 sources (a /24 of strangers), round robin, every 5 ms in all.
-    let mut bmc = Bmc::new();
+    let mut bmc = LockoutBmc::new();
     let mut many = 0u32;
     for ms in (0..span).step_by(5) {
         let last = (ms / 5 % 250) as u8 + 1;

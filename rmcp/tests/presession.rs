@@ -1,7 +1,7 @@
 //! Pre-session commands as raw IPMI 1.5 session-less datagrams over real UDP.
 mod support;
 
-use support::{config, exchange, Bmc};
+use support::{config, exchange, UdpBmc};
 
 /// A session-less IPMI 1.5 datagram carrying an App request from the remote console (81h).
 fn app_request(cmd: u8, data: &[u8]) -> Vec<u8> {
@@ -40,7 +40,7 @@ fn reply_data(reply: &[u8]) -> (u8, Vec<u8>) {
 
 #[test]
 fn cipher_suites_listed_by_suite_and_by_algorithm() {
-    let bmc = Bmc::start(config());
+    let bmc = UdpBmc::start(config());
     // By cipher suite (what ipmitool and freeipmi ask): 5-byte records, 16 bytes per reply.
     let reply = exchange(bmc.port, &app_request(0x54, &[0x0E, 0x00, 0x80])).expect("no reply");
     let (cc, data) = reply_data(&reply);

@@ -5,7 +5,7 @@
 mod memory;
 
 use ipmi_core::Privilege;
-use memory::{Bmc, Console, OPEN_SESSION, RAKP3};
+use memory::{Console, MemoryBmc, OPEN_SESSION, RAKP3};
 use rmcp::client::{ClientConfig, Event, Stage};
 
 /// The first byte of an RMCP+ session-less payload (Open Session, RAKP): its message tag.
@@ -15,7 +15,7 @@ const OPENED_ID: std::ops::Range<usize> = 24..28;
 
 /// Sends what `c` is about to send at 10; that answer is lost, and the same bytes again at 1,010
 /// (ipmitool's retry) get the same answer. Returns the request and the answer.
-fn lost_and_resent(bmc: &mut Bmc, c: &Console) -> (Vec<u8>, Vec<u8>) {
+fn lost_and_resent(bmc: &mut MemoryBmc, c: &Console) -> (Vec<u8>, Vec<u8>) {
     let request = c.out[..c.n].to_vec();
     let mut reply = [0u8; 512];
     let m = bmc.exchange(10, c.port, &request, &mut reply).unwrap();
@@ -27,7 +27,11 @@ fn lost_and_resent(bmc: &mut Bmc, c: &Console) -> (Vec<u8>, Vec<u8>) {
 
 /// [`lost_and_resent`] for the RMCP+ set-up step `payload_type`, and a retry at 1,510 under a
 /// new message tag (freeipmi's) gets the same answer under that tag.
-fn answer_lost_and_retried(bmc: &mut Bmc, c: &mut Console, payload_type: u8) -> (Vec<u8>, Vec<u8>) {
+fn answer_lost_and_retried(
+    bmc: &mut MemoryBmc,
+    c: &mut Console,
+    payload_type: u8,
+) -> (Vec<u8>, Vec<u8>) {
     c.handshake(bmc, 0, Some(payload_type)).unwrap();
     let (request, first) = lost_and_resent(bmc, c);
     let mut reply = [0u8; 512];
@@ -42,7 +46,7 @@ fn answer_lost_and_retried(bmc: &mut Bmc, c: &mut Console, payload_type: u8) -> 
 
 #[test]
 fn open_session_retry_gets_the_same_half_open_session() {
-    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut bmc = MemoryBmc::new(5_000, 60_000);
     let mut c = Console::new(40100);
     let (open, first) = answer_lost_and_retried(&mut bmc, &mut c, OPEN_SESSION);
     let mut reply = [0u8; 512];
@@ -59,7 +63,7 @@ fn open_session_retry_gets_the_same_half_open_session() {
 }
 
 /// An IPMI 1.5 console on `port`, run until it is about to send what answers `stage`.
-fn v15_until(bmc: &mut Bmc, port: u16, stage: Stage) -> Console {
+fn v15_until(bmc: &mut MemoryBmc, port: u16, stage: Stage) -> Console {
     let cfg = ClientConfig::new(b"admin", b"password", Privilege::Administrator)
         .unwrap()
         .with_ipmi15_md5()
@@ -76,7 +80,7 @@ fn v15_until(bmc: &mut Bmc, port: u16, stage: Stage) -> Console {
 
 #[test]
 fn session_challenge_retry_gets_the_same_challenge() {
-    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut bmc = MemoryBmc::new(5_000, 60_000);
     let mut c = v15_until(&mut bmc, 40105, Stage::SessionChallenge);
     // The retry gets the same temporary session and challenge.
     let (request, first) = lost_and_resent(&mut bmc, &c);
@@ -93,7 +97,7 @@ fn session_challenge_retry_gets_the_same_challenge() {
 
 #[test]
 fn activate_session_answered_again_until_the_session_is_used() {
-    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut bmc = MemoryBmc::new(5_000, 60_000);
     let mut c = v15_until(&mut bmc, 40101, Stage::ActivateSession);
     let (activate, first) = lost_and_resent(&mut bmc, &c);
     let mut reply = [0u8; 512];
@@ -108,7 +112,7 @@ fn activate_session_answered_again_until_the_session_is_used() {
 
 #[test]
 fn rakp3_retry_gets_the_same_rakp4_under_its_own_tag() {
-    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut bmc = MemoryBmc::new(5_000, 60_000);
     let mut c = Console::new(40102);
     let (rakp3, first) = answer_lost_and_retried(&mut bmc, &mut c, RAKP3);
     let mut reply = [0u8; 512];
@@ -131,7 +135,7 @@ fn rakp3_retry_gets_the_same_rakp4_under_its_own_tag() {
 
 /// A session of `c` on `bmc`, logged in at `at` and closed at `at + 10`: the Close Session
 /// datagram and its answer.
-fn login_and_close(bmc: &mut Bmc, c: &mut Console, at: u64) -> (Vec<u8>, Vec<u8>) {
+fn login_and_close(bmc: &mut MemoryBmc, c: &mut Console, at: u64) -> (Vec<u8>, Vec<u8>) {
     c.n = 0;
     c.handshake(bmc, at, None).unwrap();
     let n = c.session.close(&mut c.rng, &mut c.out).unwrap();
@@ -151,7 +155,7 @@ fn close_session_answer_sent_again_a_few_times_to_its_peer() {
         } else {
             cfg
         };
-        let mut bmc = Bmc::new(5_000, 60_000);
+        let mut bmc = MemoryBmc::new(5_000, 60_000);
         let mut c = Console::with(40103, cfg.clone());
         let (close, answer) = login_and_close(&mut bmc, &mut c, 0);
         let mut reply = [0u8; 512];

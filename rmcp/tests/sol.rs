@@ -3,7 +3,7 @@
 mod memory;
 
 use ipmi_core::{CompletionCode, Instant, NetFn};
-use memory::{payload_type, Bmc, Console};
+use memory::{payload_type, Console, MemoryBmc};
 use rmcp::client::Event;
 
 const ACTIVATE: [u8; 6] = [1, 1, 0xC6, 0, 0, 0];
@@ -12,7 +12,7 @@ const DEACTIVATE: [u8; 6] = [1, 1, 0, 0, 0, 0];
 /// Sends App `cmd` with `data` at `at`; the completion code and data of the answer.
 fn call(
     c: &mut Console,
-    bmc: &mut Bmc,
+    bmc: &mut MemoryBmc,
     at: u64,
     cmd: u8,
     data: &[u8],
@@ -36,7 +36,7 @@ fn call(
 }
 
 /// The SOL datagrams the endpoint has to send at `at`.
-fn sol_out(bmc: &mut Bmc, at: u64) -> Vec<(u16, Vec<u8>)> {
+fn sol_out(bmc: &mut MemoryBmc, at: u64) -> Vec<(u16, Vec<u8>)> {
     let mut v = Vec::new();
     let mut out = [0u8; 512];
     while let Some((peer, n)) = bmc
@@ -50,7 +50,7 @@ fn sol_out(bmc: &mut Bmc, at: u64) -> Vec<(u16, Vec<u8>)> {
 
 #[test]
 fn one_instance_ends_with_deactivate_close_and_time_out() {
-    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut bmc = MemoryBmc::new(5_000, 60_000);
     let (mut a, mut b) = (Console::new(41001), Console::new(41002));
     a.handshake(&mut bmc, 0, None).unwrap();
     b.handshake(&mut bmc, 0, None).unwrap();
@@ -121,7 +121,7 @@ fn one_instance_ends_with_deactivate_close_and_time_out() {
 
 #[test]
 fn payload_support_and_status_before_activation() {
-    let mut bmc = Bmc::new(5_000, 60_000);
+    let mut bmc = MemoryBmc::new(5_000, 60_000);
     let mut a = Console::new(41003);
     a.handshake(&mut bmc, 0, None).unwrap();
     let (cc, d) = call(&mut a, &mut bmc, 1, 0x4E, &[0x0E]);

@@ -24,20 +24,20 @@ pub fn payload_type(datagram: &[u8]) -> Option<u8> {
     (datagram.get(4) == Some(&0x06)).then(|| datagram.get(5).map(|t| t & 0x3F))?
 }
 
-pub struct Bmc {
+pub struct MemoryBmc {
     pub ep: Endpoint<4, 4>,
     pub rng: Counter,
 }
 
-impl Bmc {
-    pub fn new(handshake_ms: u32, idle_ms: u32) -> Bmc {
+impl MemoryBmc {
+    pub fn new(handshake_ms: u32, idle_ms: u32) -> MemoryBmc {
         let mut config: Config<4> = Config::new();
         config
             .add_user(b"admin", b"password", Privilege::Administrator)
             .unwrap();
         config.handshake_timeout_ms = handshake_ms;
         config.session_timeout_ms = idle_ms;
-        Bmc {
+        MemoryBmc {
             ep: Endpoint::new(config),
             rng: Counter(2),
         }
@@ -95,7 +95,7 @@ impl Console {
 
     /// Runs the handshake, every step at `at`, until the console is about to send `until` (an
     /// RMCP+ payload type) or the session is established. `Some(())` when the BMC answered throughout.
-    pub fn handshake(&mut self, bmc: &mut Bmc, at: u64, until: Option<u8>) -> Option<()> {
+    pub fn handshake(&mut self, bmc: &mut MemoryBmc, at: u64, until: Option<u8>) -> Option<()> {
         if self.n == 0 {
             self.n = self.session.start(&mut self.rng, &mut self.out).unwrap();
         }
@@ -126,7 +126,7 @@ impl Console {
     }
 
     /// Get Device ID at `at`: whether the BMC answered it.
-    pub fn request(&mut self, bmc: &mut Bmc, at: u64) -> bool {
+    pub fn request(&mut self, bmc: &mut MemoryBmc, at: u64) -> bool {
         let n = self
             .session
             .request(NetFn::App, 0x01, &[], &mut self.rng, &mut self.out)

@@ -24,7 +24,7 @@ pub struct Machine {
 }
 
 /// A BMC serving real UDP on 127.0.0.1 in a thread.
-pub struct Bmc {
+pub struct UdpBmc {
     pub port: u16,
     pub machine: Arc<Mutex<Machine>>,
     stop: Arc<AtomicBool>,
@@ -44,8 +44,8 @@ pub fn config() -> Config<8> {
     c
 }
 
-impl Bmc {
-    pub fn start(config: Config<8>) -> Bmc {
+impl UdpBmc {
+    pub fn start(config: Config<8>) -> UdpBmc {
         let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
         sock.set_read_timeout(Some(Duration::from_millis(20)))
             .unwrap();
@@ -54,7 +54,7 @@ impl Bmc {
         let stop = Arc::new(AtomicBool::new(false));
         let (m, s) = (machine.clone(), stop.clone());
         let thread = std::thread::spawn(move || serve(sock, config, m, s));
-        Bmc {
+        UdpBmc {
             port,
             machine,
             stop,
@@ -67,7 +67,7 @@ impl Bmc {
     }
 }
 
-impl Drop for Bmc {
+impl Drop for UdpBmc {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {
