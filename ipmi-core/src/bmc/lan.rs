@@ -286,48 +286,14 @@ impl LanConfig {
     }
 }
 
-impl super::Bmc {
-    /// Get / Set LAN Configuration Parameters for this BMC's LAN channel.
-    pub(super) fn transport_command(
-        &mut self,
-        req: &super::Request<'_>,
-        out: &mut [u8],
-    ) -> Result<super::Reply, CompletionCode> {
-        use crate::cmd::transport::{
-            GetLanConfigRequest, GetLanConfigResponse, SetLanConfigRequest, TransportCmd,
-            LAN_CONFIG_REVISION,
-        };
-        let len = match TransportCmd::from(req.cmd) {
-            TransportCmd::GetLanConfig => {
-                let r: GetLanConfigRequest = super::parse(req.data)?;
-                self.lan_channel(r.channel)?;
-                let mut data = [0u8; 32];
-                let n = if r.revision_only {
-                    0
-                } else {
-                    self.lan.get(r.parameter, &mut data)?
-                };
-                let rsp = GetLanConfigResponse {
-                    revision: LAN_CONFIG_REVISION,
-                    data: &data[..n],
-                };
-                super::emit(&rsp, out)?
-            }
-            TransportCmd::SetLanConfig => {
-                let r: SetLanConfigRequest = super::parse(req.data)?;
-                self.lan_channel(r.channel)?;
-                self.lan.set(r.parameter, r.data)?;
-                0
-            }
-            TransportCmd::GetSolConfig | TransportCmd::SetSolConfig => {
-                return self.sol_command(req, out)
-            }
-            TransportCmd::Unknown(_) => return Err(CompletionCode::InvalidCommand),
-        };
-        Ok(super::Reply {
-            completion_code: CompletionCode::Normal,
-            len,
-        })
+impl super::parameters::ParameterBlock for LanConfig {
+    type Parameter = P;
+    const REVISION: u8 = crate::cmd::transport::LAN_CONFIG_REVISION;
+    fn get(&self, p: P, out: &mut [u8]) -> Result<usize, CompletionCode> {
+        LanConfig::get(self, p, out)
+    }
+    fn set(&mut self, p: P, data: &[u8]) -> Result<(), CompletionCode> {
+        LanConfig::set(self, p, data)
     }
 }
 

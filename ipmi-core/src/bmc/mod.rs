@@ -18,6 +18,7 @@ mod dcmi;
 mod fru;
 mod identity;
 mod lan;
+mod parameters;
 mod sel;
 mod sensors;
 mod sol;

@@ -247,45 +247,14 @@ impl SolConfig {
     }
 }
 
-impl super::Bmc {
-    /// Get / Set SOL Configuration Parameters for this BMC's LAN channel.
-    pub(super) fn sol_command(
-        &mut self,
-        req: &super::Request<'_>,
-        out: &mut [u8],
-    ) -> Result<super::Reply, CompletionCode> {
-        use crate::cmd::transport::{
-            GetSolConfigRequest, GetSolConfigResponse, SetSolConfigRequest, TransportCmd,
-            SOL_CONFIG_REVISION,
-        };
-        let len = match TransportCmd::from(req.cmd) {
-            TransportCmd::GetSolConfig => {
-                let r: GetSolConfigRequest = super::parse(req.data)?;
-                self.lan_channel(r.channel)?;
-                let mut data = [0u8; 4];
-                let n = if r.revision_only {
-                    0
-                } else {
-                    self.sol.get(r.parameter, &mut data)?
-                };
-                let rsp = GetSolConfigResponse {
-                    revision: SOL_CONFIG_REVISION,
-                    data: &data[..n],
-                };
-                super::emit(&rsp, out)?
-            }
-            TransportCmd::SetSolConfig => {
-                let r: SetSolConfigRequest = super::parse(req.data)?;
-                self.lan_channel(r.channel)?;
-                self.sol.set(r.parameter, r.data)?;
-                0
-            }
-            _ => return Err(CompletionCode::InvalidCommand),
-        };
-        Ok(super::Reply {
-            completion_code: CompletionCode::Normal,
-            len,
-        })
+impl super::parameters::ParameterBlock for SolConfig {
+    type Parameter = P;
+    const REVISION: u8 = crate::cmd::transport::SOL_CONFIG_REVISION;
+    fn get(&self, p: P, out: &mut [u8]) -> Result<usize, CompletionCode> {
+        SolConfig::get(self, p, out)
+    }
+    fn set(&mut self, p: P, data: &[u8]) -> Result<(), CompletionCode> {
+        SolConfig::set(self, p, data)
     }
 }
 
