@@ -11,6 +11,7 @@
 //! that is how ipmitool (`lan set cipher_privs`, "the character position identifies the cipher
 //! suite number") and freeipmi (`Maximum_Privilege_Cipher_Suite_Id_N`) both read and write it.
 //! Suites 16 and 17 have no nibble: their cap is the configured one.
+use super::parameters::{copy_out, exact, set_in_progress};
 use crate::cmd::transport::LanParameter as P;
 use crate::{CompletionCode, Privilege};
 
@@ -191,31 +192,15 @@ impl LanConfig {
             }
             _ => return Err(CC_NOT_SUPPORTED),
         };
-        let dst = out
-            .get_mut(..data.len())
-            .ok_or(CompletionCode::Unspecified)?;
-        dst.copy_from_slice(data);
-        Ok(data.len())
+        copy_out(data, out)
     }
 
     /// Sets parameter `p` from `data`: C7 for a wrong length, CC for a value out of range,
     /// 0x82 for a read-only parameter, 0x80 for one not served here.
     pub fn set(&mut self, p: P, data: &[u8]) -> Result<(), CompletionCode> {
-        fn exact<const N: usize>(data: &[u8]) -> Result<[u8; N], CompletionCode> {
-            data.try_into()
-                .map_err(|_| CompletionCode::RequestDataLengthInvalid)
-        }
         let bad = CompletionCode::InvalidDataField;
         match p {
-            P::SetInProgress => {
-                let [v] = exact::<1>(data)?;
-                // 0 complete, 1 in progress, 2 commit (nothing is staged: commit completes).
-                self.set_in_progress = match v & 0x03 {
-                    0 | 2 => 0,
-                    1 => 1,
-                    _ => return Err(bad),
-                };
-            }
+            P::SetInProgress => self.set_in_progress = set_in_progress(data)?,
             P::AuthTypeSupport
             | P::PrimaryRmcpPort
             | P::DestinationCount

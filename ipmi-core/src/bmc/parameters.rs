@@ -22,6 +22,32 @@ pub(super) trait ParameterBlock {
     fn set(&mut self, p: Self::Parameter, data: &[u8]) -> Result<(), CompletionCode>;
 }
 
+/// Copies a parameter's data into the caller's buffer and returns its length.
+pub(super) fn copy_out(data: &[u8], out: &mut [u8]) -> Result<usize, CompletionCode> {
+    let dst = out
+        .get_mut(..data.len())
+        .ok_or(CompletionCode::Unspecified)?;
+    dst.copy_from_slice(data);
+    Ok(data.len())
+}
+
+/// A parameter's data of exactly `N` bytes (C7 otherwise).
+pub(super) fn exact<const N: usize>(data: &[u8]) -> Result<[u8; N], CompletionCode> {
+    data.try_into()
+        .map_err(|_| CompletionCode::RequestDataLengthInvalid)
+}
+
+/// Parameter 0, set in progress: 0 complete, 1 in progress, 2 commit (nothing is staged, so a
+/// commit completes); 3 is reserved (CC).
+pub(super) fn set_in_progress(data: &[u8]) -> Result<u8, CompletionCode> {
+    let [v] = exact::<1>(data)?;
+    match v & 0x03 {
+        0 | 2 => Ok(0),
+        1 => Ok(1),
+        _ => Err(CompletionCode::InvalidDataField),
+    }
+}
+
 impl Bmc {
     /// Get / Set LAN and SOL Configuration Parameters.
     pub(super) fn transport_command(

@@ -4,6 +4,7 @@
 //! Kept as plain values here so that one dispatcher answers for them, the endpoint reads them
 //! when a console activates SOL, and a shell saves and restores them ([`SolConfig::SAVED`],
 //! [`SolConfig::get`], [`SolConfig::set`]) through its one store.
+use super::parameters::{copy_out, exact, set_in_progress};
 use crate::cmd::transport::SolParameter as P;
 use crate::{CompletionCode, Privilege};
 
@@ -180,31 +181,15 @@ impl SolConfig {
             P::PayloadPort => &port,
             P::Unknown(_) => return Err(CC_NOT_SUPPORTED),
         };
-        let dst = out
-            .get_mut(..data.len())
-            .ok_or(CompletionCode::Unspecified)?;
-        dst.copy_from_slice(data);
-        Ok(data.len())
+        copy_out(data, out)
     }
 
     /// Sets parameter `p` from `data`: C7 for a wrong length, CC for a value out of range,
     /// 0x82 for a read-only parameter, 0x80 for one not served here.
     pub fn set(&mut self, p: P, data: &[u8]) -> Result<(), CompletionCode> {
-        fn exact<const N: usize>(data: &[u8]) -> Result<[u8; N], CompletionCode> {
-            data.try_into()
-                .map_err(|_| CompletionCode::RequestDataLengthInvalid)
-        }
         let bad = CompletionCode::InvalidDataField;
         match p {
-            P::SetInProgress => {
-                let [v] = exact::<1>(data)?;
-                // 0 complete, 1 in progress, 2 commit (nothing is staged: commit completes).
-                self.set_in_progress = match v & 0x03 {
-                    0 | 2 => 0,
-                    1 => 1,
-                    _ => return Err(bad),
-                };
-            }
+            P::SetInProgress => self.set_in_progress = set_in_progress(data)?,
             P::Enable => self.enabled = exact::<1>(data)?[0] & 0x01 != 0,
             P::Authentication => {
                 let [v] = exact::<1>(data)?;
