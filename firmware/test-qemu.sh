@@ -165,6 +165,9 @@ step() {
 if [[ "${FIRMWARE_QEMU_ONLY:-0}" != 1 ]]; then
     echo "test-qemu: lint and release builds of both boards"
     step "cargo fmt --check (firmware)" bash -c "cd '$here' && cargo fmt --check"
+    # The Nucleo's debugging build that prints panic messages (before the plain builds below,
+    # so that the size report measures the default image).
+    step "release build (nucleo-f767zi --features panic-message)" bash -c "cd '$here' && cargo build --release -q -p nucleo-f767zi --features panic-message"
     for board in qemu-mps2-an386 nucleo-f767zi; do
         step "clippy -D warnings ($board)" bash -c "cd '$here' && cargo clippy --release -q -p $board -- -D warnings"
         step "release build ($board)" bash -c "cd '$here' && cargo build --release -q -p $board"
