@@ -224,13 +224,17 @@ where
             let _ = chassis.control(ControlOp::PowerUp, None).await;
         }
         power_seen.signal(on);
+        // A deadline, not a fresh 2 s timer per action: a client that asks more often than
+        // every 2 s (a sensor scrape) must not stop the sampling.
+        let mut sample_at = Instant::now() + POWER_SAMPLE;
         loop {
-            match select(actions.receive(), Timer::after(POWER_SAMPLE)).await {
+            match select(actions.receive(), Timer::at(sample_at)).await {
                 Either::First((ticket, action, peer)) => {
                     let result = perform(&mut chassis, &mut sensors, on, action).await;
                     results.send((ticket, result, peer)).await;
                 }
                 Either::Second(()) => {
+                    sample_at = Instant::now() + POWER_SAMPLE;
                     let now = chassis.power_is_on().await;
                     if now != on {
                         on = now;
