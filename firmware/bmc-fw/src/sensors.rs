@@ -109,7 +109,11 @@ pub fn table<S: BoardSensors>(board: &S) -> &'static [SensorSpec] {
 /// The raw reading of sensor `number` (`None`: unavailable or unknown), from the board or the
 /// configured value for the host's power state `power_on`.
 pub async fn read<S: BoardSensors>(board: &mut S, number: u8, power_on: bool) -> Option<u8> {
-    let spec = table(board).iter().find(|s| s.number == number)?;
+    read_in(table(board), board, number, power_on).await
+}
+
+async fn read_in<S: BoardSensors>(table: &[SensorSpec], board: &mut S, number: u8, power_on: bool) -> Option<u8> {
+    let spec = table.iter().find(|s| s.number == number)?;
     let value = match board.read(spec).await {
         Reading::Value(v) => v,
         Reading::Unavailable => return None,
@@ -117,4 +121,64 @@ pub async fn read<S: BoardSensors>(board: &mut S, number: u8, power_on: bool) ->
         Reading::Configured => spec.off,
     };
     Some(spec.linear().raw_for(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embassy_futures::block_on;
+
+    /// A board with a measured sensor (1), one with no reading (2) and a configured one (3).
+    struct Board;
+    const EXHAUST: SensorSpec = SensorSpec {
+        key: "exhaust",
+        number: 1,
+        kind: SensorKind::Temperature,
+        name: "Exhaust Temp",
+        m: 2,
+        b: -20,
+        r_exp: -1,
+        b_exp: 0,
+        upper_non_critical: Some(45.0),
+        upper_critical: Some(48.0),
+        on: 33.4,
+        off: 30.0,
+    };
+    const SPECS: &[SensorSpec] = &[
+        SensorSpec { key: "measured", ..EXHAUST },
+        SensorSpec { key: "none", number: 2, ..EXHAUST },
+        SensorSpec { key: "configured", number: 3, ..EXHAUST },
+    ];
+    impl BoardSensors for Board {
+        fn sensors(&self) -> &'static [SensorSpec] {
+            SPECS
+        }
+        async fn read(&mut self, spec: &SensorSpec) -> Reading {
+            match spec.key {
+                "measured" => Reading::Value(46.2),
+                "none" => Reading::Unavailable,
+                _ => Reading::Configured,
+            }
+        }
+    }
+
+    #[test]
+    fn readings_are_linearised_and_follow_power_when_configured() {
+        let def = EXHAUST.def();
+        assert_eq!(def.name.as_str(), "Exhaust Temp");
+        // value = (2 * raw - 20) / 10: 45 -> 235, 48 -> 250.
+        assert_eq!((def.upper_non_critical, def.upper_critical), (Some(235), Some(250)));
+        let raw = block_on(read_in(SPECS, &mut Board, 1, true)).unwrap();
+        assert_eq!(raw, 241);
+        assert!((def.value_of(raw) - 46.2).abs() < 0.01);
+        assert_eq!(block_on(read_in(SPECS, &mut Board, 2, true)), None);
+        assert_eq!(block_on(read_in(SPECS, &mut Board, 3, true)).map(|r| def.value_of(r)), Some(33.4));
+        assert_eq!(block_on(read_in(SPECS, &mut Board, 3, false)).map(|r| def.value_of(r)), Some(30.0));
+        // The config's sensors when it names any, else the board's.
+        let expected = if crate::config::SENSORS.is_empty() { SPECS.len() } else { crate::config::SENSORS.len() };
+        assert_eq!(table(&Board).len(), expected);
+        assert_eq!(block_on(read_in(SPECS, &mut Board, 9, true)), None, "unknown sensor");
+        let configured = block_on(read_in(SPECS, &mut NoSensors, 1, true)).map(|r| def.value_of(r));
+        assert_eq!(configured, Some(33.4), "a board that measures nothing: the configured reading");
+    }
 }
