@@ -26,10 +26,10 @@ use crate::config;
 const MAGIC: &[u8; 4] = b"BMCS";
 const HEADER: usize = 12;
 /// Largest payload (a snapshot with every user, LAN parameter and system info string set is
-/// about 700 bytes, a typical one 150; a full SEL adds 1036).
-pub const MAX_PAYLOAD: usize = 800 + SEL_BYTES;
+/// about 700 bytes, a typical one 150; a full SEL adds 1038).
+pub const MAX_PAYLOAD: usize = 800 + 2 + SEL_BYTES;
 /// The SEL in a snapshot: flags, time stamps, next id, count, and 16 bytes per record.
-const SEL_BYTES: usize = 12 + SEL_CAPACITY * SEL_RECORD_LEN;
+pub const SEL_BYTES: usize = 12 + SEL_CAPACITY * SEL_RECORD_LEN;
 const RECORD_MAX: usize = HEADER + MAX_PAYLOAD + 4 + 32;
 /// Format 2 added the channel's authentication bits, the ACPI power state, the last power
 /// state, the LAN parameters and the system info strings; format 3 the SEL. Format-1 and
@@ -136,10 +136,39 @@ pub struct Saved {
     pub lan: Vec<u8, LAN_BYTES>,
     /// System info strings that differ from the boot baseline: `parameter, length, data`...
     pub system_info: Vec<u8, SYSTEM_INFO_BYTES>,
-    /// The SEL's flags, time stamps and next record id.
-    pub sel_meta: SelMeta,
-    /// The SEL records, oldest first.
-    pub sel: Vec<SelRecord, SEL_CAPACITY>,
+    /// The SEL as [`encode_sel`] writes it (kept as bytes: one compare and one copy per change).
+    pub sel: Vec<u8, SEL_BYTES>,
+}
+
+/// The SEL's meta data and records as bytes: overflow flag, last addition and last erase time
+/// stamps (u32 LE), next record id (u16 LE), record count, the 16-byte records oldest first.
+pub fn encode_sel(meta: SelMeta, records: &[SelRecord]) -> Vec<u8, SEL_BYTES> {
+    let mut out = Vec::new();
+    let records = &records[..records.len().min(SEL_CAPACITY)];
+    let _ = out.push(meta.overflow as u8);
+    let _ = out.extend_from_slice(&meta.last_addition.to_le_bytes());
+    let _ = out.extend_from_slice(&meta.last_erase.to_le_bytes());
+    let _ = out.extend_from_slice(&meta.next_id.to_le_bytes());
+    let _ = out.push(records.len() as u8);
+    for r in records {
+        let _ = out.extend_from_slice(&r.bytes());
+    }
+    out
+}
+
+/// Parses what [`encode_sel`] wrote.
+pub fn decode_sel(bytes: &[u8]) -> Option<(SelMeta, Vec<SelRecord, SEL_CAPACITY>)> {
+    let mut r = Reader { buf: bytes, at: 0 };
+    let overflow = r.u8()? != 0;
+    let last_addition = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
+    let last_erase = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
+    let next_id = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
+    let mut records = Vec::new();
+    for _ in 0..r.u8()? {
+        let b: &[u8; SEL_RECORD_LEN] = r.take(SEL_RECORD_LEN)?.try_into().ok()?;
+        records.push(SelRecord::from_bytes(b)).ok()?;
+    }
+    (r.at == bytes.len()).then_some((SelMeta { overflow, last_addition, last_erase, next_id }, records))
 }
 
 /// What the LAN parameters and system info were at boot, before the saved ones were put back
@@ -221,8 +250,7 @@ impl Saved {
             power_on: false,
             lan: Vec::new(),
             system_info: Vec::new(),
-            sel_meta: EMPTY_SEL,
-            sel: Vec::new(),
+            sel: encode_sel(EMPTY_SEL, &[]),
         }
     }
 
@@ -282,8 +310,7 @@ impl Saved {
                 }
                 info
             },
-            sel_meta: ep.bmc().sel_meta(),
-            sel: Vec::from_slice(ep.bmc().sel_records()).unwrap_or_default(),
+            sel: encode_sel(ep.bmc().sel_meta(), ep.bmc().sel_records()),
         }
     }
 
@@ -328,11 +355,13 @@ impl Saved {
         channel.user_level_auth = self.channel_auth & AUTH_USER_LEVEL != 0;
         bmc.restore_channel(channel);
         bmc.restore_acpi_power_state(AcpiPowerState { system: self.acpi[0], device: self.acpi[1] });
-        bmc.restore_sel(self.sel_meta, &self.sel);
-        // The SEL clock goes on from the newest time stamp it kept (a board has no wall clock;
-        // Set SEL Time sets it), counted from boot (instant 0: this runs in the first second).
-        let last = [self.sel_meta.last_addition, self.sel_meta.last_erase].into_iter().filter(|&t| t != NO_TIME).max();
-        bmc.set_sel_time(ipmi_core::Instant::from_millis(0), last.unwrap_or(0));
+        if let Some((meta, records)) = decode_sel(&self.sel) {
+            bmc.restore_sel(meta, &records);
+            // The SEL clock goes on from the newest time stamp it kept (a board has no wall
+            // clock; Set SEL Time sets it), counted from boot (instant 0: the first second).
+            let last = [meta.last_addition, meta.last_erase].into_iter().filter(|&t| t != NO_TIME).max();
+            bmc.set_sel_time(ipmi_core::Instant::from_millis(0), last.unwrap_or(0));
+        }
         let _ = ep.take_changed();
     }
 
@@ -393,15 +422,8 @@ impl Saved {
         w.put(&self.lan);
         w.put(&(self.system_info.len() as u16).to_le_bytes());
         w.put(&self.system_info);
-        let m = &self.sel_meta;
-        w.put(&[m.overflow as u8]);
-        w.put(&m.last_addition.to_le_bytes());
-        w.put(&m.last_erase.to_le_bytes());
-        w.put(&m.next_id.to_le_bytes());
-        w.put(&[self.sel.len() as u8]);
-        for r in &self.sel {
-            w.put(&r.bytes());
-        }
+        w.put(&(self.sel.len() as u16).to_le_bytes());
+        w.put(&self.sel);
         w.at
     }
 
@@ -467,15 +489,10 @@ impl Saved {
             saved.system_info = Vec::from_slice(r.take(usize::from(n))?).ok()?;
         }
         if format >= 3 {
-            let overflow = r.u8()? != 0;
-            let last_addition = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
-            let last_erase = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
-            let next_id = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
-            saved.sel_meta = SelMeta { overflow, last_addition, last_erase, next_id };
-            for _ in 0..r.u8()? {
-                let bytes: &[u8; SEL_RECORD_LEN] = r.take(SEL_RECORD_LEN)?.try_into().ok()?;
-                saved.sel.push(SelRecord::from_bytes(bytes)).ok()?;
-            }
+            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
+            let sel = r.take(usize::from(n))?;
+            decode_sel(sel)?;
+            saved.sel = Vec::from_slice(sel).ok()?;
         }
         Some(saved)
     }
@@ -828,7 +845,7 @@ mod tests {
         let mut buf = [0u8; MAX_PAYLOAD];
         let n = s.encode(&mut buf);
         buf[0] = 1;
-        let tail = 4 + 2 + s.lan.len() + 2 + s.system_info.len() + 12; // format 2's fields, format 3's empty SEL
+        let tail = 4 + 2 + s.lan.len() + 2 + s.system_info.len() + 2 + 12; // format 2's fields, format 3's empty SEL
         assert_eq!(Saved::decode(&buf[..n - tail]), Some(s));
     }
 
@@ -841,7 +858,7 @@ mod tests {
         let mut buf = [0u8; MAX_PAYLOAD];
         let n = s.encode(&mut buf);
         buf[0] = 2;
-        let sel = 12; // the empty SEL's meta data and count
+        let sel = 2 + 12; // the empty SEL's length, meta data and count
         assert_eq!(Saved::decode(&buf[..n - sel]), Some(s));
     }
 
@@ -863,15 +880,19 @@ mod tests {
         for p in ipmi_core::bmc::system_info_parameters() {
             push_entry(&mut s.system_info, p, &[0xCD; 64]);
         }
+        let mut records: Vec<SelRecord, SEL_CAPACITY> = Vec::new();
         for i in 0..SEL_CAPACITY as u16 {
             let mut b = [0u8; SEL_RECORD_LEN];
             b[..2].copy_from_slice(&(i + 7).to_le_bytes());
             b[2] = 0x02;
             b[3..7].copy_from_slice(&(1000 + u32::from(i)).to_le_bytes());
             b[15] = i as u8;
-            s.sel.push(SelRecord::from_bytes(&b)).unwrap();
+            records.push(SelRecord::from_bytes(&b)).unwrap();
         }
-        s.sel_meta = SelMeta { overflow: true, last_addition: 1063, last_erase: 999, next_id: 71 };
+        let meta = SelMeta { overflow: true, last_addition: 1063, last_erase: 999, next_id: 71 };
+        s.sel = encode_sel(meta, &records);
+        assert_eq!(decode_sel(&s.sel), Some((meta, records)));
+        assert_eq!(decode_sel(&s.sel[..s.sel.len() - 1]), None);
         let mut buf = [0u8; MAX_PAYLOAD];
         let n = s.encode(&mut buf);
         assert!(n < MAX_PAYLOAD, "{n}");
