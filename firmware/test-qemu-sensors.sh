@@ -176,3 +176,15 @@ sensor_checks_after_reset() {
     sensors_run "${a[@]}" sdr list
     sensors_has "after reset: sdr list" "^Exhaust Temp +\| (30|33\.40) degrees C +\| ok"
 }
+
+# An image whose config names no sensor: the board's own set (QEMU: a modelled server, host-sim's
+# default set) and the default FRU. Arguments: ipmitool's -U and -P for a user of that image.
+sensor_checks_board_default() {
+    local a=(ipmitool -I lanplus -H 127.0.0.1 -p "$port" -N 1 -R 2 -C 17 "$@")
+    sensors_run "${a[@]}" sdr list
+    sensors_has "board's own sensors: sdr list" "^Inlet Temp +\| (22|24) degrees C +\| ok" \
+        "^CPU Temp +\| (22|45) degrees C +\| ok" "^System Fan +\| (0|4800) RPM +\| ok" \
+        "^12V +\| (0|12\.10) Volts +\| ok" "^System Power +\| (0|180) Watts +\| ok" "^Chassis Intru +\| 0x00"
+    sensors_run "${a[@]}" fru print
+    sensors_has "board's own sensors: default FRU" "Board Mfg +: bmc-fw" "Product Serial +: FWP[0-9A-F]{8}"
+}

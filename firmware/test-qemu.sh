@@ -616,6 +616,7 @@ check "console: show after the restart lists the users, no password" "user 2 eri
     python3 "$rundir/console.py" "$console_sock" show
 check "console: lan print 1 shows the DHCP source" "IP Address Source +: DHCP Address" \
     ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U erin -P erin-console-pw -N 1 -R 2 -C 17 lan print 1
+sensor_checks_board_default -U erin -P erin-console-pw
 kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (no config) died during the tests"; }
 cleanup
 qemu_pid=

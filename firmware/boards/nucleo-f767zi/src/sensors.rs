@@ -25,8 +25,9 @@ const SAMPLE: SampleTime = SampleTime::CYCLES480;
 const CH_VREFINT: u8 = 17;
 const CH_TEMPERATURE: u8 = 18;
 
-/// The board's sensors (the SDR when the config names none): 0.5 °C steps from -40 °C, and
-/// VDDA in 20 mV steps. Thresholds: the die at 80 / 95 °C, VDDA above 3.5 / 3.6 V (its maximum).
+/// The board's sensors (the SDR when the config names none): 0.5 °C steps from -40 °C to
+/// 87.5 °C, and VDDA in 20 mV steps. Thresholds: the die at 80 / 87 °C (the part is rated for
+/// 85 °C ambient), VDDA above 3.5 / 3.6 V (its maximum).
 pub const SENSORS: &[SensorSpec] = &[
     SensorSpec {
         key: "mcu_temp",
@@ -38,7 +39,7 @@ pub const SENSORS: &[SensorSpec] = &[
         r_exp: -1,
         b_exp: 0,
         upper_non_critical: Some(80.0),
-        upper_critical: Some(95.0),
+        upper_critical: Some(87.0),
         on: 0.0,
         off: 0.0,
     },
