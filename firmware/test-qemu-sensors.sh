@@ -59,7 +59,8 @@ sensor_checks() {
         "^System Power +\| 0 Watts +\| ok" "^Chassis Intru +\| 0x00 +\| ok" "^Pwr Unit Status " "^Sys Restart "
     # The power tests above logged their actions (the core logs them, the firmware keeps them).
     sensors_run "${a[@]}" sel list
-    sensors_has "SEL: the power tests were logged" "Power Unit .*Power off/down +\| Asserted"
+    sensors_has "SEL: the power tests were logged" "Power Unit .*\| Power off/down +\| Asserted" \
+        "Power Unit .*\| Power off/down +\| Deasserted" "System Boot Initiated .*\| Initiated by hard reset +\| Asserted"
     check "SEL: sel clear" "Clearing SEL" "${a[@]}" sel clear
     check "SEL: sel info after the clear: no entries" "^Entries +: 0$" "${a[@]}" sel info
 
