@@ -11,7 +11,9 @@ Connects to QEMU's UART1 chardev (a unix socket, SOCKET), and:
   once), and sends the power-good level to the firmware (`1` / `0`, resent every 0.5 s so a
   firmware reset picks it up again);
 - obeys commands written to the FIFO CONTROL, one a line: `pg 0` / `pg 1` (set power good),
-  `model off` / `model on` (stop or resume reacting to the power button).
+  `model off` / `model on` (stop or resume reacting to the power button),
+  `sensor N VALUE` (sensor N reads VALUE in units, `na` for no reading, `-` for the
+  configured reading again: sent to the firmware as the line `S N VALUE`).
 Runs until the socket closes (QEMU exits) or it is killed.
 """
 import os
@@ -98,6 +100,9 @@ def main():
                     elif cmd == ["model", "off"] or cmd == ["model", "on"]:
                         model = cmd[1] == "on"
                         log(f"TEST model={cmd[1]}")
+                    elif len(cmd) == 3 and cmd[0] == "sensor":
+                        sock.sendall(f"S {cmd[1]} {cmd[2]}\n".encode())
+                        log(f"TEST sensor {cmd[1]}={cmd[2]}")
                     elif cmd:
                         log(f"BAD-COMMAND {cmd!r}")
         if time.monotonic() - last_sent >= 0.5:

@@ -518,6 +518,10 @@ step "bmc-config: edit the file" edit_conf
 step "bmc-config --commit of the edited file" bc_ok --commit --filename "$conf2"
 step "bmc-config --checkout gives the edited file" checkout_is_edited "$conf3"
 step "store: the changes were saved" grep -q "store: snapshot [0-9]* saved" "$log"
+# Sensors, SDR, SEL, FRU, DCMI (issue 13): a block of their own, test-qemu-sensors.sh.
+# shellcheck source=test-qemu-sensors.sh
+source "$here/test-qemu-sensors.sh"
+sensor_checks
 mark
 reset_and_wait "system_reset of the emulated board (QEMU monitor)"
 step "store: the snapshot is loaded after the reset" bash -c "grep -A3 'BMC image .* booting' '$log' | tail -n 4 | grep -q 'store: snapshot [0-9]* loaded'"
@@ -536,6 +540,7 @@ check "after reset: system name kept" "fw-node-1" "${c[@]}" mc getsysinfo system
 check "after reset: ACPI power state kept (Get ACPI Power State)" "^ *05 03 *$" "${c[@]}" raw 0x06 0x07
 step "after reset: bmc-config --checkout still gives the edited file" checkout_is_edited "$conf3.after"
 d4 user set password 4 hijacked-after-reset
+sensor_checks_after_reset
 # "previous": the host was on when the BMC lost power, and comes back off (the test holds power
 # good low across the reset, as an AC loss does): the BMC powers it on again.
 check "LAN: chassis policy previous" "previous" "${c[@]}" chassis policy previous
@@ -614,6 +619,7 @@ check "console: show after the restart lists the users, no password" "user 2 eri
     python3 "$rundir/console.py" "$console_sock" show
 check "console: lan print 1 shows the DHCP source" "IP Address Source +: DHCP Address" \
     ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U erin -P erin-console-pw -N 1 -R 2 -C 17 lan print 1
+sensor_checks_board_default -U erin -P erin-console-pw
 kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (no config) died during the tests"; }
 cleanup
 qemu_pid=

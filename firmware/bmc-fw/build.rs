@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
+#[path = "build_sensors.rs"]
+mod sensors;
+
 const KNOWN_SUITES: [i64; 12] = [0, 1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17];
 /// Named users the image holds: `bmc::USERS` user ids minus id 1 (IPMI's null user).
 const MAX_USERS: usize = 4;
@@ -82,8 +85,8 @@ fn main() {
 
 fn generate(table: &Table, path: Option<&Path>) -> String {
     for key in table.keys() {
-        if !matches!(key.as_str(), "network" | "bmc" | "user") {
-            fail(&format!("unknown section `{key}` (expected [network], [bmc], [[user]])"));
+        if !matches!(key.as_str(), "network" | "bmc" | "user" | "sensors" | "fru") {
+            fail(&format!("unknown section `{key}` (expected [network], [bmc], [[user]], [[sensors]], [fru])"));
         }
     }
     let empty = Table::new();
@@ -254,5 +257,7 @@ fn generate(table: &Table, path: Option<&Path>) -> String {
         .unwrap();
     }
     writeln!(s, "];").unwrap();
+    s.push_str(&sensors::generate(table));
+    s.push_str(&sensors::generate_fru(table, path));
     s
 }

@@ -28,6 +28,7 @@ use crate::console::{self, ConsolePort};
 use crate::lines::{self, BoardLines, InputLine, OutputLine};
 use crate::net::{self, RMCP_PORT};
 use crate::provision;
+use crate::sensors::{self, BoardSensors};
 use crate::store::{Baseline, Network, Saved, Store};
 
 /// Sessions the endpoint holds at once (each slot holds its keys, windows and a cached reply).
@@ -112,6 +113,23 @@ pub fn endpoint_config(board: &Board, saved: &Saved) -> Config<USERS> {
     cfg
 }
 
+/// Gives the endpoint its SDR (the config's sensors, else the board's) and the FRU image.
+fn serve_inventory<S: BoardSensors>(endpoint: &mut BmcEndpoint, board: &S) {
+    let table = sensors::table(board);
+    let mut defs: heapless::Vec<ipmi_core::bmc::SensorDef, { ipmi_core::bmc::MAX_SENSORS }> = heapless::Vec::new();
+    for spec in table {
+        let _ = defs.push(spec.def());
+    }
+    endpoint.bmc_mut().set_sensors(&defs);
+    endpoint.bmc_mut().set_fru(config::FRU);
+    crate::info!(
+        "bmc: {} sensors, FRU {} bytes, SEL {} records",
+        defs.len(),
+        config::FRU.len(),
+        endpoint.bmc().sel_records().len()
+    );
+}
+
 /// The state to boot with: the store's newest snapshot (the build-time config if the store is
 /// empty), with the provisioning blob at `blob_offset` applied if it is newer than the last one
 /// applied (then saved at once, so the blob is applied only once).
@@ -142,9 +160,9 @@ pub fn load_state<F: NorFlash>(store: &mut Store<F>, blob_offset: u32) -> Saved 
 
 /// Runs the BMC on `stack` for ever: the endpoint on UDP 623, the board's `lines` for its
 /// chassis actions, `rng` for session ids, RAKP randoms and AES IVs, and the configuration
-/// console on `console` if the board has one.
+/// console on `console` if the board has one; `sensors` reads the board's sensors.
 #[allow(clippy::too_many_arguments)]
-pub async fn run<P, Rs, N, G, L, R, F, C>(
+pub async fn run<P, Rs, N, G, L, R, F, C, S>(
     stack: Stack<'static>,
     board: Board,
     lines: BoardLines<P, Rs, N, G, L>,
@@ -152,8 +170,10 @@ pub async fn run<P, Rs, N, G, L, R, F, C>(
     store: Store<F>,
     saved: Saved,
     console: Option<C>,
+    mut sensors: S,
 ) -> !
 where
+    S: BoardSensors,
     C: ConsolePort,
     F: NorFlash,
     P: OutputLine,
@@ -166,6 +186,7 @@ where
     config::log_summary(&saved);
     let mut endpoint = BmcEndpoint::new(endpoint_config(&board, &saved));
     saved.apply_bmc(&mut endpoint);
+    serve_inventory(&mut endpoint, &sensors);
     let mut version: heapless::String<48> = heapless::String::new();
     for part in ["bmc-fw ", env!("CARGO_PKG_VERSION"), " ", board.name] {
         let _ = version.push_str(part);
@@ -203,13 +224,17 @@ where
             let _ = chassis.control(ControlOp::PowerUp, None).await;
         }
         power_seen.signal(on);
+        // A deadline, not a fresh 2 s timer per action: a client that asks more often than
+        // every 2 s (a sensor scrape) must not stop the sampling.
+        let mut sample_at = Instant::now() + POWER_SAMPLE;
         loop {
-            match select(actions.receive(), Timer::after(POWER_SAMPLE)).await {
+            match select(actions.receive(), Timer::at(sample_at)).await {
                 Either::First((ticket, action, peer)) => {
-                    let result = perform(&mut chassis, action).await;
+                    let result = perform(&mut chassis, &mut sensors, on, action).await;
                     results.send((ticket, result, peer)).await;
                 }
                 Either::Second(()) => {
+                    sample_at = Instant::now() + POWER_SAMPLE;
                     let now = chassis.power_is_on().await;
                     if now != on {
                         on = now;

@@ -5,6 +5,8 @@
 //! the board's lines, and [`perform`] maps actions onto it.
 use ipmi_core::bmc::{Action, ActionResult, BootFlags, ControlOp};
 
+use crate::sensors::BoardSensors;
+
 /// What a board can do to the machine it manages. Methods are async so that a board can hold a
 /// power button for seconds without stopping the network: the BMC task keeps answering other
 /// requests meanwhile.
@@ -24,15 +26,22 @@ pub trait Chassis {
     }
 }
 
-/// Runs one endpoint action on the board.
-pub async fn perform<C: Chassis>(chassis: &mut C, action: Action) -> ActionResult {
+/// Runs one endpoint action on the board; `power_on` is the host's power state as last
+/// sampled (configured sensor readings follow it).
+pub async fn perform<C: Chassis, S: BoardSensors>(
+    chassis: &mut C,
+    sensors: &mut S,
+    power_on: bool,
+    action: Action,
+) -> ActionResult {
     match action {
         Action::PowerStatus => ActionResult::Power { on: chassis.power_is_on().await },
         Action::Control { op, boot } => chassis.control(op, boot).await,
         Action::Identify { seconds, force } => chassis.identify(seconds, force).await,
         Action::SetBootFlags(flags) => chassis.set_boot_flags(flags).await,
-        // No board serves sensors yet: the repository is empty, so this is never asked.
-        Action::ReadSensor { .. } => ActionResult::Reading { raw: None },
+        Action::ReadSensor { number, .. } => {
+            ActionResult::Reading { raw: crate::sensors::read(sensors, number, power_on).await }
+        }
         // No board has controllers behind it (no bridge targets are set), so this is never
         // asked; if it were, nobody acknowledges the address.
         Action::Bridge { .. } => ActionResult::Failed(ipmi_core::cmd::app::send_message::NAK_ON_WRITE),

@@ -13,7 +13,9 @@ pub mod console;
 pub mod lines;
 pub mod net;
 pub mod provision;
+pub mod sensors;
 pub mod store;
 
 pub use chassis::Chassis;
 pub use lines::{BoardLines, InputLine, NoLine, OutputLine, Timings};
+pub use sensors::{BoardSensors, NoSensors, Reading, SensorSpec};

@@ -11,9 +11,10 @@
 //! and each holds hundreds of records, which spreads the wear.
 use embedded_storage::nor_flash::NorFlash;
 use heapless::Vec;
-use ipmi_core::bmc::{BootFlags, LanConfig, SystemInfo};
+use ipmi_core::bmc::{BootFlags, LanConfig, SelMeta, SystemInfo, SEL_CAPACITY};
 use ipmi_core::cmd::app::AcpiPowerState;
 use ipmi_core::cmd::chassis::power_restore_policy::PowerRestorePolicy;
+use ipmi_core::cmd::storage::sel_record::{SelRecord, SEL_RECORD_LEN};
 use ipmi_core::cmd::transport::LanParameter;
 use ipmi_core::Privilege;
 use rmcp::crypto::Kuid;
@@ -25,12 +26,15 @@ use crate::config;
 const MAGIC: &[u8; 4] = b"BMCS";
 const HEADER: usize = 12;
 /// Largest payload (a snapshot with every user, LAN parameter and system info string set is
-/// about 700 bytes; a typical one 150).
-pub const MAX_PAYLOAD: usize = 800;
+/// about 700 bytes, a typical one 150; a full SEL adds 1038).
+pub const MAX_PAYLOAD: usize = 800 + 2 + SEL_BYTES;
+/// The SEL in a snapshot: flags, time stamps, next id, count, and 16 bytes per record.
+pub const SEL_BYTES: usize = 12 + SEL_CAPACITY * SEL_RECORD_LEN;
 const RECORD_MAX: usize = HEADER + MAX_PAYLOAD + 4 + 32;
 /// Format 2 added the channel's authentication bits, the ACPI power state, the last power
-/// state, the LAN parameters and the system info strings; a format-1 snapshot still loads.
-const FORMAT: u8 = 2;
+/// state, the LAN parameters and the system info strings; format 3 the SEL. Format-1 and
+/// format-2 snapshots still load (with an empty SEL).
+const FORMAT: u8 = 3;
 /// Room for the LAN parameters that differ from the boot baseline (`id, len, data` each; all
 /// of [`LanConfig::SAVED`] changed is 107 bytes).
 pub const LAN_BYTES: usize = 128;
@@ -132,6 +136,39 @@ pub struct Saved {
     pub lan: Vec<u8, LAN_BYTES>,
     /// System info strings that differ from the boot baseline: `parameter, length, data`...
     pub system_info: Vec<u8, SYSTEM_INFO_BYTES>,
+    /// The SEL as [`encode_sel`] writes it (kept as bytes: one compare and one copy per change).
+    pub sel: Vec<u8, SEL_BYTES>,
+}
+
+/// The SEL's meta data and records as bytes: overflow flag, last addition and last erase time
+/// stamps (u32 LE), next record id (u16 LE), record count, the 16-byte records oldest first.
+pub fn encode_sel(meta: SelMeta, records: &[SelRecord]) -> Vec<u8, SEL_BYTES> {
+    let mut out = Vec::new();
+    let records = &records[..records.len().min(SEL_CAPACITY)];
+    let _ = out.push(meta.overflow as u8);
+    let _ = out.extend_from_slice(&meta.last_addition.to_le_bytes());
+    let _ = out.extend_from_slice(&meta.last_erase.to_le_bytes());
+    let _ = out.extend_from_slice(&meta.next_id.to_le_bytes());
+    let _ = out.push(records.len() as u8);
+    for r in records {
+        let _ = out.extend_from_slice(&r.bytes());
+    }
+    out
+}
+
+/// Parses what [`encode_sel`] wrote.
+pub fn decode_sel(bytes: &[u8]) -> Option<(SelMeta, Vec<SelRecord, SEL_CAPACITY>)> {
+    let mut r = Reader { buf: bytes, at: 0 };
+    let overflow = r.u8()? != 0;
+    let last_addition = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
+    let last_erase = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
+    let next_id = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
+    let mut records = Vec::new();
+    for _ in 0..r.u8()? {
+        let b: &[u8; SEL_RECORD_LEN] = r.take(SEL_RECORD_LEN)?.try_into().ok()?;
+        records.push(SelRecord::from_bytes(b)).ok()?;
+    }
+    (r.at == bytes.len()).then_some((SelMeta { overflow, last_addition, last_erase, next_id }, records))
 }
 
 /// What the LAN parameters and system info were at boot, before the saved ones were put back
@@ -151,6 +188,11 @@ impl Baseline {
         Baseline { lan: ep.bmc().lan().clone(), system_info: ep.bmc().system_info().clone() }
     }
 }
+
+/// "No time stamp" in the SEL's meta data.
+const NO_TIME: u32 = 0xFFFF_FFFF;
+/// An empty SEL that has never been added to or erased.
+const EMPTY_SEL: SelMeta = SelMeta { overflow: false, last_addition: NO_TIME, last_erase: NO_TIME, next_id: 1 };
 
 const AUTH_PER_MESSAGE: u8 = 1;
 const AUTH_USER_LEVEL: u8 = 2;
@@ -208,6 +250,7 @@ impl Saved {
             power_on: false,
             lan: Vec::new(),
             system_info: Vec::new(),
+            sel: encode_sel(EMPTY_SEL, &[]),
         }
     }
 
@@ -267,6 +310,7 @@ impl Saved {
                 }
                 info
             },
+            sel: encode_sel(ep.bmc().sel_meta(), ep.bmc().sel_records()),
         }
     }
 
@@ -311,6 +355,13 @@ impl Saved {
         channel.user_level_auth = self.channel_auth & AUTH_USER_LEVEL != 0;
         bmc.restore_channel(channel);
         bmc.restore_acpi_power_state(AcpiPowerState { system: self.acpi[0], device: self.acpi[1] });
+        if let Some((meta, records)) = decode_sel(&self.sel) {
+            bmc.restore_sel(meta, &records);
+            // The SEL clock goes on from the newest time stamp it kept (a board has no wall
+            // clock; Set SEL Time sets it), counted from boot (instant 0: the first second).
+            let last = [meta.last_addition, meta.last_erase].into_iter().filter(|&t| t != NO_TIME).max();
+            bmc.set_sel_time(ipmi_core::Instant::from_millis(0), last.unwrap_or(0));
+        }
         let _ = ep.take_changed();
     }
 
@@ -371,6 +422,8 @@ impl Saved {
         w.put(&self.lan);
         w.put(&(self.system_info.len() as u16).to_le_bytes());
         w.put(&self.system_info);
+        w.put(&(self.sel.len() as u16).to_le_bytes());
+        w.put(&self.sel);
         w.at
     }
 
@@ -378,7 +431,7 @@ impl Saved {
     pub fn decode(bytes: &[u8]) -> Option<Saved> {
         let mut r = Reader { buf: bytes, at: 0 };
         let format = r.u8()?;
-        if format != 1 && format != FORMAT {
+        if !(1..=FORMAT).contains(&format) {
             return None;
         }
         let blob_seq = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
@@ -434,6 +487,12 @@ impl Saved {
             saved.lan = Vec::from_slice(r.take(usize::from(n))?).ok()?;
             let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
             saved.system_info = Vec::from_slice(r.take(usize::from(n))?).ok()?;
+        }
+        if format >= 3 {
+            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
+            let sel = r.take(usize::from(n))?;
+            decode_sel(sel)?;
+            saved.sel = Vec::from_slice(sel).ok()?;
         }
         Some(saved)
     }
@@ -786,8 +845,68 @@ mod tests {
         let mut buf = [0u8; MAX_PAYLOAD];
         let n = s.encode(&mut buf);
         buf[0] = 1;
-        let tail = 4 + 2 + s.lan.len() + 2 + s.system_info.len();
+        let tail = 4 + 2 + s.lan.len() + 2 + s.system_info.len() + 2 + 12; // format 2's fields, format 3's empty SEL
         assert_eq!(Saved::decode(&buf[..n - tail]), Some(s));
+    }
+
+    #[test]
+    fn format_2_snapshot_still_loads_with_an_empty_sel() {
+        // A snapshot as the format-2 firmware wrote it: no SEL after the system info.
+        let mut s = state(6);
+        s.power_on = true;
+        push_entry(&mut s.lan, 16, b"community");
+        let mut buf = [0u8; MAX_PAYLOAD];
+        let n = s.encode(&mut buf);
+        buf[0] = 2;
+        let sel = 2 + 12; // the empty SEL's length, meta data and count
+        assert_eq!(Saved::decode(&buf[..n - sel]), Some(s));
+    }
+
+    #[test]
+    fn a_full_sel_round_trips_beside_everything_else() {
+        let mut s = state(9);
+        for u in s.users.iter_mut().skip(1) {
+            *u = Some(SavedUser::new_enabled(
+                Vec::from_slice(&[b'n'; 16]).unwrap(),
+                Vec::from_slice(&[b'p'; 20]).unwrap(),
+                4,
+            ));
+        }
+        for p in LanConfig::SAVED {
+            let mut data = [0u8; 32];
+            let n = LanConfig::default().get(p, &mut data).unwrap();
+            push_entry(&mut s.lan, p.into(), &[0xAB; 32][..n]);
+        }
+        for p in ipmi_core::bmc::system_info_parameters() {
+            push_entry(&mut s.system_info, p, &[0xCD; 64]);
+        }
+        let mut records: Vec<SelRecord, SEL_CAPACITY> = Vec::new();
+        for i in 0..SEL_CAPACITY as u16 {
+            let mut b = [0u8; SEL_RECORD_LEN];
+            b[..2].copy_from_slice(&(i + 7).to_le_bytes());
+            b[2] = 0x02;
+            b[3..7].copy_from_slice(&(1000 + u32::from(i)).to_le_bytes());
+            b[15] = i as u8;
+            records.push(SelRecord::from_bytes(&b)).unwrap();
+        }
+        let meta = SelMeta { overflow: true, last_addition: 1063, last_erase: 999, next_id: 71 };
+        s.sel = encode_sel(meta, &records);
+        assert_eq!(decode_sel(&s.sel), Some((meta, records)));
+        assert_eq!(decode_sel(&s.sel[..s.sel.len() - 1]), None);
+        let mut buf = [0u8; MAX_PAYLOAD];
+        let n = s.encode(&mut buf);
+        assert!(n < MAX_PAYLOAD, "{n}");
+        assert_eq!(Saved::decode(&buf[..n]), Some(s.clone()));
+        assert_eq!(Saved::decode(&buf[..n - 1]), None);
+        // And through the store (a record of ~1.8 KiB, several to a sector).
+        let flash = TearFlash { mem: std::vec![0xFFu8; 2 * 8192], tear_after: None };
+        let mut store = Store::new(flash, 0, 8192, 8192);
+        for i in 0..10u8 {
+            s.boot_flags[1] = i;
+            store.save(&s).unwrap();
+        }
+        let mut again = Store::new(store.flash, 0, 8192, 8192);
+        assert_eq!(again.load(), Some(s));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod chassis;
 mod pins;
+mod sensors;
 
 use bmc_fw::info;
 use embassy_executor::Spawner;
@@ -66,6 +67,7 @@ async fn bmc_task(
     store: Store,
     saved: bmc_fw::store::Saved,
     mac: [u8; 6],
+    sensors: sensors::ChipSensors,
 ) -> ! {
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A stable GUID from the chip's 96-bit unique id (RFC 4122 version 4 layout bits set).
@@ -78,7 +80,7 @@ async fn bmc_task(
     identity.device_guid = guid;
     identity.system_guid = guid;
     let board = bmc_fw::bmc::Board { identity, mac, name: "nucleo-f767zi" };
-    bmc_fw::bmc::run(stack, board, lines, rng, store, saved, None::<bmc_fw::console::NoConsole>).await
+    bmc_fw::bmc::run(stack, board, lines, rng, store, saved, None::<bmc_fw::console::NoConsole>, sensors).await
 }
 
 #[embassy_executor::main]
@@ -165,5 +167,6 @@ async fn main(spawner: Spawner) {
     };
 
     spawner.spawn(net_task(runner).expect("net task"));
-    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac).expect("bmc task"));
+    let sensors = sensors::ChipSensors::new(p.ADC1);
+    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac, sensors).expect("bmc task"));
 }

@@ -3,7 +3,8 @@
 //!
 //! Protocol (ASCII): the board writes one line per edge of an output line, `POWER 1` / `POWER 0`
 //! (power button pressed / released), `RESET 1|0`, `NMI 1|0`, `LED 1|0` (identify LED). The
-//! test writes single bytes: `1` / `0` sets the power-good input. Until the first such byte the
+//! test writes single bytes: `1` / `0` sets the power-good input, and lines `S <number> <value>`
+//! set a sensor's reading (see [`crate::sensors`]). Until the first such byte the
 //! board models a mainboard itself (any press of the power button while off turns power on, any
 //! press while on turns it off), so `qemu.sh PORT` with nothing on UART1 behaves like a machine.
 //! `firmware/lines-harness.py` is the test's side (it models the mainboard and logs each edge
@@ -105,10 +106,15 @@ impl InputLine for PowerGood {
 /// Reads what the test sends on UART1 (the receive FIFO is one byte deep, so poll often).
 #[embassy_executor::task]
 pub async fn rx_task() -> ! {
+    // Sensor readings set by the test come on this UART too (`S <number> <value>`).
+    let mut sensor_line = crate::sensors::LineParser::new();
     loop {
         // SAFETY: MMIO reads of UART1 (see `init`).
         while unsafe { reg(STATE).read_volatile() } & STATE_RX_FULL != 0 {
             let b = unsafe { reg(DATA).read_volatile() } as u8;
+            if sensor_line.feed(b) {
+                continue;
+            }
             match b {
                 b'0' | b'1' => {
                     if !EXTERNAL.swap(true, Ordering::AcqRel) {

@@ -17,6 +17,7 @@ mod console;
 mod flash;
 mod lines;
 mod rng;
+mod sensors;
 mod time;
 
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -107,7 +108,7 @@ async fn bmc_task(stack: embassy_net::Stack<'static>, store: Store, saved: bmc_f
         timings: lines::TIMINGS,
     };
     let console = Some(console::Uart0::new());
-    bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng, store, saved, console).await
+    bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng, store, saved, console, sensors::EmulatedSensors).await
 }
 
 fn start(spawner: Spawner) {
