@@ -7,7 +7,7 @@
 use core::cell::RefCell;
 use core::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
-use embassy_futures::join::join5;
+use embassy_futures::join::{join, join5};
 use embassy_futures::select::{select, select4, Either, Either4};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::{IpAddress, IpEndpoint, Stack};
@@ -28,6 +28,7 @@ use crate::console::{self, ConsolePort};
 use crate::lines::{self, BoardLines, InputLine, OutputLine};
 use crate::net::{self, RMCP_PORT};
 use crate::provision;
+use crate::sol::{self, SerialPort};
 use crate::store::{Baseline, Network, Saved, Store};
 
 /// Sessions the endpoint holds at once (each slot holds its keys, windows and a cached reply).
@@ -142,9 +143,10 @@ pub fn load_state<F: NorFlash>(store: &mut Store<F>, blob_offset: u32) -> Saved 
 
 /// Runs the BMC on `stack` for ever: the endpoint on UDP 623, the board's `lines` for its
 /// chassis actions, `rng` for session ids, RAKP randoms and AES IVs, and the configuration
-/// console on `console` if the board has one.
+/// console on `console` if the board has one, and Serial over LAN on `sol`'s serial port if the
+/// board has one (else SOL is disabled).
 #[allow(clippy::too_many_arguments)]
-pub async fn run<P, Rs, N, G, L, R, F, C>(
+pub async fn run<P, Rs, N, G, L, R, F, C, S>(
     stack: Stack<'static>,
     board: Board,
     lines: BoardLines<P, Rs, N, G, L>,
@@ -152,9 +154,11 @@ pub async fn run<P, Rs, N, G, L, R, F, C>(
     store: Store<F>,
     saved: Saved,
     console: Option<C>,
+    sol: Option<sol::Sol<S>>,
 ) -> !
 where
     C: ConsolePort,
+    S: SerialPort,
     F: NorFlash,
     P: OutputLine,
     Rs: OutputLine,
@@ -171,6 +175,16 @@ where
         let _ = version.push_str(part);
     }
     endpoint.bmc_mut().system_info_mut().set_string(1, version.as_bytes());
+    // Serial over LAN: the port consoles use, or disabled without a serial port.
+    let (serial, sol_port) = match sol {
+        Some(s) => (Some(s.serial), s.udp_port),
+        None => (None, RMCP_PORT),
+    };
+    endpoint.bmc_mut().sol_mut().port = sol_port;
+    if serial.is_none() {
+        let _ = endpoint.bmc_mut().sol_mut().set(ipmi_core::cmd::transport::SolParameter::Enable, &[0]);
+    }
+    let bridge = sol::Bridge::new();
     let restore = (PowerRestorePolicy::from_bits(saved.restore_policy), saved.power_on);
     let persist = RefCell::new(Persist { store, saved });
     crate::info!(
@@ -256,11 +270,14 @@ where
         crate::info!("bmc: listening on UDP port {}", RMCP_PORT);
         let mut datagram = [0u8; DATAGRAM_IN];
         let mut out = [0u8; MAX_DATAGRAM];
+        // The endpoint's timers run once a second even while SOL traffic keeps the loop busy.
+        let mut next_poll = Instant::now() + POLL_EVERY;
         loop {
+            let sol_due = sol::Bridge::deadline(&endpoint);
             match select4(
                 socket.recv_from(&mut datagram),
                 results.receive(),
-                Timer::after(POLL_EVERY),
+                select(Timer::at(next_poll), bridge.wake(sol_due)),
                 power_seen.wait(),
             )
             .await
@@ -290,7 +307,11 @@ where
                         let _ = socket.send_to(&out[..len], peer).await;
                     }
                 }
-                Either4::Third(()) => endpoint.poll(now()),
+                Either4::Third(Either::First(())) => {
+                    next_poll = Instant::now() + POLL_EVERY;
+                    endpoint.poll(now());
+                }
+                Either4::Third(Either::Second(())) => {} // SOL work, below
                 Either4::Fourth(on) => {
                     let mut p = persist.borrow_mut();
                     let next = Saved { power_on: on, ..p.saved.clone() };
@@ -304,6 +325,7 @@ where
                 let next = p.saved.capture(&endpoint, &baseline);
                 p.update(next);
             }
+            bridge.work(&mut endpoint, &socket, &mut rng, &mut out).await;
         }
     };
 
@@ -314,6 +336,13 @@ where
         }
     };
 
-    join5(chassis_loop, network_loop, sequencer, identify, console_loop).await;
+    let sol_loop = async {
+        match serial {
+            Some(port) => bridge.serve(port).await,
+            None => core::future::pending().await,
+        }
+    };
+
+    join5(chassis_loop, network_loop, sequencer, identify, join(console_loop, sol_loop)).await;
     unreachable!()
 }

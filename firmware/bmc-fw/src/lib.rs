@@ -13,6 +13,7 @@ pub mod console;
 pub mod lines;
 pub mod net;
 pub mod provision;
+pub mod sol;
 pub mod store;
 
 pub use chassis::Chassis;

@@ -7,6 +7,7 @@
 
 mod chassis;
 mod pins;
+mod sol;
 
 use bmc_fw::info;
 use embassy_executor::Spawner;
@@ -24,6 +25,7 @@ use {defmt_rtt as _, panic_probe as _};
 bind_interrupts!(struct Irqs {
     ETH => eth::InterruptHandler;
     RNG => rng::InterruptHandler<RNG>;
+    USART6 => embassy_stm32::usart::BufferedInterruptHandler<embassy_stm32::peripherals::USART6>;
 });
 
 /// The lines this board drives (no NMI line wired).
@@ -66,6 +68,7 @@ async fn bmc_task(
     store: Store,
     saved: bmc_fw::store::Saved,
     mac: [u8; 6],
+    serial: sol::Usart,
 ) -> ! {
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A stable GUID from the chip's 96-bit unique id (RFC 4122 version 4 layout bits set).
@@ -78,7 +81,8 @@ async fn bmc_task(
     identity.device_guid = guid;
     identity.system_guid = guid;
     let board = bmc_fw::bmc::Board { identity, mac, name: "nucleo-f767zi" };
-    bmc_fw::bmc::run(stack, board, lines, rng, store, saved, None::<bmc_fw::console::NoConsole>).await
+    let sol = Some(bmc_fw::sol::Sol { serial, udp_port: bmc_fw::net::RMCP_PORT });
+    bmc_fw::bmc::run(stack, board, lines, rng, store, saved, None::<bmc_fw::console::NoConsole>, sol).await
 }
 
 #[embassy_executor::main]
@@ -164,6 +168,23 @@ async fn main(spawner: Spawner) {
         timings: pins::TIMINGS,
     };
 
+    // Serial over LAN: the machine's console on USART6 (pins.rs).
+    let (usart, tx, rx) = pins::sol_pins!(p);
+    static SOL_TX: StaticCell<[u8; sol::TX_BUFFER]> = StaticCell::new();
+    static SOL_RX: StaticCell<[u8; sol::RX_BUFFER]> = StaticCell::new();
+    let mut uart_config = embassy_stm32::usart::Config::default();
+    uart_config.baudrate = sol::DEFAULT_BAUD;
+    let serial = embassy_stm32::usart::BufferedUart::new(
+        usart,
+        rx,
+        tx,
+        SOL_TX.init([0; sol::TX_BUFFER]),
+        SOL_RX.init([0; sol::RX_BUFFER]),
+        Irqs,
+        uart_config,
+    )
+    .expect("USART6 configuration");
+
     spawner.spawn(net_task(runner).expect("net task"));
-    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac).expect("bmc task"));
+    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac, sol::Usart(serial)).expect("bmc task"));
 }
