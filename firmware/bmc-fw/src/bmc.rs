@@ -143,8 +143,8 @@ pub fn load_state<F: NorFlash>(store: &mut Store<F>, blob_offset: u32) -> Saved 
 
 /// Runs the BMC on `stack` for ever: the endpoint on UDP 623, the board's `lines` for its
 /// chassis actions, `rng` for session ids, RAKP randoms and AES IVs, and the configuration
-/// console on `console` if the board has one, and Serial over LAN on `sol`'s serial port if the
-/// board has one (else SOL is disabled).
+/// console on `console` if the board has one, and Serial over LAN on `sol`'s serial port (a
+/// board without one passes [`sol::NoSerial`]: SOL is then disabled).
 #[allow(clippy::too_many_arguments)]
 pub async fn run<P, Rs, N, G, L, R, F, C, S>(
     stack: Stack<'static>,
@@ -154,7 +154,7 @@ pub async fn run<P, Rs, N, G, L, R, F, C, S>(
     store: Store<F>,
     saved: Saved,
     console: Option<C>,
-    sol: Option<sol::Sol<S>>,
+    sol: sol::Sol<S>,
 ) -> !
 where
     C: ConsolePort,
@@ -176,12 +176,8 @@ where
     }
     endpoint.bmc_mut().system_info_mut().set_string(1, version.as_bytes());
     // Serial over LAN: the port consoles use, or disabled without a serial port.
-    let (serial, sol_port) = match sol {
-        Some(s) => (Some(s.serial), s.udp_port),
-        None => (None, RMCP_PORT),
-    };
-    endpoint.bmc_mut().sol_mut().port = sol_port;
-    if serial.is_none() {
+    endpoint.bmc_mut().sol_mut().port = sol.udp_port;
+    if !S::PRESENT {
         let _ = endpoint.bmc_mut().sol_mut().set(ipmi_core::cmd::transport::SolParameter::Enable, &[0]);
     }
     let bridge = sol::Bridge::new();
@@ -273,14 +269,9 @@ where
         // The endpoint's timers run once a second even while SOL traffic keeps the loop busy.
         let mut next_poll = Instant::now() + POLL_EVERY;
         loop {
-            let sol_due = sol::Bridge::deadline(&endpoint);
-            match select4(
-                socket.recv_from(&mut datagram),
-                results.receive(),
-                select(Timer::at(next_poll), bridge.wake(sol_due)),
-                power_seen.wait(),
-            )
-            .await
+            let wake_at = sol::Bridge::deadline(&endpoint).map_or(next_poll, |d| d.min(next_poll));
+            match select4(socket.recv_from(&mut datagram), results.receive(), bridge.wake(wake_at), power_seen.wait())
+                .await
             {
                 Either4::First(Ok((n, meta))) => {
                     let peer = meta.endpoint;
@@ -307,11 +298,13 @@ where
                         let _ = socket.send_to(&out[..len], peer).await;
                     }
                 }
-                Either4::Third(Either::First(())) => {
-                    next_poll = Instant::now() + POLL_EVERY;
-                    endpoint.poll(now());
+                // A timer (the endpoint's, or SOL's: its work is below) or SOL's wake-up.
+                Either4::Third(()) => {
+                    if Instant::now() >= next_poll {
+                        next_poll = Instant::now() + POLL_EVERY;
+                        endpoint.poll(now());
+                    }
                 }
-                Either4::Third(Either::Second(())) => {} // SOL work, below
                 Either4::Fourth(on) => {
                     let mut p = persist.borrow_mut();
                     let next = Saved { power_on: on, ..p.saved.clone() };
@@ -325,7 +318,7 @@ where
                 let next = p.saved.capture(&endpoint, &baseline);
                 p.update(next);
             }
-            bridge.work(&mut endpoint, &socket, &mut rng, &mut out).await;
+            bridge.work(&mut endpoint, &socket, &mut rng, &mut out);
         }
     };
 
@@ -336,12 +329,7 @@ where
         }
     };
 
-    let sol_loop = async {
-        match serial {
-            Some(port) => bridge.serve(port).await,
-            None => core::future::pending().await,
-        }
-    };
+    let sol_loop = bridge.serve(sol.serial);
 
     join5(chassis_loop, network_loop, sequencer, identify, join(console_loop, sol_loop)).await;
     unreachable!()

@@ -14,6 +14,7 @@
 //!   machine printed and at `sol_next_deadline` ([`Bridge::wake`]).
 use core::cell::{Cell, RefCell};
 use core::net::SocketAddr;
+use core::task::{Context, Waker};
 
 use embassy_futures::select::{select, Either};
 use embassy_net::udp::UdpSocket;
@@ -47,6 +48,8 @@ pub trait SerialPort {
     fn set_bit_rate(&mut self, _bits_per_second: Option<u32>) {}
     /// The console asked for a break on the machine's serial line (ignored if the port cannot).
     fn send_break(&mut self) {}
+    /// Whether there is a port at all ([`NoSerial`] says no: SOL is then disabled).
+    const PRESENT: bool = true;
 }
 
 /// What a board with a serial console gives [`crate::bmc::run`].
@@ -67,6 +70,7 @@ impl SerialPort for NoSerial {
         core::future::pending().await
     }
     async fn write(&mut self, _bytes: &[u8]) {}
+    const PRESENT: bool = false;
 }
 
 /// Bits per second of a SOL bit rate code (parameters 5 and 6); `None` for 0, the port's own
@@ -174,15 +178,10 @@ impl Bridge {
         }
     }
 
-    /// Waits until machine output or input room arrived, or `deadline` (the endpoint's
-    /// `sol_next_deadline`, see [`Bridge::deadline`]) has come.
-    pub(crate) async fn wake(&self, deadline: Option<Instant>) {
-        match deadline {
-            Some(d) => {
-                select(self.to_net.wait(), Timer::at(d)).await;
-            }
-            None => self.to_net.wait().await,
-        }
+    /// Waits until machine output or input room arrived, or `at` (the network loop's next
+    /// timer: the endpoint's, or SOL's from [`Bridge::deadline`]) has come.
+    pub(crate) async fn wake(&self, at: Instant) {
+        select(self.to_net.wait(), Timer::at(at)).await;
     }
 
     /// When the endpoint has SOL work next.
@@ -190,14 +189,11 @@ impl Bridge {
         ep.sol_next_deadline().map(|d| Instant::from_millis(d.millis()))
     }
 
-    /// Moves SOL along after an event of the network loop (see the module doc).
-    pub(crate) async fn work<R: Random>(
-        &self,
-        ep: &mut BmcEndpoint,
-        socket: &UdpSocket<'_>,
-        rng: &mut R,
-        out: &mut [u8],
-    ) {
+    /// Moves SOL along after an event of the network loop (see the module doc). Not async
+    /// (smaller): a SOL datagram that finds the socket's send buffer full is dropped, and the
+    /// engine sends it again after the retry interval.
+    #[inline(never)]
+    pub(crate) fn work<R: Random>(&self, ep: &mut BmcEndpoint, socket: &UdpSocket<'_>, rng: &mut R, out: &mut [u8]) {
         let now = ipmi_core::Instant::from_millis(Instant::now().as_millis());
         if ep.sol_take_changed() {
             let active = ep.sol_active();
@@ -256,9 +252,10 @@ impl Bridge {
                 );
             }
         }
+        let mut cx = Context::from_waker(Waker::noop());
         while let Some((peer, n)) = ep.sol_poll(now, rng, out) {
             if let SocketAddr::V4(peer) = peer {
-                let _ = socket.send_to(&out[..n], IpEndpoint::from(peer)).await;
+                let _ = socket.poll_send_to(&out[..n], IpEndpoint::from(peer), &mut cx);
             }
         }
     }

@@ -81,7 +81,7 @@ async fn bmc_task(
     identity.device_guid = guid;
     identity.system_guid = guid;
     let board = bmc_fw::bmc::Board { identity, mac, name: "nucleo-f767zi" };
-    let sol = Some(bmc_fw::sol::Sol { serial, udp_port: bmc_fw::net::RMCP_PORT });
+    let sol = bmc_fw::sol::Sol { serial, udp_port: bmc_fw::net::RMCP_PORT };
     bmc_fw::bmc::run(stack, board, lines, rng, store, saved, None::<bmc_fw::console::NoConsole>, sol).await
 }
 
@@ -186,5 +186,8 @@ async fn main(spawner: Spawner) {
     .expect("USART6 configuration");
 
     spawner.spawn(net_task(runner).expect("net task"));
-    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac, sol::Usart(serial)).expect("bmc task"));
+    spawner.spawn(
+        bmc_task(stack, lines, HwRng(rng), store, saved, mac, sol::Usart(core::mem::ManuallyDrop::new(serial)))
+            .expect("bmc task"),
+    );
 }

@@ -120,7 +120,7 @@ async fn bmc_task(stack: embassy_net::Stack<'static>, store: Store, saved: bmc_f
         timings: lines::TIMINGS,
     };
     let console = Some(console::Uart0::new());
-    let sol = Some(bmc_fw::sol::Sol { serial: sol::Uart2::new(), udp_port: sol::udp_port() });
+    let sol = bmc_fw::sol::Sol { serial: sol::Uart2::new(), udp_port: sol::udp_port() };
     bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng, store, saved, console, sol).await
 }
 
