@@ -244,12 +244,8 @@ impl Bridge {
                 self.to_serial.signal(());
             }
             if events.lines_changed {
-                crate::info!(
-                    "sol: console asks CTS paused {}, DCD/DSR dropped {}, ring {} (no such lines on this board)",
-                    events.lines.cts_paused,
-                    events.lines.dcd_dsr_dropped,
-                    events.lines.ring
-                );
+                // CTS, DCD/DSR and ring: no board here wires them.
+                crate::info!("sol: console line request ignored");
             }
         }
         let mut cx = Context::from_waker(Waker::noop());

@@ -25,7 +25,7 @@ use {defmt_rtt as _, panic_probe as _};
 bind_interrupts!(struct Irqs {
     ETH => eth::InterruptHandler;
     RNG => rng::InterruptHandler<RNG>;
-    USART6 => embassy_stm32::usart::BufferedInterruptHandler<embassy_stm32::peripherals::USART6>;
+    USART6 => sol::Irq;
 });
 
 /// The lines this board drives (no NMI line wired).
@@ -170,24 +170,8 @@ async fn main(spawner: Spawner) {
 
     // Serial over LAN: the machine's console on USART6 (pins.rs).
     let (usart, tx, rx) = pins::sol_pins!(p);
-    static SOL_TX: StaticCell<[u8; sol::TX_BUFFER]> = StaticCell::new();
-    static SOL_RX: StaticCell<[u8; sol::RX_BUFFER]> = StaticCell::new();
-    let mut uart_config = embassy_stm32::usart::Config::default();
-    uart_config.baudrate = sol::DEFAULT_BAUD;
-    let serial = embassy_stm32::usart::BufferedUart::new(
-        usart,
-        rx,
-        tx,
-        SOL_TX.init([0; sol::TX_BUFFER]),
-        SOL_RX.init([0; sol::RX_BUFFER]),
-        Irqs,
-        uart_config,
-    )
-    .expect("USART6 configuration");
+    let serial = sol::Usart::new(usart, tx, rx);
 
     spawner.spawn(net_task(runner).expect("net task"));
-    spawner.spawn(
-        bmc_task(stack, lines, HwRng(rng), store, saved, mac, sol::Usart(core::mem::ManuallyDrop::new(serial)))
-            .expect("bmc task"),
-    );
+    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac, serial).expect("bmc task"));
 }
