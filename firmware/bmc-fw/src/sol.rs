@@ -22,16 +22,14 @@ use embassy_net::IpEndpoint;
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::{Instant, Timer};
-use heapless::Deque;
+use heapless::{Deque, Vec};
 use rmcp::server::Random;
 
 use crate::bmc::BmcEndpoint;
 
 /// Machine output kept while nobody is attached (and buffered while a console is).
 pub const RING: usize = 1024;
-/// Console input waiting for the serial port.
-const INPUT: usize = 64;
-/// Most bytes moved in one step.
+/// Most bytes moved in one step, and console input waiting for the serial port.
 const CHUNK: usize = 64;
 
 /// A board's serial port to the managed machine (its console UART).
@@ -95,7 +93,7 @@ pub(crate) struct Bridge {
     /// A console has SOL active.
     active: Cell<bool>,
     /// Console input for the serial port.
-    input: RefCell<Deque<u8, INPUT>>,
+    input: RefCell<Vec<u8, CHUNK>>,
     /// The bit rate code last applied (0xFF: none yet).
     bit_rate: Cell<u8>,
     rate_changed: Cell<bool>,
@@ -112,7 +110,7 @@ impl Bridge {
             ring: RefCell::new(Deque::new()),
             lost: Cell::new(0),
             active: Cell::new(false),
-            input: RefCell::new(Deque::new()),
+            input: RefCell::new(Vec::new()),
             bit_rate: Cell::new(0xFF),
             rate_changed: Cell::new(false),
             send_break: Cell::new(false),
@@ -139,24 +137,20 @@ impl Bridge {
         loop {
             if self.rate_changed.take() {
                 let bps = bits_per_second(self.bit_rate.get());
-                crate::info!("sol: serial bit rate {} bit/s (0: the port's own)", bps.unwrap_or(0));
+                crate::debug!("sol: serial bit rate {} bit/s (0: the port's own)", bps.unwrap_or(0));
                 port.set_bit_rate(bps);
             }
             if self.send_break.take() {
-                crate::info!("sol: break to the machine");
+                crate::debug!("sol: break to the machine");
                 port.send_break();
             }
-            let mut n = 0;
-            {
+            let n = {
                 let mut input = self.input.borrow_mut();
-                while let Some(b) = input.pop_front() {
-                    buf[n] = b;
-                    n += 1;
-                    if n == CHUNK {
-                        break;
-                    }
-                }
-            }
+                buf[..input.len()].copy_from_slice(&input);
+                let n = input.len();
+                input.clear();
+                n
+            };
             if n > 0 {
                 port.write(&buf[..n]).await;
                 // Room for more of what the console typed.
@@ -197,7 +191,13 @@ impl Bridge {
         let now = ipmi_core::Instant::from_millis(Instant::now().as_millis());
         if ep.sol_take_changed() {
             let active = ep.sol_active();
-            crate::info!("sol: {}", if active { "activated" } else { "deactivated" });
+            // Two literals: under defmt, smaller than one with a string argument.
+            #[allow(clippy::if_same_then_else)]
+            if active {
+                crate::info!("sol: activated");
+            } else {
+                crate::info!("sol: deactivated");
+            }
             self.active.set(active);
             self.to_serial.signal(());
         }
@@ -230,11 +230,9 @@ impl Bridge {
                 ep.sol_report_overrun(lost);
             }
             let mut input = self.input.borrow_mut();
-            let mut typed = [0u8; INPUT];
-            let n = ep.sol_take_input(&mut typed[..INPUT - input.len()]);
-            for &b in &typed[..n] {
-                let _ = input.push_back(b);
-            }
+            let mut typed = [0u8; CHUNK];
+            let n = ep.sol_take_input(&mut typed[..CHUNK - input.len()]);
+            let _ = input.extend_from_slice(&typed[..n]);
             if n > 0 {
                 self.to_serial.signal(());
             }
@@ -245,7 +243,7 @@ impl Bridge {
             }
             if events.lines_changed {
                 // CTS, DCD/DSR and ring: no board here wires them.
-                crate::info!("sol: console line request ignored");
+                crate::debug!("sol: console line request ignored");
             }
         }
         let mut cx = Context::from_waker(Waker::noop());
