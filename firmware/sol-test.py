@@ -365,7 +365,7 @@ def main():
     try:
         t.expect(b"[SOL Session operational.  Use ~? for help]")
         rate = burst_through("at 9.6 kbit/s: 2400 bytes arrive byte for byte", t, machine, 2400, 20)
-        check("at 9.6 kbit/s the serial line runs at 960 bytes/s (%.0f bytes/s)" % rate, 700 < rate < 1150,
+        check("at 9.6 kbit/s the serial line runs at 960 bytes/s (%.0f bytes/s)" % rate, 400 < rate < 1200,
               "%.0f bytes/s" % rate)
         t.send(b"\r~.")
         t.wait()
