@@ -333,6 +333,20 @@ def main():
     finally:
         t.close()
 
+    # ipmiconsole with suite 17 (HMAC-SHA256, AES): a line typed and answered, &. to leave.
+    t = Tty(["ipmiconsole", "-h", "127.0.0.1:%d" % PORT, "-u", "admin", "-p", "password", "-I", "17"])
+    try:
+        t.expect(b"[SOL established]")
+        n = len(machine.typed)
+        t.send(b"suite 17\r")
+        check("ipmiconsole -I 17: a typed line reaches the machine and is answered",
+              t.expect(b"[machine] you typed: suite 17\r\nlogin: ") and machine.typed_since(n) == b"suite 17\r",
+              "uart got %r, client %s" % (machine.typed_since(n), tail(t.out)))
+        t.send(b"\r&.")
+        check("ipmiconsole -I 17: &. leaves", t.expect(b"[closing the connection]") and t.wait() == 0, tail(t.out))
+    finally:
+        t.close()
+
     # sol deactivate from another session: the first console loses SOL, a second deactivate
     # says it is already gone.
     t = activate()

@@ -694,8 +694,9 @@ echo "test-qemu: QEMU stopped"
 # real clients on real pseudo-terminals: sol info / sol set (read back; the bit rate paces the
 # line), ipmitool sol activate (replay of what was printed before, a typed line answered by the
 # machine, keystroke round trips, 100 KiB byte for byte, a second activation refused, ~.),
-# ipmiconsole (a line, 100 KiB, &.), sol deactivate from another session, and 32 KiB through a
-# relay that loses every 10th SOL datagram each way. sol-test.py prints ok/FAIL lines.
+# ipmiconsole -I 3 (a line, 100 KiB, &.) and -I 17 (a line), sol deactivate from another session,
+# and 32 KiB through a relay that loses every 10th SOL datagram each way. sol-test.py prints
+# ok/FAIL lines.
 sol_checks() {
     local sol_port sol_sock out rc _ up=
     # ipmiconsole refuses ports above 32767; the relay needs the same port on 127.0.0.2.
