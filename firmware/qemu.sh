@@ -3,12 +3,21 @@
 # 127.0.0.1:PORT to the board's port 623, in the foreground until killed (Ctrl-A X, or kill).
 # The image is built first if needed, with the TEST credentials admin/password
 # (boards/qemu-mps2-an386/test-bmc.toml); set BMC_CONFIG to boot another config.
-# UART0 is the configuration console (on the terminal by default), UART1 the chassis lines.
+# UART0 is the configuration console (on the terminal by default), UART1 the chassis lines,
+# UART2 the managed machine's serial console for Serial over LAN (ipmitool sol activate,
+# ipmiconsole): by default a Unix socket, $QEMU_SOL (a QEMU chardev, default
+# unix:${TMPDIR:-/tmp}/bmc-sol-PORT.sock,server=on,wait=off) that the machine's side connects
+# to, e.g. `socat - UNIX-CONNECT:/tmp/bmc-sol-9623.sock`. The image is told PORT
+# (-append sol-port=PORT) so that Activate Payload names the port the clients use.
 # QEMU_ARGS (split on spaces) is added to QEMU's command line, e.g. to put the console and the
 # chassis lines on sockets and the monitor on another (what test-qemu.sh does):
 #   QEMU_ARGS="-chardev socket,id=console,path=/tmp/c.sock,server=on,wait=off -serial chardev:console
 #              -chardev socket,id=lines,path=/tmp/l.sock,server=on,wait=off -serial chardev:lines
 #              -monitor unix:/tmp/m.sock,server=on,wait=off"
+# A QEMU_ARGS with its own -serial options lays out every UART itself (QEMU's first -serial is
+# UART0, the second UART1, the third UART2): then $QEMU_SOL is not added, and the SOL UART is the
+# third, e.g. "... -serial chardev:lines -chardev socket,id=sol,path=/tmp/s.sock,server=on,wait=off
+# -serial chardev:sol".
 #
 #   firmware/qemu.sh 9623
 #   ipmitool -I lanplus -H 127.0.0.1 -p 9623 -U admin -P password -C 17 power status
@@ -32,9 +41,19 @@ export BMC_CONFIG="${BMC_CONFIG:-$here/boards/qemu-mps2-an386/test-bmc.toml}"
 (cd "$here" && cargo build --release --quiet -p qemu-mps2-an386) >&2
 elf="$CARGO_TARGET_DIR/thumbv7em-none-eabihf/release/qemu-mps2-an386"
 
+# Without -serial options of the caller's, UART0 on the terminal (what -nographic does alone),
+# UART1 unconnected, UART2 (SOL) on $QEMU_SOL.
+serials=()
+if [[ " ${QEMU_ARGS:-} " != *" -serial "* ]]; then
+    sol=${QEMU_SOL:-unix:${TMPDIR:-/tmp}/bmc-sol-$port.sock,server=on,wait=off}
+    serials=(-serial mon:stdio -serial null -serial "$sol")
+    echo "qemu.sh: the machine's serial console (SOL, UART2) is on $sol" >&2
+fi
+
 # exec: the script's pid is QEMU's, so killing it stops the emulator.
 # shellcheck disable=SC2086 # QEMU_ARGS is a list of options
 exec qemu-system-arm -M mps2-an386 -nographic \
     -semihosting-config enable=on,target=native \
     -nic "user,model=lan9118,hostfwd=udp:127.0.0.1:${port}-:623" \
+    -append "sol-port=$port" "${serials[@]}" \
     -kernel "$elf" ${QEMU_ARGS:-}

@@ -698,6 +698,70 @@ cleanup
 qemu_pid=
 echo "test-qemu: QEMU stopped"
 
+# Serial over LAN (issue 12): the test-credentials image booted once more with its SOL UART
+# (UART2, QEMU's third -serial) on a socket where sol-test.py plays the managed machine, and the
+# real clients on real pseudo-terminals: sol info / sol set (read back; the bit rate paces the
+# line), ipmitool sol activate (replay of what was printed before, a typed line answered by the
+# machine, keystroke round trips, 100 KiB byte for byte, a second activation refused, ~.),
+# ipmiconsole -I 3 (a line, 100 KiB, &.) and -I 17 (a line), sol deactivate from another session,
+# and 32 KiB through a relay that loses every 10th SOL datagram each way. sol-test.py prints
+# ok/FAIL lines.
+sol_checks() {
+    local sol_port sol_sock out rc _ up=
+    # ipmiconsole refuses ports above 32767; the relay needs the same port on 127.0.0.2.
+    sol_port=$(python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 32767)
+    try:
+        for host in ("127.0.0.1", "127.0.0.2"):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((host, p)); s.close()
+    except OSError:
+        continue
+    print(p); break')
+    sol_sock=$rundir/sol-uart.sock
+    log=$(mktemp -t bmc-qemu-XXXXXX.log)
+    logs+=("$log")
+    rm -f "$sol_sock"
+    QEMU_TARGET_DIR="$here/target/qemu" BMC_CONFIG="$here/boards/qemu-mps2-an386/test-bmc.toml" \
+        QEMU_ARGS="-serial null -serial null -chardev socket,id=sol,path=$sol_sock,server=on,wait=off -serial chardev:sol -monitor none" \
+        "$here/qemu.sh" "$sol_port" >"$log" 2>&1 &
+    qemu_pid=$!
+    echo "test-qemu: SOL: QEMU pid $qemu_pid, BMC at udp://127.0.0.1:$sol_port, SOL UART on $sol_sock, log $log"
+    for _ in $(seq 1 60); do
+        kill -0 "$qemu_pid" 2>/dev/null || break
+        if [[ -S "$sol_sock" ]] && timeout 5 ipmitool -I lanplus -H 127.0.0.1 -p "$sol_port" -U admin -P password \
+            -N 1 -R 1 -C 17 power status 2>/dev/null | grep -q "Chassis Power is"; then
+            up=1
+            break
+        fi
+        sleep 0.5
+    done
+    if [[ -z "$up" ]]; then
+        failed=$((failed + 1))
+        echo "FAIL SOL: the image did not come up within 30 s"
+        return
+    fi
+    local start=$SECONDS fails_before=$failed
+    while IFS= read -r out; do
+        echo "$out"
+        case $out in
+            "ok "*) passed=$((passed + 1)) ;;
+            "FAIL "*) failed=$((failed + 1)) ;;
+            # A crash or time-out of the script itself, without a FAIL line of its own.
+            "sol-test.py exit 0") ;;
+            "sol-test.py exit "*) ((failed == fails_before)) && failed=$((failed + 1)) ;;
+        esac
+    done < <(timeout 300 python3 "$here/sol-test.py" "$sol_port" "$sol_sock" 2>&1; echo "sol-test.py exit $?")
+    echo "test-qemu: SOL checks took $((SECONDS - start)) s"
+    kill -0 "$qemu_pid" 2>/dev/null || { failed=$((failed + 1)); echo "FAIL QEMU (SOL) died during the tests"; }
+    cleanup
+    qemu_pid=
+    echo "test-qemu: QEMU stopped"
+}
+command -v ipmiconsole >/dev/null || die "ipmiconsole not installed (apt-get install freeipmi-tools)"
+sol_checks
+
 if [[ $failed -ne 0 ]]; then
     echo "--- last QEMU log ($log) ---"
     tail -n 40 "$log"

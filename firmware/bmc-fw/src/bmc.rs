@@ -7,7 +7,7 @@
 use core::cell::RefCell;
 use core::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
-use embassy_futures::join::join5;
+use embassy_futures::join::{join, join5};
 use embassy_futures::select::{select, select4, Either, Either4};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::{IpAddress, IpEndpoint, Stack};
@@ -29,6 +29,7 @@ use crate::lines::{self, BoardLines, InputLine, OutputLine};
 use crate::net::{self, RMCP_PORT};
 use crate::provision;
 use crate::sensors::{self, BoardSensors};
+use crate::sol::{self, SerialPort};
 use crate::store::{Baseline, Network, Saved, Store};
 
 /// Sessions the endpoint holds at once (each slot holds its keys, windows and a cached reply).
@@ -160,9 +161,11 @@ pub fn load_state<F: NorFlash>(store: &mut Store<F>, blob_offset: u32) -> Saved 
 
 /// Runs the BMC on `stack` for ever: the endpoint on UDP 623, the board's `lines` for its
 /// chassis actions, `rng` for session ids, RAKP randoms and AES IVs, and the configuration
-/// console on `console` if the board has one; `sensors` reads the board's sensors.
+/// console on `console` if the board has one; `sensors` reads the board's sensors, and Serial
+/// over LAN runs on `sol`'s serial port (a board without one passes [`sol::NoSerial`]: SOL is
+/// then disabled).
 #[allow(clippy::too_many_arguments)]
-pub async fn run<P, Rs, N, G, L, R, F, C, S>(
+pub async fn run<P, Rs, N, G, L, R, F, C, S, U>(
     stack: Stack<'static>,
     board: Board,
     lines: BoardLines<P, Rs, N, G, L>,
@@ -171,10 +174,12 @@ pub async fn run<P, Rs, N, G, L, R, F, C, S>(
     saved: Saved,
     console: Option<C>,
     mut sensors: S,
+    sol: sol::Sol<U>,
 ) -> !
 where
     S: BoardSensors,
     C: ConsolePort,
+    U: SerialPort,
     F: NorFlash,
     P: OutputLine,
     Rs: OutputLine,
@@ -192,6 +197,12 @@ where
         let _ = version.push_str(part);
     }
     endpoint.bmc_mut().system_info_mut().set_string(1, version.as_bytes());
+    // Serial over LAN: the port consoles use, or disabled without a serial port.
+    endpoint.bmc_mut().sol_mut().port = sol.udp_port;
+    if !U::PRESENT {
+        let _ = endpoint.bmc_mut().sol_mut().set(ipmi_core::cmd::transport::SolParameter::Enable, &[0]);
+    }
+    let bridge = sol::Bridge::new();
     let restore = (PowerRestorePolicy::from_bits(saved.restore_policy), saved.power_on);
     let persist = RefCell::new(Persist { store, saved });
     crate::info!(
@@ -281,14 +292,12 @@ where
         crate::info!("bmc: listening on UDP port {}", RMCP_PORT);
         let mut datagram = [0u8; DATAGRAM_IN];
         let mut out = [0u8; MAX_DATAGRAM];
+        // The endpoint's timers run once a second even while SOL traffic keeps the loop busy.
+        let mut next_poll = Instant::now() + POLL_EVERY;
         loop {
-            match select4(
-                socket.recv_from(&mut datagram),
-                results.receive(),
-                Timer::after(POLL_EVERY),
-                power_seen.wait(),
-            )
-            .await
+            let wake_at = sol::Bridge::deadline(&endpoint).map_or(next_poll, |d| d.min(next_poll));
+            match select4(socket.recv_from(&mut datagram), results.receive(), bridge.wake(wake_at), power_seen.wait())
+                .await
             {
                 Either4::First(Ok((n, meta))) => {
                     let peer = meta.endpoint;
@@ -315,7 +324,13 @@ where
                         let _ = socket.send_to(&out[..len], peer).await;
                     }
                 }
-                Either4::Third(()) => endpoint.poll(now()),
+                // A timer (the endpoint's, or SOL's: its work is below) or SOL's wake-up.
+                Either4::Third(()) => {
+                    if Instant::now() >= next_poll {
+                        next_poll = Instant::now() + POLL_EVERY;
+                        endpoint.poll(now());
+                    }
+                }
                 Either4::Fourth(on) => {
                     let mut p = persist.borrow_mut();
                     let next = Saved { power_on: on, ..p.saved.clone() };
@@ -329,6 +344,7 @@ where
                 let next = p.saved.capture(&endpoint, &baseline);
                 p.update(next);
             }
+            bridge.work(&mut endpoint, &socket, &mut rng, &mut out);
         }
     };
 
@@ -339,6 +355,8 @@ where
         }
     };
 
-    join5(chassis_loop, network_loop, sequencer, identify, console_loop).await;
+    let sol_loop = bridge.serve(sol.serial);
+
+    join5(chassis_loop, network_loop, sequencer, identify, join(console_loop, sol_loop)).await;
     unreachable!()
 }

@@ -14,6 +14,7 @@ pub mod lines;
 pub mod net;
 pub mod provision;
 pub mod sensors;
+pub mod sol;
 pub mod store;
 
 pub use chassis::Chassis;

@@ -8,6 +8,7 @@
 mod chassis;
 mod pins;
 mod sensors;
+mod sol;
 
 use bmc_fw::info;
 use embassy_executor::Spawner;
@@ -25,6 +26,7 @@ use {defmt_rtt as _, panic_probe as _};
 bind_interrupts!(struct Irqs {
     ETH => eth::InterruptHandler;
     RNG => rng::InterruptHandler<RNG>;
+    USART6 => sol::Irq;
 });
 
 /// The lines this board drives (no NMI line wired).
@@ -68,6 +70,7 @@ async fn bmc_task(
     saved: bmc_fw::store::Saved,
     mac: [u8; 6],
     sensors: sensors::ChipSensors,
+    serial: sol::Usart,
 ) -> ! {
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A stable GUID from the chip's 96-bit unique id (RFC 4122 version 4 layout bits set).
@@ -80,7 +83,8 @@ async fn bmc_task(
     identity.device_guid = guid;
     identity.system_guid = guid;
     let board = bmc_fw::bmc::Board { identity, mac, name: "nucleo-f767zi" };
-    bmc_fw::bmc::run(stack, board, lines, rng, store, saved, None::<bmc_fw::console::NoConsole>, sensors).await
+    let sol = bmc_fw::sol::Sol { serial, udp_port: bmc_fw::net::RMCP_PORT };
+    bmc_fw::bmc::run(stack, board, lines, rng, store, saved, None::<bmc_fw::console::NoConsole>, sensors, sol).await
 }
 
 #[embassy_executor::main]
@@ -166,7 +170,11 @@ async fn main(spawner: Spawner) {
         timings: pins::TIMINGS,
     };
 
+    // Serial over LAN: the machine's console on USART6 (pins.rs).
+    let (usart, tx, rx) = pins::sol_pins!(p);
+    let serial = sol::Usart::new(usart, tx, rx);
+
     spawner.spawn(net_task(runner).expect("net task"));
     let sensors = sensors::ChipSensors::new(p.ADC1);
-    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac, sensors).expect("bmc task"));
+    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac, sensors, serial).expect("bmc task"));
 }

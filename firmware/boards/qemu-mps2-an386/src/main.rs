@@ -18,6 +18,7 @@ mod flash;
 mod lines;
 mod rng;
 mod sensors;
+mod sol;
 mod time;
 
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -42,8 +43,19 @@ unsafe impl cortex_m::interrupt::InterruptNumber for EthIrq {
     }
 }
 
+/// UART2's receive interrupt (Serial over LAN).
+#[derive(Clone, Copy)]
+struct SolRxIrq;
+
+// SAFETY: 4 is UART2's receive line on mps2-an385/an386, below the 32 lines the machine has.
+unsafe impl cortex_m::interrupt::InterruptNumber for SolRxIrq {
+    fn number(self) -> u16 {
+        sol::RX_IRQ
+    }
+}
+
 /// The device-specific part of the vector table: 32 external interrupts on mps2-an385/an386,
-/// all unused except the Ethernet controller's.
+/// all unused except the Ethernet controller's and UART2's receive (Serial over LAN).
 #[doc(hidden)]
 pub union Vector {
     handler: unsafe extern "C" fn(),
@@ -64,6 +76,7 @@ unsafe extern "C" fn eth_irq() {
 pub static __INTERRUPTS: [Vector; 32] = {
     let mut v = [const { Vector { handler: DefaultHandler } }; 32];
     v[lan9118::MPS2_IRQ as usize] = Vector { handler: eth_irq };
+    v[sol::RX_IRQ as usize] = Vector { handler: sol::on_rx };
     v
 };
 
@@ -108,7 +121,8 @@ async fn bmc_task(stack: embassy_net::Stack<'static>, store: Store, saved: bmc_f
         timings: lines::TIMINGS,
     };
     let console = Some(console::Uart0::new());
-    bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng, store, saved, console, sensors::EmulatedSensors).await
+    let sol = bmc_fw::sol::Sol { serial: sol::Uart2::new(), udp_port: sol::udp_port() };
+    bmc_fw::bmc::run(stack, board, lines, rng::EmulationRng, store, saved, console, sensors::EmulatedSensors, sol).await
 }
 
 fn start(spawner: Spawner) {
@@ -149,6 +163,10 @@ fn start(spawner: Spawner) {
     unsafe { NVIC::unmask(EthIrq) };
     spawner.spawn(net_task(runner).expect("net task"));
     lines::init();
+    // Serial over LAN on UART2 (its receive interrupt moves bytes into a ring).
+    sol::init();
+    // SAFETY: the handler only touches UART2, TIMER0 and the ring under a critical section.
+    unsafe { NVIC::unmask(SolRxIrq) };
     spawner.spawn(lines::rx_task().expect("lines task"));
     spawner.spawn(bmc_task(stack, store, saved, m).expect("bmc task"));
 }
