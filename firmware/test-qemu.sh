@@ -148,6 +148,7 @@ die() {
 for tool in qemu-system-arm ipmitool ipmipower python3; do
     command -v "$tool" >/dev/null || die "$tool not installed (apt-get install qemu-system-arm ipmitool freeipmi-tools)"
 done
+command -v defmt-print >/dev/null || die "defmt-print not installed (cargo install defmt-print --locked; scripts/test.sh deps does it)"
 
 # ok/fail bookkeeping for steps that are not client checks.
 step() {
@@ -671,10 +672,12 @@ for _ in $(seq 1 100); do
     grep -q "LAN ready" "$rundir/fallback.out" 2>/dev/null && break
     sleep 0.1
 done
-qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
+# The log is decoded as qemu.sh does it: defmt frames to fd 3, defmt-print onto the log.
+elf="$here/target/qemu-noconfig/thumbv7em-none-eabihf/release/qemu-mps2-an386"
+qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native -append defmt-log=/dev/fd/3 \
     -nic "socket,model=lan9118,udp=127.0.0.1:$our_side,localaddr=127.0.0.1:$qemu_side" \
     -serial null -serial null -monitor none \
-    -kernel "$here/target/qemu-noconfig/thumbv7em-none-eabihf/release/qemu-mps2-an386" >"$log" 2>&1 &
+    -kernel "$elf" >"$log" 2>&1 3> >(exec defmt-print -e "$elf" --log-format '[{t:>9} {L:<5}] {s}') &
 qemu_pid=$!
 wait "$lan_pid"
 lan=$(cat "$rundir/fallback.out")
