@@ -214,6 +214,10 @@ boot() {
 
 boot test-credentials "$here/boards/qemu-mps2-an386/test-bmc.toml" "$here/target/qemu"
 
+# The log is defmt, decoded by defmt-print (qemu.sh): timestamp (s.ms since boot) and level.
+step "log: defmt decoded, with timestamps and levels (WARN, INFO)" bash -c \
+    "grep -Eq '^\[ +[0-9]+\.[0-9]{3} WARN \] rng: EMULATION-ONLY' '$log' && grep -Eq '^\[ +[0-9]+\.[0-9]{3} INFO \] bmc: listening on UDP port 623' '$log'"
+
 lanplus=(ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U admin -P password -N 1 -R 2)
 
 # Wait until the BMC answers (boot is well under a second; allow 30 s on a loaded machine).
