@@ -4,10 +4,11 @@
 # The image is built first if needed, with the TEST credentials admin/password
 # (boards/qemu-mps2-an386/test-bmc.toml); set BMC_CONFIG to boot another config.
 # UART0 is the configuration console (on the terminal by default), UART1 the chassis lines.
-# The BMC's logs are defmt frames written to fd 3 (semihosting), decoded by defmt-print (`cargo install
-# defmt-print --locked`) onto this script's stdout: "[    1.234 INFO ] message". Level:
-# DEFMT_LOG at build time (default info; e.g. DEFMT_LOG=info,bmc_fw=debug). BMC_LOG_TEXT=1
-# builds the plain-text logger instead (feature text-log, no decoder; level from BMC_LOG).
+# The BMC's logs are defmt frames written to fd 3 (semihosting), decoded by defmt-print
+# (`cargo install defmt-print --locked`) onto this script's stdout: "[    1.234 INFO ] message".
+# Level: DEFMT_LOG at build time (default info; e.g. DEFMT_LOG=info,bmc_fw=debug).
+# BMC_LOG_TEXT=1 builds the plain-text logger instead (feature text-log, no decoder; level
+# from BMC_LOG).
 # QEMU_ARGS (split on spaces) is added to QEMU's command line, e.g. to put the console and the
 # chassis lines on sockets and the monitor on another (what test-qemu.sh does):
 #   QEMU_ARGS="-chardev socket,id=console,path=/tmp/c.sock,server=on,wait=off -serial chardev:console
