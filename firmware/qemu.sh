@@ -9,6 +9,11 @@
 # unix:${TMPDIR:-/tmp}/bmc-sol-PORT.sock,server=on,wait=off) that the machine's side connects
 # to, e.g. `socat - UNIX-CONNECT:/tmp/bmc-sol-9623.sock`. The image is told PORT
 # (-append sol-port=PORT) so that Activate Payload names the port the clients use.
+# The BMC's logs are defmt frames written to fd 3 (semihosting), decoded by defmt-print
+# (`cargo install defmt-print --locked`) onto this script's stdout: "[    1.234 INFO ] message".
+# Level: DEFMT_LOG at build time (default info; e.g. DEFMT_LOG=info,bmc_fw=debug).
+# BMC_LOG_TEXT=1 builds the plain-text logger instead (feature text-log, no decoder; level
+# from BMC_LOG).
 # QEMU_ARGS (split on spaces) is added to QEMU's command line, e.g. to put the console and the
 # chassis lines on sockets and the monitor on another (what test-qemu.sh does):
 #   QEMU_ARGS="-chardev socket,id=console,path=/tmp/c.sock,server=on,wait=off -serial chardev:console
@@ -35,10 +40,21 @@ command -v qemu-system-arm >/dev/null || {
     exit 1
 }
 
+text_log=${BMC_LOG_TEXT:-0}
+features=()
+if [[ "$text_log" == 1 ]]; then
+    features=(--no-default-features --features text-log)
+else
+    command -v defmt-print >/dev/null || {
+        echo "qemu.sh: defmt-print not found (cargo install defmt-print --locked; or BMC_LOG_TEXT=1 for plain-text logs)" >&2
+        exit 1
+    }
+fi
+
 # A target dir of its own, so the test-credential image never mixes with a user's build.
 export CARGO_TARGET_DIR="${QEMU_TARGET_DIR:-$here/target/qemu}"
 export BMC_CONFIG="${BMC_CONFIG:-$here/boards/qemu-mps2-an386/test-bmc.toml}"
-(cd "$here" && cargo build --release --quiet -p qemu-mps2-an386) >&2
+(cd "$here" && cargo build --release --quiet -p qemu-mps2-an386 "${features[@]}") >&2
 elf="$CARGO_TARGET_DIR/thumbv7em-none-eabihf/release/qemu-mps2-an386"
 
 # Without -serial options of the caller's, UART0 on the terminal (what -nographic does alone),
@@ -50,10 +66,17 @@ if [[ " ${QEMU_ARGS:-} " != *" -serial "* ]]; then
     echo "qemu.sh: the machine's serial console (SOL, UART2) is on $sol" >&2
 fi
 
-# exec: the script's pid is QEMU's, so killing it stops the emulator.
+qemu=(qemu-system-arm -M mps2-an386 -nographic
+    -nic "user,model=lan9118,hostfwd=udp:127.0.0.1:${port}-:623"
+    -kernel "$elf" "${serials[@]}")
+# exec: the script's pid is QEMU's, so killing it stops the emulator (and the decoder, at the
+# end of its input). The firmware reads the words of its command line (-append, one for all,
+# read through semihosting): sol-port= is the port Activate Payload names; defmt-log= the file
+# its defmt frames go to (here fd 3, the decoder's pipe), so QEMU's own messages on stderr stay
+# readable.
 # shellcheck disable=SC2086 # QEMU_ARGS is a list of options
-exec qemu-system-arm -M mps2-an386 -nographic \
-    -semihosting-config enable=on,target=native \
-    -nic "user,model=lan9118,hostfwd=udp:127.0.0.1:${port}-:623" \
-    -append "sol-port=$port" "${serials[@]}" \
-    -kernel "$elf" ${QEMU_ARGS:-}
+if [[ "$text_log" == 1 ]]; then
+    exec "${qemu[@]}" -semihosting-config enable=on,target=native -append "sol-port=$port" ${QEMU_ARGS:-}
+fi
+exec "${qemu[@]}" -semihosting-config enable=on,target=native -append "sol-port=$port defmt-log=/dev/fd/3" \
+    ${QEMU_ARGS:-} 3> >(exec defmt-print -e "$elf" --log-format '[{t:>9} {L:<5}] {s}')

@@ -148,6 +148,7 @@ die() {
 for tool in qemu-system-arm ipmitool ipmipower python3; do
     command -v "$tool" >/dev/null || die "$tool not installed (apt-get install qemu-system-arm ipmitool freeipmi-tools)"
 done
+command -v defmt-print >/dev/null || die "defmt-print not installed (cargo install defmt-print --locked; scripts/test.sh deps does it)"
 
 # ok/fail bookkeeping for steps that are not client checks.
 step() {
@@ -172,6 +173,8 @@ if [[ "${FIRMWARE_QEMU_ONLY:-0}" != 1 ]]; then
         step "clippy -D warnings ($board)" bash -c "cd '$here' && cargo clippy --release -q -p $board -- -D warnings"
         step "release build ($board)" bash -c "cd '$here' && cargo build --release -q -p $board"
     done
+    # The QEMU board's plain-text logger option (BMC_LOG_TEXT=1 qemu.sh) must keep building.
+    step "clippy -D warnings (qemu-mps2-an386, text-log)" bash -c "cd '$here' && cargo clippy --release -q -p qemu-mps2-an386 --no-default-features --features text-log -- -D warnings"
     step "size report" bash "$here/size.sh"
     # The store (torn writes never lose the last snapshot) and the blob parser, on the host.
     step "unit tests: store and provisioning (host)" bash -c "cd '$here' && cargo test -q -p bmc-fw --target $(rustc -vV | sed -n 's/^host: //p') --lib"
@@ -215,6 +218,10 @@ boot() {
 }
 
 boot test-credentials "$here/boards/qemu-mps2-an386/test-bmc.toml" "$here/target/qemu"
+
+# The log is defmt, decoded by defmt-print (qemu.sh): timestamp (s.ms since boot) and level.
+step "log: defmt decoded, with timestamps and levels (WARN, INFO)" bash -c \
+    "grep -Eq '^\[ +[0-9]+\.[0-9]{3} WARN \] rng: EMULATION-ONLY' '$log' && grep -Eq '^\[ +[0-9]+\.[0-9]{3} INFO \] bmc: listening on UDP port 623' '$log'"
 
 lanplus=(ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U admin -P password -N 1 -R 2)
 
@@ -680,10 +687,12 @@ for _ in $(seq 1 100); do
     grep -q "LAN ready" "$rundir/fallback.out" 2>/dev/null && break
     sleep 0.1
 done
-qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
+# The log is decoded as qemu.sh does it: defmt frames to fd 3, defmt-print onto the log.
+elf="$here/target/qemu-noconfig/thumbv7em-none-eabihf/release/qemu-mps2-an386"
+qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native -append defmt-log=/dev/fd/3 \
     -nic "socket,model=lan9118,udp=127.0.0.1:$our_side,localaddr=127.0.0.1:$qemu_side" \
     -serial null -serial null -monitor none \
-    -kernel "$here/target/qemu-noconfig/thumbv7em-none-eabihf/release/qemu-mps2-an386" >"$log" 2>&1 &
+    -kernel "$elf" >"$log" 2>&1 3> >(exec defmt-print -e "$elf" --log-format '[{t:>9} {L:<5}] {s}') &
 qemu_pid=$!
 wait "$lan_pid"
 lan=$(cat "$rundir/fallback.out")

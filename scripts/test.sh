@@ -42,6 +42,10 @@ deps() {
   fi
   rustup component add rustfmt clippy llvm-tools >/dev/null 2>&1 || true
   rustup target add thumbv7em-none-eabihf >/dev/null
+  # The decoder of the QEMU firmware's defmt logs (firmware/qemu.sh, firmware/test-qemu.sh).
+  if [ -d firmware ]; then
+    command -v defmt-print >/dev/null || cargo install defmt-print --locked
+  fi
   if [ -d fuzz ]; then
     rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
     command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked

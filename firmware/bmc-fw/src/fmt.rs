@@ -1,10 +1,12 @@
-//! The one logging shim: `defmt` on real hardware (feature `defmt`), plain text over Arm
-//! semihosting under QEMU (feature `semihosting`), nothing when neither is on. Format strings
-//! must work for both: use `{}` / `{:?}` with arguments that are both `Display`/`Debug` and
-//! `defmt::Format` (integers, `&str`, the core crates' types). The macros are exported, so the
-//! boards log through the same shim (`bmc_fw::info!`); the backend is chosen here, by this
-//! crate's features, not by the caller's. Levels: `DEFMT_LOG` (defmt, default `info` from
-//! `.cargo/config.toml`) or `BMC_LOG` (semihosting, default `debug`) at build time.
+//! The one logging shim: `defmt` (feature `defmt`: both boards by default; the board supplies
+//! the global logger, defmt-rtt on the Nucleo, semihosting frames under QEMU), or plain text
+//! over Arm semihosting (feature `semihosting`: the QEMU board's `text-log` option), nothing
+//! when neither is on. Format strings must work for both: use `{}` / `{:?}` with arguments that
+//! are both `Display`/`Debug` and `defmt::Format` (integers, `&str`, the core crates' types).
+//! The macros are exported, so the boards log through the same shim (`bmc_fw::info!`); the
+//! backend is chosen here, by this crate's features, not by the caller's. Levels: `DEFMT_LOG`
+//! (defmt, default `info` from `.cargo/config.toml`) or `BMC_LOG` (plain text, default
+//! `debug`) at build time.
 
 #[cfg(all(feature = "defmt", feature = "semihosting"))]
 compile_error!("features `defmt` and `semihosting` select two different loggers: pick one");

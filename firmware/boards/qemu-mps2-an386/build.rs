@@ -1,5 +1,5 @@
 //! Puts memory.x and an empty device.x (the interrupt vector table is defined in main.rs) on the
-//! linker's search path and links with cortex-m-rt's link.x.
+//! linker's search path and links with cortex-m-rt's link.x (and defmt's defmt.x with `defmt`).
 use std::env;
 use std::fs;
 use std::path::PathBuf;
@@ -13,4 +13,8 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rustc-link-arg-bins=--nmagic");
     println!("cargo:rustc-link-arg-bins=-Tlink.x");
+    // defmt's symbol table (the default log backend; not with `text-log`).
+    if env::var_os("CARGO_FEATURE_DEFMT").is_some() {
+        println!("cargo:rustc-link-arg-bins=-Tdefmt.x");
+    }
 }

@@ -85,6 +85,7 @@ static RX_WAKER: AtomicWaker = AtomicWaker::new();
 
 /// Why [`Lan9118::new`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum InitError {
     /// BYTE_TEST did not read 0x87654321: no chip there, or the bus is misconfigured.
     NotFound,

@@ -1,11 +1,13 @@
 //! The BMC image for the ST NUCLEO-F767ZI board: the on-board Ethernet (RMII, LAN8742A PHY),
 //! the STM32 hardware RNG, defmt logs over RTT, and GPIO lines to the managed machine's power
-//! button, reset and power-good (see `pins.rs`). Flash it with `cargo run --release` from this
+//! button, reset and power-good (see `pins.rs`), the configuration console on the ST-LINK's
+//! virtual COM port (USART3, see `console.rs`). Flash it with `cargo run --release` from this
 //! directory (probe-rs).
 #![no_std]
 #![no_main]
 
 mod chassis;
+mod console;
 mod pins;
 mod sensors;
 mod sol;
@@ -27,6 +29,7 @@ bind_interrupts!(struct Irqs {
     ETH => eth::InterruptHandler;
     RNG => rng::InterruptHandler<RNG>;
     USART6 => sol::Irq;
+    USART3 => embassy_stm32::usart::BufferedInterruptHandler<embassy_stm32::peripherals::USART3>;
 });
 
 /// The lines this board drives (no NMI line wired).
@@ -71,6 +74,7 @@ async fn bmc_task(
     mac: [u8; 6],
     sensors: sensors::ChipSensors,
     serial: sol::Usart,
+    console: console::Vcp,
 ) -> ! {
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A stable GUID from the chip's 96-bit unique id (RFC 4122 version 4 layout bits set).
@@ -84,7 +88,7 @@ async fn bmc_task(
     identity.system_guid = guid;
     let board = bmc_fw::bmc::Board { identity, mac, name: "nucleo-f767zi" };
     let sol = bmc_fw::sol::Sol { serial, udp_port: bmc_fw::net::RMCP_PORT };
-    bmc_fw::bmc::run(stack, board, lines, rng, store, saved, None::<bmc_fw::console::NoConsole>, sensors, sol).await
+    bmc_fw::bmc::run(stack, board, lines, rng, store, saved, Some(console), sensors, sol).await
 }
 
 #[embassy_executor::main]
@@ -174,7 +178,25 @@ async fn main(spawner: Spawner) {
     let (usart, tx, rx) = pins::sol_pins!(p);
     let serial = sol::Usart::new(usart, tx, rx);
 
+    // The configuration console on the ST-LINK's virtual COM port (console.rs).
+    let (usart, tx, rx) = console::console_pins!(p);
+    static CONSOLE_TX: StaticCell<[u8; console::TX_BUFFER]> = StaticCell::new();
+    static CONSOLE_RX: StaticCell<[u8; console::RX_BUFFER]> = StaticCell::new();
+    let mut console_config = embassy_stm32::usart::Config::default();
+    console_config.baudrate = console::BAUD;
+    let vcp = embassy_stm32::usart::BufferedUart::new(
+        usart,
+        rx,
+        tx,
+        CONSOLE_TX.init([0; console::TX_BUFFER]),
+        CONSOLE_RX.init([0; console::RX_BUFFER]),
+        Irqs,
+        console_config,
+    )
+    .expect("USART3 configuration");
+    let console = console::Vcp(core::mem::ManuallyDrop::new(vcp));
+
     spawner.spawn(net_task(runner).expect("net task"));
     let sensors = sensors::ChipSensors::new(p.ADC1);
-    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac, sensors, serial).expect("bmc task"));
+    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac, sensors, serial, console).expect("bmc task"));
 }

@@ -5,7 +5,8 @@
 //! - time: a SysTick-based embassy-time driver (1 ms tick, QEMU's 25 MHz system clock);
 //! - executor: a thread-mode executor that sleeps in WFI (QEMU's WFE returns at once and would
 //!   spin a host core at 100 %);
-//! - logs: plain text over Arm semihosting (QEMU prints them on its stdout);
+//! - logs: defmt frames over Arm semihosting on QEMU's stderr, decoded by `defmt-print` in
+//!   qemu.sh (see [`defmt_log`]; feature `text-log`: plain text on its stdout instead);
 //! - chassis lines: reported and driven over UART1 (see [`lines`]), with a built-in mainboard
 //!   model until a test drives power good;
 //! - randomness: [`rng::EmulationRng`], a SHA-256 generator seeded from the host's /dev/urandom
@@ -13,7 +14,10 @@
 #![no_std]
 #![no_main]
 
+mod cmdline;
 mod console;
+#[cfg(feature = "defmt")]
+mod defmt_log;
 mod flash;
 mod lines;
 mod rng;

@@ -108,16 +108,11 @@ pub fn init() {
 /// The UDP port to name in Activate Payload: `sol-port=N` on QEMU's command line (`-append`),
 /// else 623.
 pub fn udp_port() -> u16 {
-    let mut line = [0u8; 160];
-    // SAFETY: SYS_GET_CMDLINE writes at most `line.len()` bytes (NUL-terminated) into `line`.
-    let failed = unsafe { cortex_m_semihosting::syscall!(GET_CMDLINE, line.as_mut_ptr(), line.len()) } != 0;
-    let key = b"sol-port=";
-    let found = (!failed).then(|| line.windows(key.len()).position(|w| w == key)).flatten().and_then(|at| {
-        let digits = &line[at + key.len()..];
+    let port = crate::cmdline::word(b"sol-port=", |digits| {
         let end = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
         core::str::from_utf8(&digits[..end]).ok()?.parse().ok()
     });
-    found.unwrap_or(bmc_fw::net::RMCP_PORT)
+    port.flatten().unwrap_or(bmc_fw::net::RMCP_PORT)
 }
 
 /// UART2 as the machine's serial port, paced at the SOL bit rate.
