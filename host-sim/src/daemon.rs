@@ -91,6 +91,10 @@ impl Daemon {
             crate::topology::check_provider(m, &cfg.provider)?;
         }
         let sock = bind_udp(resolved.bind)?;
+        let sol_sock = match resolved.sol_bind {
+            Some(a) => Some(bind_udp(a).map_err(|e| format!("sol_port: {e}"))?),
+            None => None,
+        };
         let mut state = self.home.load_state(name);
         // A BMC whose configuration fixes no GUID gets a random one at its first start, kept.
         let new_guid = resolved.guid.is_none() && state.system_guid.is_none();
@@ -103,6 +107,7 @@ impl Daemon {
             resolved,
             provider,
             state: state.clone(),
+            sol_sock,
         };
         if !state.running || new_guid {
             state.running = true;

@@ -87,10 +87,13 @@ impl Tty {
                 }
             }
             if start.elapsed() > limit {
-                panic!(
-                    "{needle:?} did not appear within {limit:?}; output: {:?}",
-                    self.text()
-                );
+                let t = self.text();
+                let tail = t
+                    .char_indices()
+                    .rev()
+                    .nth(3000)
+                    .map_or(&t[..], |(i, _)| &t[i..]);
+                panic!("{needle:?} did not appear within {limit:?}; output ends: {tail:?}");
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -704,4 +707,143 @@ fn ipmitool_sol_over_every_kind_of_suite() {
         t.send(b"~.");
         assert!(t.wait(S).success(), "suite {suite}: {}", t.text());
     }
+}
+
+/// A loopback address 127.X.Y.1 on which UDP port 623 is free (this process's own, so parallel
+/// test runs do not meet): freeipmi's ipmiconsole follows Activate Payload to another SOL port
+/// only when it started on 623 (libipmiconsole `_check_try_new_port`). Binding 623 needs root or
+/// CAP_NET_BIND_SERVICE.
+fn loopback_with_623_free() -> String {
+    let seed = std::process::id() as usize;
+    for i in 0..5000usize {
+        let k = (seed * 7919 + i * 104_729) % (240 * 250);
+        let addr = format!("127.{}.{}.1", 10 + k / 250, 1 + k % 250);
+        match UdpSocket::bind((addr.as_str(), 623)) {
+            Ok(_) => return addr,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                panic!("binding UDP port 623 needs root or CAP_NET_BIND_SERVICE: {e}")
+            }
+            Err(_) => {}
+        }
+    }
+    panic!("no loopback address with UDP port 623 free");
+}
+
+#[test]
+fn sol_port_of_its_own_with_ipmitool() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("serial.sock");
+    let listener = Machine::listen(&path);
+    let spec = format!("unix:{}", path.display());
+    let sol_port = free_port();
+    let q = sol_port.to_string();
+    let (sim, port) = bmc(&["--console", &spec, "--sol-port", &q]);
+    assert_ne!(port, sol_port);
+    let show = sim.ok(&["show", "m"]);
+    assert!(
+        show.lines()
+            .any(|l| l.starts_with("sol_port") && l.ends_with(&q)),
+        "{show}"
+    );
+    // The SOL port must be another port than the BMC's.
+    sim.fails(
+        &["add", "y", "--port", &q, "--sol-port", &q],
+        "sol_port is the BMC's own port",
+    );
+    let mut machine = Machine::accept(&listener);
+    // Activate Payload's answer (and `sol info`) name the SOL port.
+    let info = lanplus_ok(port, &["sol", "info"]);
+    assert_eq!(value(&info, "Payload Port"), q, "{info}");
+    // ipmitool talks SOL only on the port it opened its session on (lib/ipmi_sol.c: "the spec
+    // does allow for SOL traffic to be sent on a different port.  we do not yet support that
+    // feature").
+    let o = ipmitool(
+        "lanplus",
+        "127.0.0.1",
+        port,
+        "admin",
+        "password",
+        &["sol", "activate"],
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("BMC requests SOL session on different port"),
+        "{}",
+        text(&o)
+    );
+    // The SOL port serves everything: ipmitool -p SOL_PORT opens its session there, and typing
+    // and a 100 KiB burst go through it (ipmitool closed its first session, so SOL is free).
+    let info = lanplus_ok(sol_port, &["sol", "info"]);
+    assert_eq!(value(&info, "Payload Port"), q, "{info}");
+    let took = burst_through("127.0.0.1", sol_port, &mut machine);
+    eprintln!("100 KiB over the SOL port in {took:?}");
+    // The BMC's own port still serves the rest.
+    lanplus_ok(port, &["chassis", "power", "status"]);
+}
+
+#[test]
+fn sol_port_of_its_own_ipmiconsole_moves_there() {
+    require_tool("ipmiconsole");
+    let addr = loopback_with_623_free();
+    let sol_port = free_port_on(&[&addr]);
+    let q = sol_port.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("serial.sock");
+    let listener = Machine::listen(&path);
+    let spec = format!("unix:{}", path.display());
+    let mut sim = Sim::new();
+    sim.ok(&[
+        "add",
+        "m",
+        "--address",
+        &addr,
+        "--port",
+        "623",
+        "--sol-port",
+        &q,
+        "--console",
+        &spec,
+    ]);
+    sim.serve();
+    sim.ok(&["start", "m"]);
+    let mut machine = Machine::accept(&listener);
+    // Printed before anyone is attached: kept, and replayed on the SOL port (not lost to the
+    // short-lived first activation on 623).
+    machine.stream.write_all(b"kernel: booted\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // ipmiconsole on 623 (no port given): Activate Payload names the SOL port; it deactivates,
+    // closes the session and starts again there (its --debug says so; 1.6.10's --debugfile
+    // fails with "PROGRAM ERROR", so the debug lines come on the terminal).
+    let mut t = Tty::spawn(
+        "ipmiconsole",
+        &[
+            "-h", &addr, "-u", "admin", "-p", "password", "-I", "3", "--debug",
+        ],
+    );
+    t.expect(&format!("trying new port: {sol_port:X}h"), S);
+    t.expect("[SOL established]", S);
+    t.expect("kernel: booted\r\n", S);
+    t.send(b"ready?\r");
+    let mut got = [0u8; 7];
+    machine.stream.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"ready?\r");
+    t.send(b"&.");
+    t.expect("[closing the connection]", S);
+    assert!(t.wait(S).success(), "{}", t.text());
+
+    // 100 KiB from the machine, byte for byte, over the SOL port.
+    let mut t = Tty::spawn(
+        "ipmiconsole",
+        &["-h", &addr, "-u", "admin", "-p", "password", "-I", "17"],
+    );
+    t.expect("[SOL established]\r\n", S);
+    let data = burst();
+    machine.stream.write_all(&data).unwrap();
+    let back = t.take(data.len(), Duration::from_secs(60));
+    if back != data {
+        let at = back.iter().zip(&data).position(|(a, b)| a != b).unwrap();
+        panic!("the burst differs at byte {at}");
+    }
+    t.send(b"\r&.");
+    assert!(t.wait(S).success(), "{}", t.text());
 }
