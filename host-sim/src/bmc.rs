@@ -430,7 +430,11 @@ impl Bmc {
                 console.write_input(&buf[..n]);
             }
             let ev = core.ep.sol_take_events();
-            if ev.send_break || ev.lines_changed {
+            if ev.send_break {
+                console.send_break();
+            }
+            if ev.lines_changed {
+                // CTS/DCD/DSR and ring: no backend has such lines.
                 tracing::info!(bmc = %self.name, ?ev, "SOL console request");
             }
         }

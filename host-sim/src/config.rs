@@ -69,8 +69,8 @@ pub struct BmcConfig {
     /// FRU inventory fields (`[fru]`); unset ones keep their defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fru: Option<crate::fru::FruConfig>,
-    /// The serial console SOL reaches: `none`, `echo`, `pty`, `unix:PATH`, `tcp:HOST:PORT` or
-    /// `exec:COMMAND` [default: the provider file's `[CONSOLE] console`, else `echo` for the
+    /// The serial console SOL reaches: `none`, `echo`, `pty`, `unix:PATH`, `tcp:HOST:PORT`,
+    /// `telnet:HOST:PORT` or `exec:COMMAND` [default: the provider file's `[CONSOLE] console`, else `echo` for the
     /// memory provider, else none]. See `console.rs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub console: Option<String>,

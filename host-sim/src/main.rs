@@ -133,7 +133,7 @@ struct AddArgs {
     /// N in-memory nodes on channel 7 at 0x72, 0x74, ... (added before the --node ones).
     #[arg(long = "nodes", value_name = "N")]
     node_count: Option<u8>,
-    /// Serial console for SOL: none, echo, pty, unix:PATH, tcp:HOST:PORT or exec:COMMAND
+    /// Serial console for SOL: none, echo, pty, unix:PATH, tcp:HOST:PORT, telnet:HOST:PORT or exec:COMMAND
     /// [default: the provider file's [CONSOLE], else echo for the memory provider].
     #[arg(long, value_name = "SPEC")]
     console: Option<String>,
