@@ -70,8 +70,8 @@ pub struct BmcConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fru: Option<crate::fru::FruConfig>,
     /// The serial console SOL reaches: `none`, `echo`, `pty`, `unix:PATH`, `tcp:HOST:PORT`,
-    /// `telnet:HOST:PORT` or `exec:COMMAND` [default: the provider file's `[CONSOLE] console`, else `echo` for the
-    /// memory provider, else none]. See `console.rs`.
+    /// `telnet:HOST:PORT` or `exec:COMMAND` [default: the provider file's `[CONSOLE] console`,
+    /// else `echo` for the memory provider, else none]. See `console.rs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub console: Option<String>,
     /// Bytes of console output kept while no SOL session is attached [default 65536].
