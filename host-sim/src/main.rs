@@ -134,7 +134,7 @@ struct AddArgs {
     #[arg(long = "nodes", value_name = "N")]
     node_count: Option<u8>,
     /// Serial console for SOL: none, echo, pty, unix:PATH, tcp:HOST:PORT, telnet:HOST:PORT or exec:COMMAND
-    /// [default: the provider file's [CONSOLE], else echo for the memory provider].
+    /// [default: the provider file's CONSOLE section, else echo for the memory provider].
     #[arg(long, value_name = "SPEC")]
     console: Option<String>,
     /// Bytes of console output kept while no SOL session is attached.
