@@ -490,6 +490,49 @@ pub type UserEditRequest = (
     oneshot::Sender<Result<String, String>>,
 );
 
+/// Where `host-sim user` changes reach a running BMC: a queue and a wake-up. Not a tokio mpsc
+/// channel: that allocates a block of 32 slots up front (3.3 KiB per BMC, measured with
+/// heaptrack at 1,000 BMCs) for something that happens rarely; an empty `Vec` allocates nothing.
+#[derive(Default)]
+pub struct Mailbox {
+    /// The queued edits; `None` once the BMC stopped taking them.
+    queue: std::sync::Mutex<Option<Vec<UserEditRequest>>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Mailbox {
+    /// An open mailbox.
+    pub fn new() -> Mailbox {
+        Mailbox {
+            queue: std::sync::Mutex::new(Some(Vec::new())),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Queues an edit for the BMC; gives it back when the BMC is stopping.
+    pub fn send(&self, edit: UserEditRequest) -> Result<(), UserEditRequest> {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        match q.as_mut() {
+            Some(q) => q.push(edit),
+            None => return Err(edit),
+        }
+        drop(q);
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// The edits queued so far.
+    fn take(&self) -> Vec<UserEditRequest> {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        q.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Takes no more edits; those still queued are dropped (their senders see "stopped").
+    fn close(&self) {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
 /// Builds the endpoint of a BMC from its configuration and restores its saved state; returns
 /// it with what it had before the restore (the baseline of what is saved).
 pub fn build_endpoint(
@@ -542,27 +585,29 @@ pub fn build_endpoint(
 
 /// Runs one BMC until `stop` fires. `home` is where its state is saved (None for `demo`);
 /// `edits` brings `host-sim user` changes while it runs.
-pub async fn run(
+///
+/// Not an `async fn` itself, and the spec boxed: an async fn keeps its arguments in its future
+/// for its whole life, and a wrapper future holds its arguments next to the inner future (the
+/// task was 4.9 KiB per BMC; now about 1.5).
+pub fn run(
     spec: Spec,
     sock: std::net::UdpSocket,
     home: Option<Home>,
     clock: Clock,
     stop: oneshot::Receiver<()>,
-    edits: tokio::sync::mpsc::UnboundedReceiver<UserEditRequest>,
-) {
+    edits: Arc<Mailbox>,
+) -> impl std::future::Future<Output = ()> {
     let span = tracing::info_span!("bmc", name = %spec.name);
-    run_inner(spec, sock, home, clock, stop, edits)
-        .instrument(span)
-        .await
+    run_inner(Box::new(spec), sock, home, clock, stop, edits).instrument(span)
 }
 
 async fn run_inner(
-    mut spec: Spec,
+    mut spec: Box<Spec>,
     sock: std::net::UdpSocket,
     home: Option<Home>,
     clock: Clock,
     mut stop: oneshot::Receiver<()>,
-    mut edits: tokio::sync::mpsc::UnboundedReceiver<UserEditRequest>,
+    edits: Arc<Mailbox>,
 ) {
     let (mut ep, baseline) =
         match build_endpoint(&spec.name, &spec.cfg, &spec.resolved, &spec.state) {
@@ -699,20 +744,19 @@ async fn run_inner(
         None
     };
     tracing::info!(addr = ?local, sol = ?sol_local, provider = %spec.cfg.provider, "BMC listening");
+    // Everything the running BMC needs is in `bmc` now.
+    drop(spec);
     loop {
         tokio::select! {
             _ = &mut stop => break,
-            edit = edits.recv() => match edit {
-                Some((edit, answer)) => {
+            _ = edits.wake.notified() => {
+                for (edit, answer) in edits.take() {
                     let _ = answer.send(bmc.edit_user(&edit));
                 }
-                None => {
-                    let _ = (&mut stop).await;
-                    break;
-                }
-            },
+            }
         }
     }
+    edits.close();
     reactor.remove(token);
     if let Some(t) = sol_token {
         reactor.remove(t);

@@ -20,7 +20,7 @@ use crate::provider::Provider;
 struct Running {
     stop: oneshot::Sender<()>,
     join: JoinHandle<()>,
-    edits: tokio::sync::mpsc::UnboundedSender<bmc::UserEditRequest>,
+    edits: Arc<bmc::Mailbox>,
 }
 
 /// The daemon: configured BMCs on disk, running ones here.
@@ -116,14 +116,14 @@ impl Daemon {
             }
         }
         let (stop, stop_rx) = oneshot::channel();
-        let (edits, edits_rx) = tokio::sync::mpsc::unbounded_channel();
+        let edits = Arc::new(bmc::Mailbox::new());
         let join = tokio::spawn(bmc::run(
             spec,
             sock,
             Some(self.home.clone()),
             self.clock,
             stop_rx,
-            edits_rx,
+            edits.clone(),
         ));
         map.insert(name.to_string(), Running { stop, join, edits });
         Ok(())

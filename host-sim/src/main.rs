@@ -465,8 +465,8 @@ fn demo(port: u16) -> Result<(), String> {
             sol_sock: None,
         };
         let (stop, stop_rx) = tokio::sync::oneshot::channel();
-        let (_edits, edits_rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(bmc::run(spec, sock, None, bmc::Clock::new(), stop_rx, edits_rx));
+        let edits = std::sync::Arc::new(bmc::Mailbox::new());
+        let task = tokio::spawn(bmc::run(spec, sock, None, bmc::Clock::new(), stop_rx, edits));
         let _ = tokio::signal::ctrl_c().await;
         let _ = stop.send(());
         let _ = task.await;
