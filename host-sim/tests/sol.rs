@@ -790,6 +790,12 @@ fn sol_port_of_its_own_with_ipmitool() {
     eprintln!("100 KiB over the SOL port in {took:?}");
     // The BMC's own port still serves the rest.
     lanplus_ok(port, &["chassis", "power", "status"]);
+    // Stopped, both ports are free again; started, both serve.
+    sim.ok(&["stop", "m"]);
+    UdpSocket::bind(("127.0.0.1", sol_port)).expect("the SOL port is released");
+    sim.ok(&["start", "m"]);
+    let info = lanplus_ok(sol_port, &["sol", "info"]);
+    assert_eq!(value(&info, "Payload Port"), q, "{info}");
 }
 
 #[test]
