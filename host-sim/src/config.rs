@@ -69,14 +69,20 @@ pub struct BmcConfig {
     /// FRU inventory fields (`[fru]`); unset ones keep their defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fru: Option<crate::fru::FruConfig>,
-    /// The serial console SOL reaches: `none`, `echo`, `pty`, `unix:PATH`, `tcp:HOST:PORT` or
-    /// `exec:COMMAND` [default: the provider file's `[CONSOLE] console`, else `echo` for the
-    /// memory provider, else none]. See `console.rs`.
+    /// The serial console SOL reaches: `none`, `echo`, `pty`, `unix:PATH`, `tcp:HOST:PORT`,
+    /// `telnet:HOST:PORT` or `exec:COMMAND` [default: the provider file's `[CONSOLE] console`,
+    /// else `echo` for the memory provider, else none]. See `console.rs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub console: Option<String>,
     /// Bytes of console output kept while no SOL session is attached [default 65536].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub console_buffer: Option<usize>,
+    /// A UDP port of its own for Serial over LAN, on the BMC's address [default: SOL runs on
+    /// `port`]. The BMC serves it like `port` (sessions, commands, SOL) and Activate Payload's
+    /// answer names it; freeipmi's ipmiconsole then moves there, ipmitool refuses a port other
+    /// than the one it asked (see `bmc.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sol_port: Option<u16>,
 }
 
 /// Most user ids a host-sim BMC can have (the endpoint's table size).
@@ -180,6 +186,8 @@ fn default_timeout() -> u64 {
 pub struct Resolved {
     /// Where to bind.
     pub bind: SocketAddr,
+    /// Where to bind SOL's own port, when it has one.
+    pub sol_bind: Option<SocketAddr>,
     /// K_g bytes, if any.
     pub kg: Option<Vec<u8>>,
     /// Channel privilege limit.
@@ -194,6 +202,7 @@ impl fmt::Debug for Resolved {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Resolved")
             .field("bind", &self.bind)
+            .field("sol_bind", &self.sol_bind)
             .field("kg", &self.kg.as_ref().map(|_| "***"))
             .field("privilege_limit", &self.privilege_limit)
             .finish()
@@ -359,6 +368,7 @@ impl BmcConfig {
             fru: None,
             console: None,
             console_buffer: None,
+            sol_port: None,
         }
     }
 
@@ -414,6 +424,16 @@ impl BmcConfig {
         {
             return Err(ferr("console_buffer", "must be 256 bytes to 64 MiB"));
         }
+        match self.sol_port {
+            Some(0) => return Err(ferr("sol_port", "sol_port must be 1 to 65535")),
+            Some(p) if p == self.port => {
+                return Err(ferr(
+                    "sol_port",
+                    "sol_port is the BMC's own port: leave it out to run SOL there",
+                ))
+            }
+            _ => {}
+        }
         let guid = match self.system_guid.as_str() {
             "" => None,
             g => Some(parse_guid(g).map_err(|m| ferr("system_guid", m))?),
@@ -431,6 +451,7 @@ impl BmcConfig {
         })?;
         Ok(Resolved {
             bind: SocketAddr::new(ip, self.port),
+            sol_bind: self.sol_port.map(|p| SocketAddr::new(ip, p)),
             kg,
             privilege_limit,
             guid,

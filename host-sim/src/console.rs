@@ -4,9 +4,16 @@
 //! banner, then it echoes what it is sent), a `pty` the daemon creates (its path is shown by
 //! `show`: point a VM's serial line, `screen` or a test at it), a Unix socket (`unix:PATH`,
 //! what QEMU's `-serial unix:PATH,server=on,wait=off` and libvirt's `<serial type='unix'>`
-//! offer), a TCP socket (`tcp:HOST:PORT`), or a command whose stdin/stdout are the console
+//! offer), a TCP socket (`tcp:HOST:PORT`), a telnet server (`telnet:HOST:PORT`, QEMU's
+//! `-serial telnet:...,server=on`), or a command whose stdin/stdout are the console
 //! (`exec:virsh console NAME`, `exec:qm terminal 100`). Sockets and commands are reconnected
 //! (restarted) a second after they end.
+//!
+//! A console's break request (ipmitool `~B`, ipmiconsole `&B`) goes where the line can carry it:
+//! a telnet console gets telnet's BREAK (IAC BRK, which QEMU turns into a break on the guest's
+//! UART); a pty gets `tcsendbreak` on its master, which Linux's pty driver accepts and drops (it
+//! has no `break_ctl`: the other side never sees a break); the other kinds cannot carry one and
+//! log it once.
 //!
 //! What the machine prints is kept in a ring buffer of `console_buffer` bytes. While no SOL
 //! session is active the oldest bytes make room for new ones, and what is left is replayed when
@@ -39,16 +46,24 @@ pub enum Backend {
     Unix(PathBuf),
     /// A TCP socket to connect to, `HOST:PORT`.
     Tcp(String),
+    /// A telnet server to connect to, `HOST:PORT` (QEMU `-serial telnet:...,server=on`): its
+    /// option negotiation is answered and stripped, 0xFF escaped, and a break sent as IAC BRK.
+    Telnet(String),
     /// A command run with `sh -c`, its stdin and stdout the console.
     Exec(String),
 }
 
 impl Backend {
-    /// Parses `none`, `echo`, `pty`, `unix:PATH`, `tcp:HOST:PORT` or `exec:COMMAND`.
+    /// Parses `none`, `echo`, `pty`, `unix:PATH`, `tcp:HOST:PORT`, `telnet:HOST:PORT` or
+    /// `exec:COMMAND`.
     pub fn parse(spec: &str) -> Result<Backend, String> {
         let spec = spec.trim();
         let bad = || {
-            format!("bad console {spec:?}: use none, echo, pty, unix:PATH, tcp:HOST:PORT or exec:COMMAND")
+            format!("bad console {spec:?}: use none, echo, pty, unix:PATH, tcp:HOST:PORT, telnet:HOST:PORT or exec:COMMAND")
+        };
+        let host_port = |a: &str| {
+            a.rsplit_once(':')
+                .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
         };
         Ok(match spec {
             "none" => Backend::None,
@@ -56,12 +71,8 @@ impl Backend {
             "pty" => Backend::Pty,
             _ => match spec.split_once(':') {
                 Some(("unix", p)) if !p.is_empty() => Backend::Unix(PathBuf::from(p)),
-                Some(("tcp", a))
-                    if a.rsplit_once(':')
-                        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok()) =>
-                {
-                    Backend::Tcp(a.to_string())
-                }
+                Some(("tcp", a)) if host_port(a) => Backend::Tcp(a.to_string()),
+                Some(("telnet", a)) if host_port(a) => Backend::Telnet(a.to_string()),
                 Some(("exec", c)) if !c.trim().is_empty() => Backend::Exec(c.to_string()),
                 _ => return Err(bad()),
             },
@@ -134,6 +145,38 @@ struct Ring {
     lost: usize,
 }
 
+/// What goes to the machine: console input, or a break (in the order the console sent them).
+enum Input {
+    Bytes(Vec<u8>),
+    Break,
+}
+
+/// How a console's line carries a break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Breaks {
+    /// It cannot (echo, unix:, tcp:, exec:): logged once.
+    No,
+    /// `tcsendbreak` on the pty's master (accepted and dropped by Linux's pty driver).
+    Pty,
+    /// Telnet's IAC BRK.
+    Telnet,
+}
+
+/// Telnet's bytes (RFC 854, 856, 857, 858).
+mod telnet {
+    pub const IAC: u8 = 255;
+    pub const DONT: u8 = 254;
+    pub const DO: u8 = 253;
+    pub const WONT: u8 = 252;
+    pub const WILL: u8 = 251;
+    pub const SB: u8 = 250;
+    pub const BRK: u8 = 243;
+    pub const SE: u8 = 240;
+    pub const BINARY: u8 = 0;
+    pub const ECHO: u8 = 1;
+    pub const SGA: u8 = 3;
+}
+
 /// One BMC's console: the ring of machine output, the way to the machine's input, and the
 /// threads that move them.
 pub struct Console {
@@ -146,7 +189,10 @@ pub struct Console {
     /// SOL is active: readers wait for room instead of dropping old bytes.
     active: AtomicBool,
     stop: AtomicBool,
-    input: Mutex<Option<Sender<Vec<u8>>>>,
+    input: Mutex<Option<Sender<Input>>>,
+    /// How a break reaches the machine, and whether "cannot" was logged already.
+    breaks: Breaks,
+    break_logged: AtomicBool,
     /// Wakes the BMC's SOL pump: machine output arrived.
     pub wake: tokio::sync::Notify,
     child: Mutex<Option<std::process::Child>>,
@@ -180,6 +226,11 @@ impl Console {
         }
         let (tx, rx) = std::sync::mpsc::channel();
         let echo = backend == Backend::Echo;
+        let breaks = match backend {
+            Backend::Pty => Breaks::Pty,
+            Backend::Telnet(_) => Breaks::Telnet,
+            _ => Breaks::No,
+        };
         let c = Arc::new(Console {
             echo,
             name: name.to_string(),
@@ -192,6 +243,8 @@ impl Console {
             active: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             input: Mutex::new(Some(tx)),
+            breaks,
+            break_logged: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
             child: Mutex::new(None),
             pace: Mutex::new((PACE_BURST, std::time::Instant::now())),
@@ -326,11 +379,35 @@ impl Console {
             return;
         }
         if let Some(tx) = &*self.input.lock().unwrap_or_else(|p| p.into_inner()) {
-            let _ = tx.send(bytes.to_vec());
+            let _ = tx.send(Input::Bytes(bytes.to_vec()));
         }
     }
 
-    fn run(self: Arc<Self>, backend: Backend, rx: Receiver<Vec<u8>>) {
+    /// The SOL console asked for a break on the machine's serial line: sent where the line can
+    /// carry one (after the input before it), logged once where it cannot.
+    pub fn send_break(&self) {
+        let first = !self.break_logged.swap(true, Ordering::Relaxed);
+        match self.breaks {
+            Breaks::No => {
+                if first {
+                    tracing::info!(bmc = %self.name, "SOL break requested: this console cannot carry a break (only pty and telnet: consoles can); logged once");
+                }
+                return;
+            }
+            Breaks::Pty if first => {
+                tracing::info!(bmc = %self.name, "SOL break: tcsendbreak on the console pty (Linux's pty driver drops breaks: the other side sees none)");
+            }
+            Breaks::Pty => {}
+            Breaks::Telnet => {
+                tracing::info!(bmc = %self.name, "SOL break: IAC BRK to the telnet console")
+            }
+        }
+        if let Some(tx) = &*self.input.lock().unwrap_or_else(|p| p.into_inner()) {
+            let _ = tx.send(Input::Break);
+        }
+    }
+
+    fn run(self: Arc<Self>, backend: Backend, rx: Receiver<Input>) {
         let rx = Arc::new(Mutex::new(rx));
         match backend {
             Backend::None | Backend::Echo => {}
@@ -355,6 +432,16 @@ impl Console {
                 let w = s.try_clone()?;
                 Ok((
                     Box::new(s) as Box<dyn Read + Send>,
+                    Box::new(w) as Box<dyn Write + Send>,
+                ))
+            }),
+            Backend::Telnet(addr) => self.reconnecting(&rx, "telnet", || {
+                let s = std::net::TcpStream::connect(&addr)?;
+                s.set_read_timeout(Some(POLL))?;
+                s.set_nodelay(true)?;
+                let (w, answers) = (s.try_clone()?, s.try_clone()?);
+                Ok((
+                    Box::new(TelnetReader::new(s, answers)) as Box<dyn Read + Send>,
                     Box::new(w) as Box<dyn Write + Send>,
                 ))
             }),
@@ -409,7 +496,7 @@ impl Console {
 
     /// A pty: the daemon holds both ends (so the master never reads EIO while nobody is
     /// attached); the slave, in raw mode, is the machine's serial line.
-    fn pty(&self, rx: &Arc<Mutex<Receiver<Vec<u8>>>>) -> Result<(), String> {
+    fn pty(&self, rx: &Arc<Mutex<Receiver<Input>>>) -> Result<(), String> {
         use nix::sys::termios;
         let pty = nix::pty::openpty(None, None).map_err(|e| format!("openpty: {e}"))?;
         let mut t = termios::tcgetattr(&pty.slave).map_err(|e| format!("tcgetattr: {e}"))?;
@@ -424,9 +511,15 @@ impl Console {
             .insert(self.name.clone(), path);
         let master = std::fs::File::from(pty.master);
         let writer = master.try_clone().map_err(|e| format!("dup: {e}"))?;
+        let breaker = master.try_clone().map_err(|e| format!("dup: {e}"))?;
         let _slave = pty.slave;
         let done = Arc::new(AtomicBool::new(false));
-        let w = self.writer(rx.clone(), Box::new(writer), done.clone());
+        let w = self.writer(
+            rx.clone(),
+            Box::new(writer),
+            Line::Pty(breaker),
+            done.clone(),
+        );
         let mut master = master;
         let mut buf = [0u8; 4096];
         while !self.stopped() {
@@ -453,19 +546,45 @@ impl Console {
         Ok(())
     }
 
-    /// Writes console input to the machine until `done` (or the write fails).
+    /// Writes console input (and breaks, as `line` carries them) to the machine until `done`
+    /// (or the write fails).
     fn writer(
         &self,
-        rx: Arc<Mutex<Receiver<Vec<u8>>>>,
+        rx: Arc<Mutex<Receiver<Input>>>,
         mut w: Box<dyn Write + Send>,
+        line: Line,
         done: Arc<AtomicBool>,
     ) -> std::thread::JoinHandle<()> {
         std::thread::spawn(move || {
             let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
             while !done.load(Ordering::Relaxed) {
                 match rx.recv_timeout(POLL) {
-                    Ok(bytes) => {
-                        if w.write_all(&bytes).and_then(|_| w.flush()).is_err() {
+                    Ok(input) => {
+                        let wrote = match (input, &line) {
+                            // Telnet: a data byte 0xFF is sent twice.
+                            (Input::Bytes(bytes), Line::Telnet) => {
+                                let mut esc = Vec::with_capacity(bytes.len() + 2);
+                                for b in bytes {
+                                    if b == telnet::IAC {
+                                        esc.push(telnet::IAC);
+                                    }
+                                    esc.push(b);
+                                }
+                                w.write_all(&esc)
+                            }
+                            (Input::Bytes(bytes), _) => w.write_all(&bytes),
+                            (Input::Break, Line::Telnet) => {
+                                w.write_all(&[telnet::IAC, telnet::BRK])
+                            }
+                            (Input::Break, Line::Pty(master)) => {
+                                // Linux answers success and sends nothing (see the module doc).
+                                let _ = w.flush();
+                                let _ = nix::sys::termios::tcsendbreak(master, 0);
+                                Ok(())
+                            }
+                            (Input::Break, Line::Plain) => Ok(()),
+                        };
+                        if wrote.and_then(|_| w.flush()).is_err() {
                             done.store(true, Ordering::Relaxed);
                         }
                     }
@@ -481,7 +600,7 @@ impl Console {
     #[allow(clippy::type_complexity)]
     fn reconnecting(
         &self,
-        rx: &Arc<Mutex<Receiver<Vec<u8>>>>,
+        rx: &Arc<Mutex<Receiver<Input>>>,
         kind: &str,
         mut connect: impl FnMut() -> std::io::Result<(Box<dyn Read + Send>, Box<dyn Write + Send>)>,
     ) {
@@ -492,7 +611,12 @@ impl Console {
                     tracing::info!(bmc = %self.name, kind, "console connected");
                     logged = false;
                     let done = Arc::new(AtomicBool::new(false));
-                    let wt = self.writer(rx.clone(), w, done.clone());
+                    let line = if kind == "telnet" {
+                        Line::Telnet
+                    } else {
+                        Line::Plain
+                    };
+                    let wt = self.writer(rx.clone(), w, line, done.clone());
                     let mut buf = [0u8; 4096];
                     while !self.stopped() && !done.load(Ordering::Relaxed) {
                         match r.read(&mut buf) {
@@ -529,6 +653,115 @@ impl Console {
     }
 }
 
+/// The machine's side as the writer sees it (what a break becomes).
+enum Line {
+    Plain,
+    /// A dup of the pty's master.
+    Pty(std::fs::File),
+    Telnet,
+}
+
+/// Where a telnet stream's reader is between bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TelnetState {
+    Data,
+    Iac,
+    /// After IAC WILL/WONT/DO/DONT: the option comes next.
+    Option(u8),
+    /// Inside IAC SB ... IAC SE.
+    Sub,
+    SubIac,
+}
+
+/// The machine's output from a telnet server: data with IAC IAC made one 0xFF, every command
+/// and subnegotiation removed, and option requests answered (binary, echo and suppress-go-ahead
+/// accepted, anything else refused; each answered once, so no negotiation loops).
+struct TelnetReader<R, W> {
+    inner: R,
+    answers: W,
+    state: TelnetState,
+    answered: Vec<(u8, u8)>,
+    buf: Vec<u8>,
+}
+
+impl<R: Read, W: Write> TelnetReader<R, W> {
+    fn new(inner: R, answers: W) -> Self {
+        TelnetReader {
+            inner,
+            answers,
+            state: TelnetState::Data,
+            answered: Vec::new(),
+            buf: vec![0u8; 4096],
+        }
+    }
+
+    /// Strips `input` into `out`; returns how many data bytes it wrote.
+    fn filter(&mut self, input: &[u8], out: &mut [u8]) -> usize {
+        use telnet::*;
+        let mut n = 0;
+        for &b in input {
+            self.state = match (self.state, b) {
+                (TelnetState::Data, IAC) => TelnetState::Iac,
+                (TelnetState::Data, _) | (TelnetState::Iac, IAC) => {
+                    out[n] = b;
+                    n += 1;
+                    TelnetState::Data
+                }
+                (TelnetState::Iac, WILL..=DONT) => TelnetState::Option(b),
+                (TelnetState::Iac, SB) => TelnetState::Sub,
+                (TelnetState::Iac, _) => TelnetState::Data,
+                (TelnetState::Option(verb), option) => {
+                    self.answer(verb, option);
+                    TelnetState::Data
+                }
+                (TelnetState::Sub, IAC) => TelnetState::SubIac,
+                (TelnetState::Sub, _) => TelnetState::Sub,
+                (TelnetState::SubIac, SE) => TelnetState::Data,
+                (TelnetState::SubIac, _) => TelnetState::Sub,
+            };
+        }
+        n
+    }
+
+    fn answer(&mut self, verb: u8, option: u8) {
+        use telnet::*;
+        let reply = match verb {
+            WILL if matches!(option, BINARY | ECHO | SGA) => DO,
+            WILL => DONT,
+            DO if matches!(option, BINARY | SGA) => WILL,
+            DO => WONT,
+            _ => return,
+        };
+        if self.answered.contains(&(verb, option)) || self.answered.len() > 64 {
+            return;
+        }
+        self.answered.push((verb, option));
+        let _ = self.answers.write_all(&[IAC, reply, option]);
+    }
+}
+
+impl<R: Read, W: Write> Read for TelnetReader<R, W> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let want = out.len().min(self.buf.len());
+            let got = self.inner.read(&mut self.buf[..want])?;
+            if got == 0 {
+                return Ok(0);
+            }
+            let input = std::mem::take(&mut self.buf);
+            let n = self.filter(&input[..got], out);
+            self.buf = input;
+            if n > 0 {
+                return Ok(n);
+            }
+            // Only telnet commands so far: read on.
+        }
+    }
+}
+
 impl Drop for Console {
     fn drop(&mut self) {
         self.stop();
@@ -561,6 +794,55 @@ mod tests {
             Some("unix:/tmp/s".into())
         );
         assert_eq!(provider_console("[POWER]\nconsole=x\n"), None);
+    }
+
+    #[test]
+    fn telnet_commands_stripped_and_answered_once() {
+        // QEMU's greeting, data with an escaped 0xFF, a subnegotiation and a NOP, split
+        // anywhere across reads.
+        let stream: Vec<u8> = [
+            &[255, 251, 1, 255, 251, 3, 255, 251, 0, 255, 253, 0][..],
+            b"ab",
+            &[255, 255],
+            b"c",
+            &[255, 250, 24, 1, 255, 255, 255, 240],
+            &[255, 241, 255, 253, 24, 255, 251, 1],
+            b"d",
+        ]
+        .concat();
+        for chunk in [1, 2, 3, 7, 100] {
+            let mut answers = Vec::new();
+            let mut r = TelnetReader::new(std::io::Cursor::new(Vec::new()), &mut answers);
+            let mut data = Vec::new();
+            for part in stream.chunks(chunk) {
+                let mut out = [0u8; 64];
+                let n = r.filter(part, &mut out);
+                data.extend_from_slice(&out[..n]);
+            }
+            assert_eq!(data, b"ab\xffcd", "chunk {chunk}");
+            drop(r);
+            // DO echo, DO sga, DO binary, WILL binary, WONT terminal-type; the second WILL echo
+            // is not answered again.
+            assert_eq!(
+                answers,
+                [255, 253, 1, 255, 253, 3, 255, 253, 0, 255, 251, 0, 255, 252, 24],
+                "chunk {chunk}"
+            );
+        }
+        // Through `Read`: commands only, then data; the stream's end is 0.
+        let mut r = TelnetReader::new(
+            std::io::Cursor::new(vec![255, 251, 1, b'x']),
+            std::io::sink(),
+        );
+        let mut out = [0u8; 8];
+        assert_eq!(r.read(&mut out).unwrap(), 1);
+        assert_eq!(out[0], b'x');
+        assert_eq!(r.read(&mut out).unwrap(), 0);
+        assert_eq!(
+            Backend::parse("telnet:127.0.0.1:4555"),
+            Ok(Backend::Telnet("127.0.0.1:4555".into()))
+        );
+        assert!(Backend::parse("telnet:4555").is_err());
     }
 
     #[test]

@@ -141,6 +141,9 @@ pub struct BmcInfo {
     /// The serial console (SOL): its kind, and a running pty's path.
     #[serde(default)]
     pub console: String,
+    /// SOL's own UDP port, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sol_port: Option<u16>,
     /// The shared machine this BMC switches one power feed of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<MachineInfo>,
@@ -200,6 +203,7 @@ impl BmcInfo {
             machine: None,
             nodes: Vec::new(),
             console: console_text(name, cfg, status),
+            sol_port: cfg.sol_port,
         }
     }
 
@@ -221,6 +225,7 @@ impl BmcInfo {
             machine: None,
             nodes: Vec::new(),
             console: String::new(),
+            sol_port: None,
         }
     }
 }

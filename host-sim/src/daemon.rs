@@ -20,7 +20,7 @@ use crate::provider::Provider;
 struct Running {
     stop: oneshot::Sender<()>,
     join: JoinHandle<()>,
-    edits: tokio::sync::mpsc::UnboundedSender<bmc::UserEditRequest>,
+    edits: Arc<bmc::Mailbox>,
 }
 
 /// The daemon: configured BMCs on disk, running ones here.
@@ -91,6 +91,10 @@ impl Daemon {
             crate::topology::check_provider(m, &cfg.provider)?;
         }
         let sock = bind_udp(resolved.bind)?;
+        let sol_sock = match resolved.sol_bind {
+            Some(a) => Some(bind_udp(a).map_err(|e| format!("sol_port: {e}"))?),
+            None => None,
+        };
         let mut state = self.home.load_state(name);
         // A BMC whose configuration fixes no GUID gets a random one at its first start, kept.
         let new_guid = resolved.guid.is_none() && state.system_guid.is_none();
@@ -103,6 +107,7 @@ impl Daemon {
             resolved,
             provider,
             state: state.clone(),
+            sol_sock,
         };
         if !state.running || new_guid {
             state.running = true;
@@ -111,14 +116,14 @@ impl Daemon {
             }
         }
         let (stop, stop_rx) = oneshot::channel();
-        let (edits, edits_rx) = tokio::sync::mpsc::unbounded_channel();
+        let edits = Arc::new(bmc::Mailbox::new());
         let join = tokio::spawn(bmc::run(
             spec,
             sock,
             Some(self.home.clone()),
             self.clock,
             stop_rx,
-            edits_rx,
+            edits.clone(),
         ));
         map.insert(name.to_string(), Running { stop, join, edits });
         Ok(())

@@ -133,13 +133,17 @@ struct AddArgs {
     /// N in-memory nodes on channel 7 at 0x72, 0x74, ... (added before the --node ones).
     #[arg(long = "nodes", value_name = "N")]
     node_count: Option<u8>,
-    /// Serial console for SOL: none, echo, pty, unix:PATH, tcp:HOST:PORT or exec:COMMAND
-    /// [default: the provider file's [CONSOLE], else echo for the memory provider].
+    /// Serial console for SOL: none, echo, pty, unix:PATH, tcp:HOST:PORT, telnet:HOST:PORT or exec:COMMAND
+    /// [default: the provider file's CONSOLE section, else echo for the memory provider].
     #[arg(long, value_name = "SPEC")]
     console: Option<String>,
     /// Bytes of console output kept while no SOL session is attached.
     #[arg(long, value_name = "BYTES")]
     console_buffer: Option<usize>,
+    /// Serve SOL on a UDP port of its own (Activate Payload's answer names it) [default: the
+    /// BMC's port].
+    #[arg(long, value_name = "PORT")]
+    sol_port: Option<u16>,
 }
 
 #[derive(Args, Debug)]
@@ -211,6 +215,7 @@ fn build_config(a: &AddArgs) -> Result<BmcConfig, String> {
     cfg.max_users = a.max_users;
     cfg.console = a.console.clone();
     cfg.console_buffer = a.console_buffer;
+    cfg.sol_port = a.sol_port;
     for u in &a.users {
         cfg.users.push(config::UserConfig::parse_arg(u)?);
     }
@@ -312,6 +317,9 @@ fn print_show(b: &BmcInfo) {
     ];
     for (k, v) in rows {
         println!("{k:<16} {v}");
+    }
+    if let Some(p) = b.sol_port {
+        println!("{:<16} {p}", "sol_port");
     }
     if let Some(m) = &b.machine {
         let feeds: Vec<String> = m
@@ -454,10 +462,11 @@ fn demo(port: u16) -> Result<(), String> {
             resolved,
             provider: provider::Provider::Memory,
             state: config::State::default(),
+            sol_sock: None,
         };
         let (stop, stop_rx) = tokio::sync::oneshot::channel();
-        let (_edits, edits_rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(bmc::run(spec, sock, None, bmc::Clock::new(), stop_rx, edits_rx));
+        let edits = std::sync::Arc::new(bmc::Mailbox::new());
+        let task = tokio::spawn(bmc::run(spec, sock, None, bmc::Clock::new(), stop_rx, edits));
         let _ = tokio::signal::ctrl_c().await;
         let _ = stop.send(());
         let _ = task.await;

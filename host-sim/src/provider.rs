@@ -404,7 +404,7 @@ impl fmt::Display for ScriptRun {
 pub struct ScriptEnv<'a> {
     /// BMC name (validated).
     pub name: &'a str,
-    /// shipmi boot device name (one of [`BOOTDEVS`]).
+    /// shipmi boot device name (what [`bootdev_name`] gives: `network`, `hd`, ...).
     pub bootdev: Option<&'a str>,
     /// Boot flags, for HOST_SIM_BOOT_* variables.
     pub flags: Option<BootFlags>,

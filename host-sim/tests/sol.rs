@@ -87,10 +87,13 @@ impl Tty {
                 }
             }
             if start.elapsed() > limit {
-                panic!(
-                    "{needle:?} did not appear within {limit:?}; output: {:?}",
-                    self.text()
-                );
+                let t = self.text();
+                let tail = t
+                    .char_indices()
+                    .rev()
+                    .nth(3000)
+                    .map_or(&t[..], |(i, _)| &t[i..]);
+                panic!("{needle:?} did not appear within {limit:?}; output ends: {tail:?}");
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -611,12 +614,23 @@ fn pty_console_shown_by_show_and_both_ways() {
 #[test]
 fn exec_and_tcp_consoles() {
     // A command whose stdin/stdout are the console: `cat` echoes what SOL types.
-    let (_sim, port) = bmc(&["--console", "exec:cat"]);
+    let (sim, port) = bmc(&["--console", "exec:cat"]);
     let mut t = sol_activate(port);
     t.send(b"via cat\r");
     t.expect("via cat\r", S);
+    // A pipe cannot carry a break: logged, once.
+    for _ in 0..2 {
+        t.send(b"\r~B");
+        t.expect("~B [send break]", S);
+    }
     t.send(b"\r~.");
     assert!(t.wait(S).success());
+    let log = sim.log_text();
+    assert_eq!(
+        log.matches("this console cannot carry a break").count(),
+        1,
+        "{log}"
+    );
 
     // A TCP socket the machine serves (QEMU `-serial tcp::PORT,server=on`).
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -704,4 +718,294 @@ fn ipmitool_sol_over_every_kind_of_suite() {
         t.send(b"~.");
         assert!(t.wait(S).success(), "suite {suite}: {}", t.text());
     }
+}
+
+/// A loopback address 127.X.Y.1 on which UDP port 623 is free (this process's own, so parallel
+/// test runs do not meet): freeipmi's ipmiconsole follows Activate Payload to another SOL port
+/// only when it started on 623 (libipmiconsole `_check_try_new_port`). Binding 623 needs root or
+/// CAP_NET_BIND_SERVICE.
+fn loopback_with_623_free() -> String {
+    let seed = std::process::id() as usize;
+    for i in 0..5000usize {
+        let k = (seed * 7919 + i * 104_729) % (240 * 250);
+        let addr = format!("127.{}.{}.1", 10 + k / 250, 1 + k % 250);
+        match UdpSocket::bind((addr.as_str(), 623)) {
+            Ok(_) => return addr,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                panic!("binding UDP port 623 needs root or CAP_NET_BIND_SERVICE: {e}")
+            }
+            Err(_) => {}
+        }
+    }
+    panic!("no loopback address with UDP port 623 free");
+}
+
+#[test]
+fn sol_port_of_its_own_with_ipmitool() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("serial.sock");
+    let listener = Machine::listen(&path);
+    let spec = format!("unix:{}", path.display());
+    let sol_port = free_port();
+    let q = sol_port.to_string();
+    let (sim, port) = bmc(&["--console", &spec, "--sol-port", &q]);
+    assert_ne!(port, sol_port);
+    let show = sim.ok(&["show", "m"]);
+    assert!(
+        show.lines()
+            .any(|l| l.starts_with("sol_port") && l.ends_with(&q)),
+        "{show}"
+    );
+    // The SOL port must be another port than the BMC's.
+    sim.fails(
+        &["add", "y", "--port", &q, "--sol-port", &q],
+        "sol_port is the BMC's own port",
+    );
+    let mut machine = Machine::accept(&listener);
+    // Activate Payload's answer (and `sol info`) name the SOL port.
+    let info = lanplus_ok(port, &["sol", "info"]);
+    assert_eq!(value(&info, "Payload Port"), q, "{info}");
+    // ipmitool talks SOL only on the port it opened its session on (lib/ipmi_sol.c: "the spec
+    // does allow for SOL traffic to be sent on a different port.  we do not yet support that
+    // feature").
+    let o = ipmitool(
+        "lanplus",
+        "127.0.0.1",
+        port,
+        "admin",
+        "password",
+        &["sol", "activate"],
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("BMC requests SOL session on different port"),
+        "{}",
+        text(&o)
+    );
+    // The SOL port serves everything: ipmitool -p SOL_PORT opens its session there, and typing
+    // and a 100 KiB burst go through it (ipmitool closed its first session, so SOL is free).
+    let info = lanplus_ok(sol_port, &["sol", "info"]);
+    assert_eq!(value(&info, "Payload Port"), q, "{info}");
+    let took = burst_through("127.0.0.1", sol_port, &mut machine);
+    eprintln!("100 KiB over the SOL port in {took:?}");
+    // The BMC's own port still serves the rest.
+    lanplus_ok(port, &["chassis", "power", "status"]);
+    // Stopped, both ports are free again; started, both serve.
+    sim.ok(&["stop", "m"]);
+    UdpSocket::bind(("127.0.0.1", sol_port)).expect("the SOL port is released");
+    sim.ok(&["start", "m"]);
+    let info = lanplus_ok(sol_port, &["sol", "info"]);
+    assert_eq!(value(&info, "Payload Port"), q, "{info}");
+}
+
+#[test]
+fn sol_port_of_its_own_ipmiconsole_moves_there() {
+    require_tool("ipmiconsole");
+    let addr = loopback_with_623_free();
+    let sol_port = free_port_on(&[&addr]);
+    let q = sol_port.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("serial.sock");
+    let listener = Machine::listen(&path);
+    let spec = format!("unix:{}", path.display());
+    let mut sim = Sim::new();
+    sim.ok(&[
+        "add",
+        "m",
+        "--address",
+        &addr,
+        "--port",
+        "623",
+        "--sol-port",
+        &q,
+        "--console",
+        &spec,
+    ]);
+    sim.serve();
+    sim.ok(&["start", "m"]);
+    let mut machine = Machine::accept(&listener);
+    // Printed before anyone is attached: kept, and replayed on the SOL port (not lost to the
+    // short-lived first activation on 623).
+    machine.stream.write_all(b"kernel: booted\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // ipmiconsole on 623 (no port given): Activate Payload names the SOL port; it deactivates,
+    // closes the session and starts again there (its --debug says so; 1.6.10's --debugfile
+    // fails with "PROGRAM ERROR", so the debug lines come on the terminal).
+    let mut t = Tty::spawn(
+        "ipmiconsole",
+        &[
+            "-h", &addr, "-u", "admin", "-p", "password", "-I", "3", "--debug",
+        ],
+    );
+    t.expect(&format!("trying new port: {sol_port:X}h"), S);
+    t.expect("[SOL established]", S);
+    t.expect("kernel: booted\r\n", S);
+    t.send(b"ready?\r");
+    let mut got = [0u8; 7];
+    machine.stream.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"ready?\r");
+    t.send(b"&.");
+    t.expect("[closing the connection]", S);
+    assert!(t.wait(S).success(), "{}", t.text());
+
+    // 100 KiB from the machine, byte for byte, over the SOL port.
+    let mut t = Tty::spawn(
+        "ipmiconsole",
+        &["-h", &addr, "-u", "admin", "-p", "password", "-I", "17"],
+    );
+    t.expect("[SOL established]\r\n", S);
+    let data = burst();
+    machine.stream.write_all(&data).unwrap();
+    let back = t.take(data.len(), Duration::from_secs(60));
+    if back != data {
+        let at = back.iter().zip(&data).position(|(a, b)| a != b).unwrap();
+        panic!("the burst differs at byte {at}");
+    }
+    t.send(b"\r&.");
+    assert!(t.wait(S).success(), "{}", t.text());
+}
+
+/// Collects everything a machine-side stream receives, in a thread of its own.
+fn collect(mut r: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        let mut b = [0u8; 4096];
+        while let Ok(n) = r.read(&mut b) {
+            if n == 0 {
+                break;
+            }
+            g.lock().unwrap().extend_from_slice(&b[..n]);
+        }
+    });
+    got
+}
+
+/// Waits until `got` holds `needle`.
+fn wait_for(got: &Arc<Mutex<Vec<u8>>>, needle: &[u8]) {
+    let start = Instant::now();
+    loop {
+        {
+            let g = got.lock().unwrap();
+            if g.windows(needle.len()).any(|w| w == needle) {
+                return;
+            }
+            if start.elapsed() > S {
+                panic!(
+                    "{:?} did not reach the machine; it got {:?}",
+                    String::from_utf8_lossy(needle),
+                    String::from_utf8_lossy(&g)
+                );
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn break_reaches_a_telnet_console_as_iac_brk() {
+    // The machine's side is a telnet server as QEMU's `-serial telnet::PORT,server=on` is: it
+    // offers echo, suppress-go-ahead and binary on connect, and takes IAC BRK as a break.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let spec = format!("telnet:{}", listener.local_addr().unwrap());
+    let (sim, port) = bmc(&["--console", &spec]);
+    assert!(sim.ok(&["show", "m"]).contains(&spec));
+    let (mut machine, _) = listener.accept().unwrap();
+    machine
+        .write_all(&[255, 251, 1, 255, 251, 3, 255, 251, 0, 255, 253, 0])
+        .unwrap();
+    machine
+        .write_all(b"telnet console \xff\xff ready\r\n")
+        .unwrap();
+    let got = collect(machine.try_clone().unwrap());
+    // host-sim accepts the options it can (DO echo, sga, binary; WILL binary).
+    wait_for(&got, &[255, 253, 1, 255, 253, 3, 255, 253, 0, 255, 251, 0]);
+    std::thread::sleep(Duration::from_millis(300));
+
+    let mut t = sol_activate(port);
+    // Negotiation stripped, IAC IAC one 0xFF.
+    let want = b"telnet console \xff ready\r\n";
+    assert_eq!(t.take(want.len(), S), want);
+    // ipmitool's ~B: a SOL packet with the break bit, between the bytes typed around it; a
+    // typed 0xFF goes out doubled.
+    t.send(b"hi\r");
+    wait_for(&got, b"hi\r");
+    t.send(b"~B");
+    t.expect("~B [send break]", S);
+    t.send(b"x\xff\r");
+    wait_for(&got, b"hi\r\xff\xf3x\xff\xff\r");
+    t.send(b"~.");
+    assert!(t.wait(S).success(), "{}", t.text());
+
+    // ipmiconsole's &B.
+    require_tool("ipmiconsole");
+    let mut t = Tty::spawn(
+        "ipmiconsole",
+        &[
+            "-h",
+            &format!("127.0.0.1:{port}"),
+            "-u",
+            "admin",
+            "-p",
+            "password",
+        ],
+    );
+    t.expect("[SOL established]", S);
+    t.send(b"ok\r");
+    wait_for(&got, b"ok\r");
+    t.send(b"&B");
+    t.send(b"z");
+    wait_for(&got, b"ok\r\xff\xf3z");
+    t.send(b"\r&.");
+    assert!(t.wait(S).success(), "{}", t.text());
+    assert!(sim.log_text().contains("IAC BRK to the telnet console"));
+}
+
+#[test]
+fn break_to_a_pty_console() {
+    use nix::sys::termios;
+    let (sim, port) = bmc(&["--console", "pty"]);
+    let show = sim.ok(&["show", "m"]);
+    let path = show
+        .lines()
+        .find_map(|l| l.strip_prefix("console").map(str::trim))
+        .and_then(|v| v.strip_prefix("pty "))
+        .unwrap_or_else(|| panic!("no pty path in {show}"))
+        .to_string();
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    // A serial line that marks a break as \377 \0 \0 in the data (PARMRK, no BRKINT/IGNBRK).
+    let mut tio = termios::tcgetattr(&tty).unwrap();
+    termios::cfmakeraw(&mut tio);
+    tio.input_flags |= termios::InputFlags::PARMRK;
+    tio.input_flags &= !(termios::InputFlags::BRKINT | termios::InputFlags::IGNBRK);
+    termios::tcsetattr(&tty, termios::SetArg::TCSANOW, &tio).unwrap();
+    let got = collect(tty.try_clone().unwrap());
+    let mut t = sol_activate(port);
+    t.send(b"a\r");
+    wait_for(&got, b"a\r");
+    t.send(b"~B");
+    t.expect("~B [send break]", S);
+    t.send(b"b");
+    wait_for(&got, b"b");
+    t.send(b"\r~.");
+    assert!(t.wait(S).success(), "{}", t.text());
+    // The break reached the pty as tcsendbreak on its master...
+    assert!(
+        sim.log_text().contains("tcsendbreak on the console pty"),
+        "{}",
+        sim.log_text()
+    );
+    // ... which Linux's pty driver drops (no break_ctl): the line sees the bytes around it in
+    // order, and a break marker only on a kernel whose ptys carry breaks.
+    let g = got.lock().unwrap().clone();
+    let marked = g.windows(3).any(|w| w == b"\xff\0\0");
+    let plain: Vec<u8> = String::from_utf8_lossy(&g)
+        .replace("\u{fffd}\0\0", "")
+        .into_bytes();
+    assert!(plain.starts_with(b"a\rb"), "{g:?}");
+    eprintln!("break marker seen on the pty's slave side: {marked}");
 }

@@ -70,5 +70,13 @@ fn session_seed_scripts_establish_sessions() {
         } else {
             assert!(activations >= 1, "{name}: no session became active");
         }
+        if name.starts_with("sol") {
+            // ... and the SOL ones activate SOL and move characters both ways.
+            let (_, sol) = harness::session::run_sol(&script);
+            eprintln!("{name}: {sol:?}");
+            assert!(sol.activations >= 2, "{name}: {sol:?}");
+            assert!(sol.datagrams >= 5, "{name}: {sol:?}");
+            assert!(sol.delivered >= 9, "{name}: {sol:?}");
+        }
     }
 }

@@ -2,7 +2,9 @@
 //! The stateful target: a fuzz input is a script of operations against one endpoint (Open
 //! Session with any algorithms, RAKP1 and RAKP3 with right or wrong secrets, in-session requests,
 //! tampered packets, replays and reordering of earlier datagrams, time passing, completions of
-//! platform actions, IPMI 1.5 challenge/activate, raw bytes) from several peers. The harness
+//! platform actions, IPMI 1.5 challenge/activate, raw bytes, Serial over LAN: the payload
+//! commands, SOL packets valid and mutated with ACKs, NACKs, break and line bits, and the machine's
+//! side of the console) from several peers. The harness
 //! plays an honest console where it can (it knows the passwords, so RAKP3, the session keys and
 //! every AuthCode are real) and watches all traffic to keep its own record of every handshake.
 //!
@@ -20,7 +22,13 @@
 //! - an in-session packet whose protection bits differ from its suite's gets nothing, and without
 //!   the fuzzing-only integrity bypass, only packets the harness sealed with the real keys move a
 //!   session's window;
-//! - RAKP2 carries the right code for the user named, RAKP4 the right ICV.
+//! - RAKP2 carries the right code for the user named, RAKP4 the right ICV;
+//! - SOL: every SOL datagram the BMC sends (an ACK or console output, retransmissions, the
+//!   farewell) opens with the keys of a console the harness established, goes to that session's
+//!   peer and holds a well-formed SOL payload within the sizes Activate Payload announced; SOL is
+//!   only ever active on an active RMCP+ session of its own peer; the machine never gets more
+//!   console input than the harness sent; the SOL calls of the shell never allocate and never
+//!   change the session table.
 //!
 //! The integrity bypass (`rmcp::fuzzing`, cfg(fuzzing) builds only) is switched on for tampered
 //! in-session packets alone. Built without cfg(fuzzing) (the main workspace's regression test),
@@ -36,6 +44,7 @@ use rmcp::server::{Config, Endpoint, Output, Random, Ticket, DEFAULT_SUITES, MAX
 use rmcp::session::SessionKeys;
 use rmcp::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use rmcp::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4, RmcpPlusStatus};
+use rmcp::wire::sol::{op as sol_op, SolRepr};
 use rmcp::wire::v15::AuthType;
 use rmcp::wire::v20::{self, PayloadType};
 use rmcp::wire::Datagram;
@@ -235,6 +244,26 @@ struct Harness {
     activations: usize,
     /// Sessions closed by their own Close Session, with its answer.
     closed: HashMap<u32, ClosedRec>,
+    /// SOL as the harness saw it.
+    sol: SolRec,
+}
+
+/// What the harness saw of Serial over LAN.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SolRec {
+    /// Times SOL became active.
+    pub activations: usize,
+    /// SOL datagrams from the BMC (ACKs and output) that passed every check.
+    pub datagrams: usize,
+    /// Console characters the harness put in SOL packets (an upper bound of what the machine
+    /// may get).
+    sent_chars: usize,
+    /// Console characters the machine got.
+    pub delivered: usize,
+    /// The BMC's last SOL packet with characters: session, sequence number, characters (to ACK).
+    last_out: Option<(u32, u8, u8)>,
+    /// The console's next SOL packet sequence number (1..=15).
+    next_seq: u8,
 }
 
 /// The `session` target.
@@ -244,6 +273,11 @@ pub fn session(data: &[u8]) {
 
 /// Runs one script; returns how many sessions became active.
 pub fn run(data: &[u8]) -> usize {
+    run_sol(data).0
+}
+
+/// Runs one script; returns how many sessions became active and what SOL did.
+pub fn run_sol(data: &[u8]) -> (usize, SolRec) {
     set_bypass(false);
     let mut r = Reader::new(data);
     let variant = r.u8();
@@ -263,6 +297,7 @@ pub fn run(data: &[u8]) -> usize {
         authentic: HashSet::new(),
         activations: 0,
         closed: HashMap::new(),
+        sol: SolRec::default(),
     };
     for _ in 0..MAX_STEPS {
         if r.is_empty() {
@@ -271,7 +306,7 @@ pub fn run(data: &[u8]) -> usize {
         h.step(&mut r);
     }
     set_bypass(false);
-    h.activations
+    (h.activations, h.sol)
 }
 
 fn set_bypass(on: bool) {
@@ -357,7 +392,7 @@ fn pick<K: Copy + Ord, V>(map: &HashMap<K, V>, r: &mut Reader) -> Option<K> {
 
 impl Harness {
     fn step(&mut self, r: &mut Reader) {
-        match r.u8() % 13 {
+        match r.u8() % 16 {
             0 => self.open_session(r),
             1 => self.rakp1(r),
             2 => self.rakp3(r),
@@ -373,7 +408,10 @@ impl Harness {
             }
             10 => self.challenge(r),
             11 => self.activate(r),
-            _ => self.presession(r),
+            12 => self.presession(r),
+            13 => self.sol_command(r),
+            14 => self.sol_packet(r),
+            _ => self.sol_machine(r),
         }
     }
 
@@ -510,6 +548,20 @@ impl Harness {
             _ => (NetFn::from(r.u8() & 0x3E), r.u8(), r.bytes(40).to_vec()),
         };
         let msg = lan_request(netfn, cmd, r.u8(), &data);
+        self.send_on_console(r, ci, PayloadType::Ipmi, &msg, tamper);
+    }
+
+    /// Seals `payload` as `payload_type` for console `ci` (the next, the previous or any
+    /// sequence number, sometimes without protection, any IV, sometimes from another peer, as the
+    /// input says), tampers with one byte when asked, and sends it; returns the reply.
+    fn send_on_console(
+        &mut self,
+        r: &mut Reader,
+        ci: usize,
+        payload_type: PayloadType,
+        payload: &[u8],
+        tamper: bool,
+    ) -> Option<Vec<u8>> {
         let c = &mut self.consoles[ci];
         let seq = match r.below(4) {
             0 | 1 => {
@@ -530,7 +582,7 @@ impl Harness {
                 let keys = (!downgrade).then_some(&**keys);
                 let mut out = vec![0u8; 512];
                 let n =
-                    rmcp::session::v20::seal(&mut out, PayloadType::Ipmi, id, seq, &msg, keys, &iv)
+                    rmcp::session::v20::seal(&mut out, payload_type, id, seq, payload, keys, &iv)
                         .unwrap();
                 out.truncate(n);
                 if keys.is_some() {
@@ -539,7 +591,9 @@ impl Harness {
                 }
                 out
             }
-            Protection::V15 { auth_type, kuid } => seal_v15(*auth_type, seq, id, &msg, Some(kuid)),
+            Protection::V15 { auth_type, kuid } => {
+                seal_v15(*auth_type, seq, id, payload, Some(kuid))
+            }
         };
         if r.below(8) == 0 {
             peer = r.below(3);
@@ -548,7 +602,320 @@ impl Harness {
             let at = usize::from(r.u16()) % bytes.len();
             bytes[at] ^= r.u8() | 1;
         }
-        self.send(peer, bytes, tamper);
+        self.send(peer, bytes, tamper)
+    }
+
+    /// A console index: mostly the one SOL is active on (if the harness established it).
+    fn sol_console(&mut self, r: &mut Reader) -> Option<usize> {
+        if self.consoles.is_empty() {
+            return None;
+        }
+        // One byte whatever the state, so that scripts read the same way.
+        let pick = usize::from(r.u8());
+        let owner = self.ep.sol_port().owner().map(|o| o.session_id);
+        let mine = owner.and_then(|id| self.consoles.iter().rposition(|c| c.id == id));
+        Some(match mine {
+            Some(i) if pick % 4 != 0 => i,
+            _ => pick % self.consoles.len(),
+        })
+    }
+
+    /// A payload or SOL configuration command in a session: Activate / Deactivate Payload
+    /// (mostly SOL instance 1, with the encryption and authentication bits ipmitool and
+    /// ipmiconsole send), Get Payload Activation Status / Instance Info, Get / Set SOL
+    /// Configuration Parameters, the other payload commands.
+    fn sol_command(&mut self, r: &mut Reader) {
+        let Some(ci) = self.sol_console(r) else {
+            return;
+        };
+        let ptype = if r.below(8) == 0 { r.u8() } else { 1 };
+        let instance = [1u8, 1, 1, 0, 2, 15][r.below(6)];
+        let aux = [0xC0u8, 0xC2, 0x00, 0x80, 0x40][r.below(6).min(4)];
+        let (netfn, cmd, data): (NetFn, u8, Vec<u8>) = match r.below(9) {
+            0..=2 => (NetFn::App, 0x48, vec![ptype, instance, aux, 0, 0, 0]),
+            3 => (NetFn::App, 0x49, vec![ptype, instance, 0, 0, 0, 0]),
+            4 => (NetFn::App, 0x4A, vec![ptype]),
+            5 => (NetFn::App, 0x4B, vec![ptype, instance]),
+            6 => {
+                let channel = [0x01u8, 0x0E, 0x81, 0x02][r.below(4)];
+                (NetFn::Transport, 0x21, vec![channel, r.u8() % 10, 0, 0])
+            }
+            7 => {
+                let mut d = vec![[0x01u8, 0x0E, 0x02][r.below(3)], r.u8() % 10];
+                d.extend_from_slice(r.bytes(4));
+                (NetFn::Transport, 0x22, d)
+            }
+            _ => (NetFn::App, 0x4C + r.u8() % 4, r.bytes(8).to_vec()),
+        };
+        let msg = lan_request(netfn, cmd, r.u8(), &data);
+        let was = self.ep.sol_port().owner().is_some();
+        self.send_on_console(r, ci, PayloadType::Ipmi, &msg, false);
+        if !was && self.ep.sol_port().owner().is_some() {
+            self.sol.activations += 1;
+            self.sol.last_out = None;
+        }
+        self.sol_drain();
+    }
+
+    /// A SOL packet of a console: the next sequence number or any, ACKing the BMC's last packet
+    /// fully or partly, or NACKing it, or none; operation bits (break, CTS, DCD/DSR, ring,
+    /// flushes) now and then; 0 to 255 characters; sometimes a short payload. Sealed like any
+    /// packet of the session (so replays, downgrades, wrong peers and tampering reach it too).
+    fn sol_packet(&mut self, r: &mut Reader) {
+        let Some(ci) = self.sol_console(r) else {
+            return;
+        };
+        let id = self.consoles[ci].id;
+        let data = match r.below(6) {
+            0 => &[][..],
+            5 => r.bytes(255),
+            i => &[b'k'; 255][..[1usize, 8, 200, 201][i - 1]],
+        };
+        let sequence = match r.below(8) {
+            0 if data.is_empty() => 0,
+            7 => r.u8(),
+            _ => {
+                self.sol.next_seq = self.sol.next_seq % 15 + 1;
+                self.sol.next_seq
+            }
+        };
+        let (how, partial, any) = (r.below(5), r.u8(), r.u16().to_le_bytes());
+        let (ack, accepted) = match (how, self.sol.last_out) {
+            (0 | 1, Some((sid, seq, len))) if sid == id => (seq, len),
+            (2, Some((sid, seq, len))) if sid == id => (seq, partial % (len + 1)),
+            (3, _) => (any[0], any[1]),
+            _ => (0, 0),
+        };
+        let operation = match r.below(10) {
+            0 => sol_op::NACK,
+            1 => sol_op::BREAK,
+            2 => sol_op::CTS_PAUSE,
+            3 => sol_op::DROP_DCD_DSR | sol_op::RING_WOR,
+            4 => sol_op::FLUSH_INBOUND | sol_op::FLUSH_OUTBOUND,
+            5 => r.u8(),
+            _ => 0,
+        };
+        let mut payload = vec![sequence, ack, accepted, operation];
+        payload.extend_from_slice(data);
+        if r.below(16) == 0 {
+            payload.truncate(r.below(4));
+        }
+        self.sol.sent_chars += data.len();
+        let tamper = r.below(8) == 0;
+        // A tampered packet may have become anything, an IPMI 1.5 console's is no SOL packet,
+        // and a session its own Close Session ended answers that Close again.
+        let v20 = matches!(self.consoles[ci].protection, Protection::V20(_));
+        let reply = self.send_on_console(r, ci, PayloadType::Sol, &payload, tamper);
+        if let (Some(reply), false, true) = (reply, tamper, v20) {
+            if !self.is_close_answer(ci, &reply) {
+                self.check_sol_out(None, &reply);
+            }
+        }
+        self.sol_drain();
+    }
+
+    /// Whether `reply` is an IPMI Close Session answer on console `ci` (what a session its own
+    /// Close Session ended answers to anything of its peer, `closed` above).
+    fn is_close_answer(&self, ci: usize, reply: &[u8]) -> bool {
+        let Protection::V20(keys) = &self.consoles[ci].protection else {
+            return false;
+        };
+        let Ok(Datagram::V20 { body, .. }) = Datagram::parse(reply) else {
+            return false;
+        };
+        let mut scratch = [0u8; 512];
+        rmcp::session::v20::open(body, Some(keys), &mut scratch).is_ok_and(|o| {
+            o.payload_type() == PayloadType::Ipmi
+                && ResponseRepr::parse_bytes(o.payload).is_ok_and(|r| r.cmd == 0x3C)
+        })
+    }
+
+    /// The machine's side, as a shell drives it: output (any amount, more than fits), an
+    /// overrun, a break from the system, console input and events taken, then every SOL datagram
+    /// that is due.
+    fn sol_machine(&mut self, r: &mut Reader) {
+        let before = self.snapshot();
+        let now = self.now;
+        match r.below(6) {
+            0 | 1 => {
+                let out = [[b'o'; 256], [b'p'; 256], [b'q'; 256]].concat();
+                let bytes = match r.below(4) {
+                    0 => r.bytes(255),
+                    i => &out[..[1usize, 160, 700][i - 1]],
+                };
+                let ep = &mut self.ep;
+                let room = no_alloc(|| ep.sol_output_room());
+                let took = no_alloc(|| ep.sol_push_output(now, bytes));
+                assert!(
+                    took <= bytes.len() && took <= room,
+                    "took {took} of {} (room {room})",
+                    bytes.len()
+                );
+            }
+            2 => {
+                let lost = usize::from(r.u16());
+                let ep = &mut self.ep;
+                no_alloc(|| ep.sol_report_overrun(lost));
+            }
+            3 => {
+                let ep = &mut self.ep;
+                no_alloc(|| {
+                    if let Some(e) = ep.sol_port().engine() {
+                        e.report_break();
+                    }
+                });
+            }
+            4 => {
+                let ep = &mut self.ep;
+                let _ = no_alloc(|| (ep.sol_take_events(), ep.sol_take_changed()));
+            }
+            _ => {}
+        }
+        self.sol_take_input();
+        let after = self.snapshot();
+        assert!(
+            before == after,
+            "a SOL call of the shell changed the session table"
+        );
+        self.sol_drain();
+    }
+
+    /// Takes the machine's console input (as the shell does after every datagram).
+    fn sol_take_input(&mut self) {
+        let ep = &mut self.ep;
+        let mut buf = [0u8; 96];
+        loop {
+            let n = no_alloc(|| ep.sol_take_input(&mut buf));
+            assert!(n <= buf.len());
+            if n == 0 {
+                break;
+            }
+            self.sol.delivered += n;
+        }
+        assert!(
+            self.sol.delivered <= self.sol.sent_chars,
+            "the machine got {} console characters, the consoles sent {}",
+            self.sol.delivered,
+            self.sol.sent_chars
+        );
+    }
+
+    /// Sends every SOL datagram that is due (output, retransmissions, a farewell) and checks
+    /// each; checks that SOL is active only on an active session of its own peer.
+    fn sol_drain(&mut self) {
+        self.sol_take_input();
+        let before = self.snapshot();
+        let now = self.now;
+        for _ in 0..8 {
+            let mut out = [0u8; 2 * MAX_DATAGRAM];
+            let (ep, rng) = (&mut self.ep, &mut self.rng);
+            let Some((peer, n)) = no_alloc(|| ep.sol_poll(now, rng, &mut out)) else {
+                break;
+            };
+            self.check_sol_out(Some(peer), &out[..n]);
+        }
+        let ep = &mut self.ep;
+        let (active, owner, deadline) = no_alloc(|| {
+            let active = ep.sol_active();
+            (active, ep.sol_port().owner(), ep.sol_next_deadline())
+        });
+        let after = self.snapshot();
+        assert!(
+            before == after,
+            "a SOL call of the shell changed the session table"
+        );
+        if let Some(d) = deadline {
+            assert!(
+                d.millis() <= now.millis() + 600_000,
+                "a SOL deadline far away: {d:?}"
+            );
+        }
+        if active {
+            let o = owner.expect("SOL active without an owner");
+            let console = self.consoles.iter().rev().find(|c| c.id == o.session_id);
+            let console = console.expect("SOL active on a session the harness did not establish");
+            assert!(
+                matches!(console.protection, Protection::V20(_)),
+                "SOL active on an IPMI 1.5 session"
+            );
+            assert_eq!(
+                self.opens.get(&o.session_id).map(|rec| rec.peer),
+                Some(o.peer),
+                "SOL's peer is not its session's"
+            );
+            self.check_sol_owner(o.session_id);
+        }
+    }
+
+    #[cfg(fuzzing)]
+    fn check_sol_owner(&self, id: u32) {
+        use rmcp::server::fuzzing::Stage;
+        let s = self.ep.fuzz_sessions().find(|s| s.id == id);
+        assert!(
+            s.is_some_and(|s| s.stage == Stage::Active && s.suite.is_some()),
+            "SOL active on a session that is not an active RMCP+ session: {s:?}"
+        );
+    }
+
+    #[cfg(not(fuzzing))]
+    fn check_sol_owner(&self, _id: u32) {}
+
+    /// Checks a SOL datagram of the BMC (see the module doc) and records the last one with
+    /// characters, to ACK it. `peer`: where it goes (`None`: the answer to the console's packet).
+    fn check_sol_out(&mut self, peer: Option<SocketAddr>, bytes: &[u8]) {
+        assert!(
+            !bytes.is_empty() && bytes.len() <= MAX_DATAGRAM,
+            "SOL datagram of {} bytes",
+            bytes.len()
+        );
+        let Ok(Datagram::V20 { body, .. }) = Datagram::parse(bytes) else {
+            panic!("a SOL datagram that is no RMCP+ packet");
+        };
+        let header = v20::Header::parse(body).expect("a SOL datagram with a broken header");
+        assert_eq!(header.payload_type, PayloadType::Sol, "not a SOL payload");
+        let mut found = None;
+        let mut peers_seen = Vec::new();
+        for c in self.consoles.iter().rev() {
+            let Protection::V20(keys) = &c.protection else {
+                continue;
+            };
+            let Some(open) = self.opens.get(&c.id) else {
+                continue;
+            };
+            if open.console_id != header.session_id {
+                continue;
+            }
+            let mut scratch = [0u8; 512];
+            if let Ok(o) = rmcp::session::v20::open(body, Some(keys), &mut scratch) {
+                peers_seen.push(open.peer);
+                if found.is_none() || Some(open.peer) == peer {
+                    found = Some((c.id, o.payload.to_vec()));
+                }
+            }
+        }
+        let (id, payload) = found.expect("a SOL datagram that no established console's keys open");
+        if let Some(p) = peer {
+            assert!(
+                peers_seen.contains(&p),
+                "SOL datagram to {p}, not its session's peer"
+            );
+        }
+        let sol = SolRepr::parse(&payload).expect("a malformed SOL payload from the BMC");
+        assert!(sol.sequence <= 15 && sol.ack_sequence <= 15, "{sol:?}");
+        // (What it accepts of a console that sends more than it announced is its choice.)
+        assert!(
+            sol.data.len() <= rmcp::sol::port::OUT_DATA as usize,
+            "more characters than Activate Payload announced: {sol:?}"
+        );
+        assert_eq!(
+            sol.sequence == 0,
+            sol.data.is_empty(),
+            "characters without a sequence number or the reverse: {sol:?}"
+        );
+        if sol.sequence != 0 {
+            self.sol.last_out = Some((id, sol.sequence, sol.data.len() as u8));
+        }
+        self.sol.datagrams += 1;
     }
 
     fn replay(&mut self, r: &mut Reader) {
@@ -580,6 +947,8 @@ impl Harness {
             let after = self.snapshot();
             self.check(&before, &after, None, Output::Drop, true);
         }
+        // Retransmissions and accumulated output fall due with time.
+        self.sol_drain();
     }
 
     fn complete(&mut self, r: &mut Reader) {
@@ -1246,6 +1615,9 @@ mod op {
     pub const CHALLENGE: u8 = 10;
     pub const ACTIVATE: u8 = 11;
     pub const PRESESSION: u8 = 12;
+    pub const SOL_COMMAND: u8 = 13;
+    pub const SOL_PACKET: u8 = 14;
+    pub const SOL_MACHINE: u8 = 15;
 }
 
 impl Script {
@@ -1336,6 +1708,35 @@ impl Script {
             .push(&0x1000u32.to_le_bytes())
             .push(&[0x06])
     }
+    /// A payload command on console 0 (the only one): `kind` 0 Activate Payload (SOL 1,
+    /// encrypted and authenticated, as ipmitool asks), 3 Deactivate Payload, 4 Get Payload
+    /// Activation Status, 5 Get Payload Instance Info, 6 Get SOL Configuration Parameters.
+    pub fn sol_command(self, kind: u8, rq_seq: u8) -> Self {
+        let args: &[u8] = if kind == 6 { &[0, 1] } else { &[] };
+        self.push(&[op::SOL_COMMAND, 0, 1, 0, 0, kind])
+            .push(args)
+            .push(&[rq_seq])
+            .push(&[0, 1])
+            .push(&[0x55; 16])
+            .push(&[1])
+    }
+    /// A SOL packet on console 0 with the next sequence number, ACKing the BMC's last packet
+    /// in full: `chars` 0 none, 1..=4 1, 8, 200 or 201 characters; `operation` 0 NACK, 1 break,
+    /// 2 CTS pause, 3 DCD/DSR and ring, 4 flushes, 6 none.
+    pub fn sol_packet(self, chars: u8, operation: u8) -> Self {
+        self.push(&[op::SOL_PACKET, 0, chars, 1, 0, 0, 0, 0, operation, 1, 1])
+            .push(&[0, 1])
+            .push(&[0x66; 16])
+            .push(&[1])
+    }
+    /// The machine prints `amount`: 1 one byte, 2 160, 3 700 bytes.
+    pub fn sol_output(self, amount: u8) -> Self {
+        self.push(&[op::SOL_MACHINE, 0, amount])
+    }
+    /// The shell takes the console's events (break, lines).
+    pub fn sol_events(self) -> Self {
+        self.push(&[op::SOL_MACHINE, 4])
+    }
     /// Get Channel Auth Capabilities before a session, IPMI 1.5 or 2.0 framing.
     pub fn auth_caps(self, v15: bool) -> Self {
         self.push(&[op::PRESESSION, 0, 0, 0x8E, 0x04, 0x01, u8::from(v15)])
@@ -1370,6 +1771,35 @@ pub fn seed_scripts() -> Vec<(String, Vec<u8>)> {
         .rakp3(false)
         .rakp3(true);
     out.push(("wrong-password".into(), wrong.0));
+    // Serial over LAN: activate, machine output ACKed, console characters with a break, a NACK,
+    // a retransmission, output past the room, deactivate; then SOL ended by Close Session.
+    for suite in [17u8, 3] {
+        let i = SUITES.iter().position(|s| s.id == suite).unwrap() as u8;
+        let s = Script::new(0x00, 0x5017 + u32::from(suite))
+            .open(i, 0)
+            .rakp1(0, 3)
+            .rakp3(true)
+            .request(0, 0, &[4], 1) // Set Session Privilege: Administrator
+            .sol_command(0, 2) // Activate Payload
+            .sol_command(4, 3) // Get Payload Activation Status
+            .sol_output(3)
+            .advance(1)
+            .sol_packet(2, 6) // ACK, 8 characters
+            .sol_packet(1, 1) // ACK, 1 character, break
+            .sol_events()
+            .sol_output(2)
+            .advance(1)
+            .sol_packet(0, 0) // NACK
+            .advance(2) // the retry interval passes: retransmission
+            .sol_packet(0, 2) // ACK, CTS pause
+            .sol_output(1)
+            .advance(1)
+            .sol_packet(3, 4) // 200 characters, flushes
+            .sol_command(3, 4) // Deactivate Payload
+            .sol_command(0, 5) // Activate again
+            .request(0, 1, &[], 6); // Close Session: SOL ends with it
+        out.push((format!("sol-suite{suite:02}"), s.0));
+    }
     let v15 = Script::new(0x10, 9)
         .auth_caps(true)
         .challenge(0)

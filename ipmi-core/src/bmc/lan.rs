@@ -109,7 +109,7 @@ impl LanConfig {
     ];
 
     /// Sets the cipher suites the channel offers (parameter 23), each with its privilege cap.
-    /// Entries beyond [`MAX_SUITE_ENTRIES`] are ignored.
+    /// Entries beyond the first 16 (`MAX_SUITE_ENTRIES`) are ignored.
     pub fn set_suites(&mut self, suites: impl IntoIterator<Item = (u8, Privilege)>) {
         self.suites.clear();
         self.suite_privileges = [0; 16];
