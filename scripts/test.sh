@@ -57,6 +57,8 @@ lint() {
   cargo fmt --all -- --check
   say "cargo clippy --all-targets -- -D warnings"
   cargo clippy --locked --workspace --all-targets -- -D warnings
+  say "cargo doc -D warnings (ipmi-core, rmcp, host-sim)"
+  RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q -p ipmi-core -p rmcp -p host-sim
 }
 
 host() {
