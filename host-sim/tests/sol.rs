@@ -569,9 +569,8 @@ fn burst_of_100_kib_reaches_ipmiconsole() {
     }
 }
 
-#[test]
-fn pty_console_shown_by_show_and_both_ways() {
-    let (sim, port) = bmc(&["--console", "pty"]);
+/// The machine's side of BMC `m`'s `pty` console: the path `show` prints, opened read-write.
+fn open_pty_console(sim: &Sim) -> std::fs::File {
     let show = sim.ok(&["show", "m"]);
     let path = show
         .lines()
@@ -579,11 +578,17 @@ fn pty_console_shown_by_show_and_both_ways() {
         .and_then(|v| v.strip_prefix("pty "))
         .unwrap_or_else(|| panic!("no pty path in {show}"))
         .to_string();
-    let mut tty = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn pty_console_shown_by_show_and_both_ways() {
+    let (sim, port) = bmc(&["--console", "pty"]);
+    let mut tty = open_pty_console(&sim);
     // Printed while nobody is attached: kept and replayed on activation.
     tty.write_all(b"kernel: booted\r\n").unwrap();
     std::thread::sleep(Duration::from_millis(300));
@@ -965,18 +970,7 @@ fn break_reaches_a_telnet_console_as_iac_brk() {
 fn break_to_a_pty_console() {
     use nix::sys::termios;
     let (sim, port) = bmc(&["--console", "pty"]);
-    let show = sim.ok(&["show", "m"]);
-    let path = show
-        .lines()
-        .find_map(|l| l.strip_prefix("console").map(str::trim))
-        .and_then(|v| v.strip_prefix("pty "))
-        .unwrap_or_else(|| panic!("no pty path in {show}"))
-        .to_string();
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let tty = open_pty_console(&sim);
     // A serial line that marks a break as \377 \0 \0 in the data (PARMRK, no BRKINT/IGNBRK).
     let mut tio = termios::tcgetattr(&tty).unwrap();
     termios::cfmakeraw(&mut tio);
