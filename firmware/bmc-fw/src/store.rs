@@ -539,16 +539,10 @@ impl Saved {
             }
         }
         w.put(&[self.channel_auth, self.acpi[0], self.acpi[1], self.power_on as u8]);
-        w.put(&(self.lan.len() as u16).to_le_bytes());
-        w.put(&self.lan);
-        w.put(&(self.system_info.len() as u16).to_le_bytes());
-        w.put(&self.system_info);
-        w.put(&(self.sel.len() as u16).to_le_bytes());
-        w.put(&self.sel);
-        w.put(&(self.sol.len() as u16).to_le_bytes());
-        w.put(&self.sol);
-        w.put(&(self.fru.len() as u16).to_le_bytes());
-        w.put(&self.fru);
+        for part in [&self.lan[..], &self.system_info, &self.sel, &self.sol, &self.fru] {
+            w.put(&(part.len() as u16).to_le_bytes());
+            w.put(part);
+        }
         w.at
     }
 
@@ -608,22 +602,17 @@ impl Saved {
             saved.channel_auth = auth;
             saved.acpi = [system, device];
             saved.power_on = power != 0;
-            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
-            saved.lan = Vec::from_slice(r.take(usize::from(n))?).ok()?;
-            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
-            saved.system_info = Vec::from_slice(r.take(usize::from(n))?).ok()?;
+            saved.lan = Vec::from_slice(r.counted()?).ok()?;
+            saved.system_info = Vec::from_slice(r.counted()?).ok()?;
         }
         if format >= 3 {
-            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
-            let sel = r.take(usize::from(n))?;
+            let sel = r.counted()?;
             decode_sel(sel)?;
             saved.sel = Vec::from_slice(sel).ok()?;
         }
         if format >= 4 {
-            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
-            saved.sol = Vec::from_slice(r.take(usize::from(n))?).ok()?;
-            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
-            saved.fru = Vec::from_slice(r.take(usize::from(n))?).ok()?;
+            saved.sol = Vec::from_slice(r.counted()?).ok()?;
+            saved.fru = Vec::from_slice(r.counted()?).ok()?;
         }
         Some(saved)
     }
@@ -666,6 +655,11 @@ impl<'a> Reader<'a> {
     }
     fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u8()?;
+        self.take(usize::from(n))
+    }
+    /// A part with a u16 LE length.
+    fn counted(&mut self) -> Option<&'a [u8]> {
+        let n = u16::from_le_bytes(self.take(2)?.try_into().ok()?);
         self.take(usize::from(n))
     }
 }
