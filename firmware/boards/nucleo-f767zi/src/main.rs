@@ -64,6 +64,13 @@ async fn net_task(mut runner: embassy_net::Runner<'static, Device>) -> ! {
     runner.run().await
 }
 
+/// The board's serial ports and ADC, handed to the BMC task in one piece.
+struct Io {
+    sensors: sensors::ChipSensors,
+    serial: sol::Usart,
+    console: console::Vcp,
+}
+
 #[embassy_executor::task]
 async fn bmc_task(
     stack: embassy_net::Stack<'static>,
@@ -72,10 +79,9 @@ async fn bmc_task(
     store: Store,
     saved: bmc_fw::store::Saved,
     mac: [u8; 6],
-    sensors: sensors::ChipSensors,
-    serial: sol::Usart,
-    console: console::Vcp,
+    io: Io,
 ) -> ! {
+    let Io { sensors, serial, console } = io;
     let mut identity = ipmi_core::bmc::DeviceIdentity::default();
     // A stable GUID from the chip's 96-bit unique id (RFC 4122 version 4 layout bits set).
     let uid = embassy_stm32::uid::uid();
@@ -198,5 +204,6 @@ async fn main(spawner: Spawner) {
 
     spawner.spawn(net_task(runner).expect("net task"));
     let sensors = sensors::ChipSensors::new(p.ADC1);
-    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac, sensors, serial, console).expect("bmc task"));
+    let io = Io { sensors, serial, console };
+    spawner.spawn(bmc_task(stack, lines, HwRng(rng), store, saved, mac, io).expect("bmc task"));
 }
