@@ -113,6 +113,11 @@ sensor_checks() {
     sensors_has "freeipmi: ipmi-fru" "FRU Board Serial Number: FWB-TEST-0001" \
         "FRU Product Serial Number: FWP-TEST-0002" "FRU Board Manufacturing Date/Time: 01/01/24 - 00:00:00"
     sensors_lacks "freeipmi: ipmi-fru printed no checksum error" "checksum|error"
+    # Write FRU Data (ipmitool fru edit of a board field, same length): the store keeps it
+    # across the reset below (sensor_checks_after_reset).
+    check "FRU: fru edit 0 field b 2 (board serial, Write FRU Data)" \
+        "Updating Field 'FWB-TEST-0001' with 'FWB-EDIT-0042'" "${a[@]}" fru edit 0 field b 2 FWB-EDIT-0042
+    check "FRU: fru print shows the edited board serial" "Board Serial +: FWB-EDIT-0042" "${a[@]}" fru print 0
 
     # A reading changed by the test (UART1) crosses the upper thresholds and back: the events
     # are logged when the reading is taken (a client's read, as a monitoring scrape does).
@@ -176,6 +181,15 @@ sensor_checks_after_reset() {
         "Pwr Unit Status \| Power off/down \| Asserted"
     sensors_run "${a[@]}" sdr list
     sensors_has "after reset: sdr list" "^Exhaust Temp +\| (30|33\.40) degrees C +\| ok"
+    # The FRU edit (Write FRU Data) is kept; the rest of the image is the build's.
+    sensors_run "${a[@]}" fru print 0
+    sensors_has "after reset: the FRU edit is kept (fru print)" "Board Serial +: FWB-EDIT-0042" \
+        "Board Product +: QEMU MPS2 AN386" "Product Serial +: FWP-TEST-0002" "Product Asset Tag +: rack-7-u12"
+    sensors_run ipmi-fru -D LAN_2_0 -h "127.0.0.1:$port" --session-timeout=5000 --sdr-cache-directory="$rundir/sdr-cache" \
+        -u admin -p password -l ADMIN
+    sensors_has "after reset: the FRU edit is kept (ipmi-fru)" "FRU Board Serial Number: FWB-EDIT-0042" \
+        "FRU Product Serial Number: FWP-TEST-0002"
+    sensors_lacks "after reset: ipmi-fru printed no checksum error" "checksum|error"
 }
 
 # An image whose config names no sensor: the board's own set (QEMU: a modelled server, host-sim's

@@ -281,6 +281,7 @@ where
         }
         let baseline = Baseline::of(&endpoint);
         persist.borrow().saved.apply_lan(&mut endpoint);
+        persist.borrow().saved.apply_sol_fru(&mut endpoint);
         let mut rx_meta = [PacketMetadata::EMPTY; 8];
         let mut tx_meta = [PacketMetadata::EMPTY; 8];
         let mut rx_buf = [0u8; 2048];
@@ -338,7 +339,7 @@ where
                 }
             }
             // Persist whatever a client changed (users, channel access, LAN parameters, boot
-            // flags, policy, ACPI state, system info).
+            // flags, policy, ACPI state, system info, SEL, SOL parameters, FRU data).
             if endpoint.take_changed() {
                 let mut p = persist.borrow_mut();
                 let next = p.saved.capture(&endpoint, &baseline);

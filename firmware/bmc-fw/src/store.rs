@@ -11,11 +11,11 @@
 //! and each holds hundreds of records, which spreads the wear.
 use embedded_storage::nor_flash::NorFlash;
 use heapless::Vec;
-use ipmi_core::bmc::{BootFlags, LanConfig, SelMeta, SystemInfo, SEL_CAPACITY};
+use ipmi_core::bmc::{BootFlags, LanConfig, SelMeta, SolConfig, SystemInfo, FRU_CAPACITY, SEL_CAPACITY};
 use ipmi_core::cmd::app::AcpiPowerState;
 use ipmi_core::cmd::chassis::power_restore_policy::PowerRestorePolicy;
 use ipmi_core::cmd::storage::sel_record::{SelRecord, SEL_RECORD_LEN};
-use ipmi_core::cmd::transport::LanParameter;
+use ipmi_core::cmd::transport::{LanParameter, SolParameter};
 use ipmi_core::Privilege;
 use rmcp::crypto::Kuid;
 use rmcp::server::{Config, User};
@@ -26,21 +26,32 @@ use crate::config;
 const MAGIC: &[u8; 4] = b"BMCS";
 const HEADER: usize = 12;
 /// Largest payload (a snapshot with every user, LAN parameter and system info string set is
-/// about 700 bytes, a typical one 150; a full SEL adds 1038).
-pub const MAX_PAYLOAD: usize = 800 + 2 + SEL_BYTES;
+/// about 700 bytes, a typical one 150; a full SEL adds 1038, the SOL parameters and a FRU
+/// rewritten end to end at most 304).
+pub const MAX_PAYLOAD: usize = 800 + 2 + SEL_BYTES + 2 + SOL_BYTES + 2 + FRU_BYTES;
 /// The SEL in a snapshot: flags, time stamps, next id, count, and 16 bytes per record.
 pub const SEL_BYTES: usize = 12 + SEL_CAPACITY * SEL_RECORD_LEN;
 const RECORD_MAX: usize = HEADER + MAX_PAYLOAD + 4 + 32;
 /// Format 2 added the channel's authentication bits, the ACPI power state, the last power
-/// state, the LAN parameters and the system info strings; format 3 the SEL. Format-1 and
-/// format-2 snapshots still load (with an empty SEL).
-const FORMAT: u8 = 3;
+/// state, the LAN parameters and the system info strings; format 3 the SEL; format 4 the SOL
+/// parameters and the FRU changes. Older snapshots still load (with an empty SEL, the default
+/// SOL parameters and the build-time FRU).
+const FORMAT: u8 = 4;
 /// Room for the LAN parameters that differ from the boot baseline (`id, len, data` each; all
 /// of [`LanConfig::SAVED`] changed is 107 bytes).
 pub const LAN_BYTES: usize = 128;
 /// Room for the system info strings that differ from the boot baseline (`id, len, data` each,
 /// trailing zeros cut; four full strings are 264 bytes).
 pub const SYSTEM_INFO_BYTES: usize = 264;
+/// Room for the SOL parameters that differ from the boot baseline (`id, len, data` each; all
+/// of them changed is 17 bytes, the users denied SOL 10 more).
+pub const SOL_BYTES: usize = 32;
+/// Room for the FRU changes: the build-time image's CRC-32 and the changed runs (`offset, len,
+/// data` each, runs at least 3 unchanged bytes apart, at most 255 long): every byte of a full
+/// image changed is 264 bytes.
+pub const FRU_BYTES: usize = 4 + FRU_CAPACITY + 8;
+/// The SOL "parameter" id under which the users denied SOL (Set User Payload Access) are saved.
+const SOL_DENIED: u8 = 0xFF;
 
 /// How the BMC gets its IPv4 address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,6 +149,84 @@ pub struct Saved {
     pub system_info: Vec<u8, SYSTEM_INFO_BYTES>,
     /// The SEL as [`encode_sel`] writes it (kept as bytes: one compare and one copy per change).
     pub sel: Vec<u8, SEL_BYTES>,
+    /// SOL parameters that differ from the boot baseline (`parameter, length, data`...; the
+    /// volatile bit rate is never saved, and [`SOL_DENIED`] holds the users denied SOL).
+    pub sol: Vec<u8, SOL_BYTES>,
+    /// Write FRU Data changes to the build-time image, as [`encode_fru`] writes them (empty:
+    /// the build-time image).
+    pub fru: Vec<u8, FRU_BYTES>,
+}
+
+/// The SOL parameters of `now` that differ from `base` as `id, len, data` entries (the
+/// volatile bit rate stays volatile: it is lost at a reset, per the spec).
+#[inline(never)]
+fn encode_sol(now: &SolConfig, base: &SolConfig) -> Vec<u8, SOL_BYTES> {
+    let mut sol = Vec::new();
+    let (mut a, mut b) = ([0u8; 4], [0u8; 4]);
+    for p in SolConfig::SAVED {
+        if p == SolParameter::VolatileBitRate {
+            continue;
+        }
+        if let (Ok(n), Ok(m)) = (now.get(p, &mut a), base.get(p, &mut b)) {
+            if a[..n] != b[..m] {
+                push_entry(&mut sol, p.into(), &a[..n]);
+            }
+        }
+    }
+    if now.sol_denied() != base.sol_denied() {
+        push_entry(&mut sol, SOL_DENIED, &now.sol_denied().to_le_bytes());
+    }
+    sol
+}
+
+/// What Write FRU Data changed in `now` against the build-time image `base`: `base`'s CRC-32
+/// (u32 LE, so that changes to another build's image are dropped) and the changed runs as
+/// `offset, len, data` entries; empty if nothing changed. Small: an edited field is its bytes
+/// and the area checksum, not the whole image.
+#[inline(never)]
+pub fn encode_fru(base: &[u8], now: &[u8]) -> Vec<u8, FRU_BYTES> {
+    let mut out = Vec::new();
+    // Write FRU Data never changes the length (only the shell's `set_fru` could).
+    if base == now || base.len() != now.len() || now.len() > FRU_CAPACITY {
+        return out;
+    }
+    let _ = out.extend_from_slice(&crc32(base).to_le_bytes());
+    let mut i = 0;
+    while i < now.len() {
+        if now[i] == base[i] {
+            i += 1;
+            continue;
+        }
+        // A run ends at 3 unchanged bytes (an entry's header is 2) or at 255 bytes.
+        let mut end = i + 1;
+        let mut j = end;
+        while j < now.len() && j - i < 255 && j - end < 3 {
+            if now[j] != base[j] {
+                end = j + 1;
+            }
+            j += 1;
+        }
+        push_entry(&mut out, i as u8, &now[i..end]);
+        i = end;
+    }
+    out
+}
+
+/// The FRU image [`encode_fru`]'s `diff` describes, or `None` if it is empty or was made
+/// against another image than `base`.
+#[inline(never)]
+pub fn decode_fru(base: &[u8], diff: &[u8]) -> Option<Vec<u8, FRU_CAPACITY>> {
+    let (crc, runs) = diff.split_first_chunk::<4>()?;
+    if u32::from_le_bytes(*crc) != crc32(base) {
+        crate::warn!("store: the saved FRU changes are for another image: dropped");
+        return None;
+    }
+    let mut image: Vec<u8, FRU_CAPACITY> = Vec::from_slice(base).ok()?;
+    for (offset, data) in entries(runs) {
+        let at = usize::from(offset);
+        image.get_mut(at..at + data.len())?.copy_from_slice(data);
+    }
+    Some(image)
 }
 
 /// The SEL's meta data and records as bytes: overflow flag, last addition and last erase time
@@ -180,12 +269,18 @@ pub struct Baseline {
     pub lan: LanConfig,
     /// The System Info Parameters.
     pub system_info: SystemInfo,
+    /// The SOL parameters (the board's SOL port, enabled if it has a serial port).
+    pub sol: SolConfig,
 }
 
 impl Baseline {
     /// The endpoint's values now.
     pub fn of(ep: &BmcEndpoint) -> Baseline {
-        Baseline { lan: ep.bmc().lan().clone(), system_info: ep.bmc().system_info().clone() }
+        Baseline {
+            lan: ep.bmc().lan().clone(),
+            system_info: ep.bmc().system_info().clone(),
+            sol: ep.bmc().sol().clone(),
+        }
     }
 }
 
@@ -251,12 +346,15 @@ impl Saved {
             lan: Vec::new(),
             system_info: Vec::new(),
             sel: encode_sel(EMPTY_SEL, &[]),
+            sol: Vec::new(),
+            fru: Vec::new(),
         }
     }
 
     /// This snapshot with what the endpoint holds now (users, K_g, suites, channel access,
-    /// boot flags, restore policy, ACPI state, and the LAN parameters and system info that
-    /// differ from `baseline`); the network, power and blob fields stay.
+    /// boot flags, restore policy, ACPI state, the SEL, the LAN parameters, system info and
+    /// SOL parameters that differ from `baseline`, the FRU changes); the network, power and
+    /// blob fields stay.
     pub fn capture(&self, ep: &BmcEndpoint, baseline: &Baseline) -> Saved {
         let cfg = ep.config();
         let users = core::array::from_fn(|i| {
@@ -311,6 +409,8 @@ impl Saved {
                 info
             },
             sel: encode_sel(ep.bmc().sel_meta(), ep.bmc().sel_records()),
+            sol: encode_sol(ep.bmc().sol(), &baseline.sol),
+            fru: encode_fru(config::FRU, ep.bmc().fru()),
         }
     }
 
@@ -381,6 +481,27 @@ impl Saved {
         let _ = ep.take_changed();
     }
 
+    /// Puts the saved SOL parameters and FRU changes back over the baseline the board set (the
+    /// board's SOL port and the build-time FRU image).
+    #[inline(never)]
+    pub fn apply_sol_fru(&self, ep: &mut BmcEndpoint) {
+        let bmc = ep.bmc_mut();
+        for (id, data) in entries(&self.sol) {
+            if id == SOL_DENIED {
+                let mut bits = [0u8; 8];
+                let n = data.len().min(8);
+                bits[..n].copy_from_slice(&data[..n]);
+                bmc.sol_mut().restore_sol_denied(u64::from_le_bytes(bits));
+            } else if bmc.sol_mut().set(SolParameter::from(id), data).is_err() {
+                crate::warn!("store: saved SOL parameter {} not restored", id);
+            }
+        }
+        if let Some(image) = decode_fru(config::FRU, &self.fru) {
+            bmc.set_fru(&image);
+        }
+        let _ = ep.take_changed();
+    }
+
     /// Whether any user may log in.
     pub fn has_enabled_user(&self) -> bool {
         self.users.iter().flatten().any(|u| u.enabled && !u.name.is_empty())
@@ -418,12 +539,10 @@ impl Saved {
             }
         }
         w.put(&[self.channel_auth, self.acpi[0], self.acpi[1], self.power_on as u8]);
-        w.put(&(self.lan.len() as u16).to_le_bytes());
-        w.put(&self.lan);
-        w.put(&(self.system_info.len() as u16).to_le_bytes());
-        w.put(&self.system_info);
-        w.put(&(self.sel.len() as u16).to_le_bytes());
-        w.put(&self.sel);
+        for part in [&self.lan[..], &self.system_info, &self.sel, &self.sol, &self.fru] {
+            w.put(&(part.len() as u16).to_le_bytes());
+            w.put(part);
+        }
         w.at
     }
 
@@ -483,16 +602,17 @@ impl Saved {
             saved.channel_auth = auth;
             saved.acpi = [system, device];
             saved.power_on = power != 0;
-            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
-            saved.lan = Vec::from_slice(r.take(usize::from(n))?).ok()?;
-            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
-            saved.system_info = Vec::from_slice(r.take(usize::from(n))?).ok()?;
+            saved.lan = Vec::from_slice(r.counted()?).ok()?;
+            saved.system_info = Vec::from_slice(r.counted()?).ok()?;
         }
         if format >= 3 {
-            let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
-            let sel = r.take(usize::from(n))?;
+            let sel = r.counted()?;
             decode_sel(sel)?;
             saved.sel = Vec::from_slice(sel).ok()?;
+        }
+        if format >= 4 {
+            saved.sol = Vec::from_slice(r.counted()?).ok()?;
+            saved.fru = Vec::from_slice(r.counted()?).ok()?;
         }
         Some(saved)
     }
@@ -535,6 +655,11 @@ impl<'a> Reader<'a> {
     }
     fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u8()?;
+        self.take(usize::from(n))
+    }
+    /// A part with a u16 LE length.
+    fn counted(&mut self) -> Option<&'a [u8]> {
+        let n = u16::from_le_bytes(self.take(2)?.try_into().ok()?);
         self.take(usize::from(n))
     }
 }
@@ -845,7 +970,7 @@ mod tests {
         let mut buf = [0u8; MAX_PAYLOAD];
         let n = s.encode(&mut buf);
         buf[0] = 1;
-        let tail = 4 + 2 + s.lan.len() + 2 + s.system_info.len() + 2 + 12; // format 2's fields, format 3's empty SEL
+        let tail = 4 + 2 + s.lan.len() + 2 + s.system_info.len() + 2 + 12 + 4; // format 2's fields, format 3's empty SEL, format 4's empty SOL and FRU
         assert_eq!(Saved::decode(&buf[..n - tail]), Some(s));
     }
 
@@ -858,8 +983,70 @@ mod tests {
         let mut buf = [0u8; MAX_PAYLOAD];
         let n = s.encode(&mut buf);
         buf[0] = 2;
-        let sel = 2 + 12; // the empty SEL's length, meta data and count
+        let sel = 2 + 12 + 4; // the empty SEL's length, meta data and count; format 4's empty SOL and FRU
         assert_eq!(Saved::decode(&buf[..n - sel]), Some(s));
+    }
+
+    #[test]
+    fn format_3_snapshot_still_loads_with_default_sol_and_fru() {
+        // A snapshot as the format-3 firmware wrote it: no SOL parameters or FRU after the SEL.
+        let mut s = state(8);
+        push_entry(&mut s.system_info, 2, b"node");
+        s.sel = encode_sel(SelMeta { overflow: false, last_addition: 5, last_erase: NO_TIME, next_id: 2 }, &[]);
+        let mut buf = [0u8; MAX_PAYLOAD];
+        let n = s.encode(&mut buf);
+        buf[0] = 3;
+        assert_eq!(Saved::decode(&buf[..n - 4]), Some(s.clone()), "the two empty lengths cut");
+        // Format 4 with SOL parameters and FRU changes round-trips; format 3 never reads them.
+        push_entry(&mut s.sol, u8::from(SolParameter::Retry), &[3, 20]);
+        push_entry(&mut s.sol, SOL_DENIED, &(1u64 << 3).to_le_bytes());
+        let base = [0x11u8; 64];
+        let mut now = base;
+        now[9..12].copy_from_slice(b"NEW");
+        s.fru = encode_fru(&base, &now);
+        let n = s.encode(&mut buf);
+        assert_eq!(buf[0], 4);
+        assert_eq!(Saved::decode(&buf[..n]), Some(s.clone()));
+        assert_eq!(Saved::decode(&buf[..n - 1]), None);
+        buf[0] = 3;
+        let old = Saved::decode(&buf[..n - 4 - s.sol.len() - s.fru.len()]).unwrap();
+        assert!(old.sol.is_empty() && old.fru.is_empty());
+        buf[0] = 5;
+        assert_eq!(Saved::decode(&buf[..n]), None, "a newer format is not guessed at");
+    }
+
+    #[test]
+    fn fru_changes_are_small_and_apply_to_their_own_image_only() {
+        let base: std::vec::Vec<u8> = (0..200u16).map(|i| (i * 7) as u8).collect();
+        assert!(encode_fru(&base, &base).is_empty(), "unchanged: nothing saved");
+        assert_eq!(decode_fru(&base, &[]), None);
+        // An edited field and its area checksum: two short runs, not the image.
+        let mut now = base.clone();
+        now[60..73].copy_from_slice(b"FWB-EDIT-0042");
+        now[120] ^= 0x5A;
+        let d = encode_fru(&base, &now);
+        assert_eq!(d.len(), 4 + 2 + 13 + 2 + 1, "{d:?}");
+        assert_eq!(decode_fru(&base, &d).as_deref(), Some(&now[..]));
+        // Another build's image: the changes are dropped.
+        let mut other = base.clone();
+        other[0] ^= 1;
+        assert_eq!(decode_fru(&other, &d), None);
+        // Runs past the image are refused, not applied in part.
+        let mut bad = d.clone();
+        push_entry(&mut bad, 199, &[1, 2]);
+        assert_eq!(decode_fru(&base, &bad), None);
+        // Worst cases of a full image still fit and round-trip: every byte, every other byte,
+        // every third and fourth byte changed.
+        let full: std::vec::Vec<u8> = (0..FRU_CAPACITY).map(|i| i as u8).collect();
+        for step in 1..=5 {
+            let mut now = full.clone();
+            for b in now.iter_mut().step_by(step) {
+                *b = !*b;
+            }
+            let d = encode_fru(&full, &now);
+            assert!(d.len() <= FRU_BYTES, "step {step}: {}", d.len());
+            assert_eq!(decode_fru(&full, &d).as_deref(), Some(&now[..]), "step {step}");
+        }
     }
 
     #[test]
@@ -889,6 +1076,16 @@ mod tests {
             b[15] = i as u8;
             records.push(SelRecord::from_bytes(&b)).unwrap();
         }
+        for p in SolConfig::SAVED {
+            let mut data = [0u8; 4];
+            let n = SolConfig::default().get(p, &mut data).unwrap();
+            push_entry(&mut s.sol, p.into(), &data[..n]);
+        }
+        push_entry(&mut s.sol, SOL_DENIED, &u64::MAX.to_le_bytes());
+        assert_eq!(entries(&s.sol).count(), SolConfig::SAVED.len() + 1, "SOL_BYTES too small");
+        let image = [0u8; FRU_CAPACITY];
+        s.fru = encode_fru(&image, &[0xFF; FRU_CAPACITY]);
+        assert_eq!(decode_fru(&image, &s.fru).as_deref(), Some(&[0xFF; FRU_CAPACITY][..]));
         let meta = SelMeta { overflow: true, last_addition: 1063, last_erase: 999, next_id: 71 };
         s.sel = encode_sel(meta, &records);
         assert_eq!(decode_sel(&s.sel), Some((meta, records)));

@@ -1869,3 +1869,25 @@ fn delete_sel_entry_needs_operator_and_the_reservation() {
     let r = sel_records(&mut h);
     assert_eq!((r.len(), r[0][0]), (1, 1));
 }
+
+// ---------------------------------------------------------------- SOL configuration persistence
+
+#[test]
+fn set_sol_configuration_parameters_is_a_change_a_shell_saves() {
+    // The firmware's store saves the SOL parameters when take_changed() says so.
+    let mut h = Harness::new();
+    let _ = h.bmc.take_changed();
+    // Get SOL Configuration Parameters (channel 1, retry parameter 4) changes nothing.
+    let (cc, _) = h.admin(NetFn::Transport, 0x22, &[1, 4, 0, 0]);
+    assert_eq!(cc, Cc::Normal);
+    assert!(!h.bmc.take_changed());
+    // Set (retry count 5, interval 30): a change.
+    let (cc, _) = h.admin(NetFn::Transport, 0x21, &[1, 4, 5, 30]);
+    assert_eq!(cc, Cc::Normal);
+    assert!(h.bmc.take_changed());
+    assert_eq!(h.bmc.sol().retry_count(), 5);
+    // A refused set (the read-only port) is none.
+    let (cc, _) = h.admin(NetFn::Transport, 0x21, &[1, 8, 1, 2]);
+    assert_ne!(cc, Cc::Normal);
+    assert!(!h.bmc.take_changed());
+}
