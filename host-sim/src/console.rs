@@ -28,6 +28,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
+use nix::pty::OpenptyResult;
+
 /// Default ring buffer size.
 pub const DEFAULT_BUFFER: usize = 64 * 1024;
 /// How long a reader waits before it looks at the stop flag again.
@@ -218,6 +220,23 @@ pub fn bytes_per_second(code: u8) -> Option<f64> {
 /// Most bytes the virtual UART lets out at once after a pause (one SOL packet's worth).
 const PACE_BURST: f64 = 160.0;
 
+/// Opens BMC `name`'s console pty, the slave in raw mode, and registers its path for `show`.
+fn open_pty(name: &str) -> Result<OpenptyResult, String> {
+    use nix::sys::termios;
+    let pty = nix::pty::openpty(None, None).map_err(|e| format!("openpty: {e}"))?;
+    let mut t = termios::tcgetattr(&pty.slave).map_err(|e| format!("tcgetattr: {e}"))?;
+    termios::cfmakeraw(&mut t);
+    termios::tcsetattr(&pty.slave, termios::SetArg::TCSANOW, &t)
+        .map_err(|e| format!("tcsetattr: {e}"))?;
+    let path = nix::unistd::ttyname(&pty.slave).map_err(|e| format!("ttyname: {e}"))?;
+    tracing::info!(bmc = %name, path = %path.display(), "console pty");
+    ptys()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(name.to_string(), path);
+    Ok(pty)
+}
+
 impl Console {
     /// Starts the console of BMC `name`; `None` for [`Backend::None`].
     pub fn start(name: &str, backend: Backend, cap: usize) -> Option<Arc<Console>> {
@@ -259,10 +278,21 @@ impl Console {
             );
             return Some(c);
         }
+        // The pty exists (and `show` names it) before the BMC counts as started.
+        let pty = match backend {
+            Backend::Pty => match open_pty(name) {
+                Ok(pty) => Some(pty),
+                Err(e) => {
+                    tracing::error!(bmc = %name, "pty console: {e}");
+                    return Some(c);
+                }
+            },
+            _ => None,
+        };
         let me = c.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("console-{name}"))
-            .spawn(move || me.run(backend, rx));
+            .spawn(move || me.run(backend, rx, pty));
         if let Err(e) = spawned {
             tracing::error!(bmc = %name, "cannot start the console thread: {e}");
         }
@@ -407,12 +437,13 @@ impl Console {
         }
     }
 
-    fn run(self: Arc<Self>, backend: Backend, rx: Receiver<Input>) {
+    fn run(self: Arc<Self>, backend: Backend, rx: Receiver<Input>, pty: Option<OpenptyResult>) {
         let rx = Arc::new(Mutex::new(rx));
         match backend {
             Backend::None | Backend::Echo => {}
             Backend::Pty => {
-                if let Err(e) = self.pty(&rx) {
+                let Some(pty) = pty else { return };
+                if let Err(e) = self.pty(pty, &rx) {
                     tracing::error!(bmc = %self.name, "pty console: {e}");
                 }
             }
@@ -494,21 +525,9 @@ impl Console {
         self.machine_output(&out, false);
     }
 
-    /// A pty: the daemon holds both ends (so the master never reads EIO while nobody is
-    /// attached); the slave, in raw mode, is the machine's serial line.
-    fn pty(&self, rx: &Arc<Mutex<Receiver<Input>>>) -> Result<(), String> {
-        use nix::sys::termios;
-        let pty = nix::pty::openpty(None, None).map_err(|e| format!("openpty: {e}"))?;
-        let mut t = termios::tcgetattr(&pty.slave).map_err(|e| format!("tcgetattr: {e}"))?;
-        termios::cfmakeraw(&mut t);
-        termios::tcsetattr(&pty.slave, termios::SetArg::TCSANOW, &t)
-            .map_err(|e| format!("tcsetattr: {e}"))?;
-        let path = nix::unistd::ttyname(&pty.slave).map_err(|e| format!("ttyname: {e}"))?;
-        tracing::info!(bmc = %self.name, path = %path.display(), "console pty");
-        ptys()
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(self.name.clone(), path);
+    /// A pty ([`open_pty`]): the daemon holds both ends (so the master never reads EIO while
+    /// nobody is attached); the slave, in raw mode, is the machine's serial line.
+    fn pty(&self, pty: OpenptyResult, rx: &Arc<Mutex<Receiver<Input>>>) -> Result<(), String> {
         let master = std::fs::File::from(pty.master);
         let writer = master.try_clone().map_err(|e| format!("dup: {e}"))?;
         let breaker = master.try_clone().map_err(|e| format!("dup: {e}"))?;
