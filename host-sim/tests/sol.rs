@@ -570,14 +570,23 @@ fn burst_of_100_kib_reaches_ipmiconsole() {
 }
 
 /// The machine's side of BMC `m`'s `pty` console: the path `show` prints, opened read-write.
+/// The BMC's task opens the pty as it starts, just after `add` has answered: `show` names the
+/// path within moments.
 fn open_pty_console(sim: &Sim) -> std::fs::File {
-    let show = sim.ok(&["show", "m"]);
-    let path = show
-        .lines()
-        .find_map(|l| l.strip_prefix("console").map(str::trim))
-        .and_then(|v| v.strip_prefix("pty "))
-        .unwrap_or_else(|| panic!("no pty path in {show}"))
-        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let path = loop {
+        let show = sim.ok(&["show", "m"]);
+        let path = show
+            .lines()
+            .find_map(|l| l.strip_prefix("console").map(str::trim))
+            .and_then(|v| v.strip_prefix("pty "))
+            .map(str::to_string);
+        match path {
+            Some(p) => break p,
+            None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            None => panic!("no pty path in {show}"),
+        }
+    };
     std::fs::OpenOptions::new()
         .read(true)
         .write(true)
