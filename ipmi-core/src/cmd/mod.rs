@@ -33,6 +33,31 @@ pub trait Command {
     type Response<'a>: Body<'a>;
 }
 
+/// A body that is its bytes as they are (a bridged message's answer, the bytes read from a
+/// bus): no field to check, any length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Bytes<'a> {
+    /// The bytes.
+    pub data: &'a [u8],
+}
+
+impl<'a> Body<'a> for Bytes<'a> {
+    fn parse(data: &'a [u8]) -> Result<Self, Error> {
+        Ok(Bytes { data })
+    }
+    fn buffer_len(&self) -> usize {
+        self.data.len()
+    }
+    fn emit(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let buf = out
+            .get_mut(..self.data.len())
+            .ok_or(Error::BufferTooSmall)?;
+        buf.copy_from_slice(self.data);
+        Ok(self.data.len())
+    }
+}
+
 /// Takes the first `N` bytes of `out` for writing, or fails with `BufferTooSmall`.
 pub(crate) fn out_slice<const N: usize>(out: &mut [u8]) -> Result<&mut [u8; N], Error> {
     out.get_mut(..N)

@@ -67,28 +67,7 @@ impl<'a> crate::cmd::Body<'a> for MasterWriteReadRequest<'a> {
 }
 
 /// The Master Write-Read response: the bytes read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct MasterWriteReadResponse<'a> {
-    /// Bytes read.
-    pub data: &'a [u8],
-}
-
-impl<'a> crate::cmd::Body<'a> for MasterWriteReadResponse<'a> {
-    fn parse(data: &'a [u8]) -> Result<Self, Error> {
-        Ok(MasterWriteReadResponse { data })
-    }
-    fn buffer_len(&self) -> usize {
-        self.data.len()
-    }
-    fn emit(&self, out: &mut [u8]) -> Result<usize, Error> {
-        let buf = out
-            .get_mut(..self.data.len())
-            .ok_or(Error::BufferTooSmall)?;
-        buf.copy_from_slice(self.data);
-        Ok(self.data.len())
-    }
-}
+pub type MasterWriteReadResponse<'a> = crate::cmd::Bytes<'a>;
 
 #[cfg(test)]
 mod tests {

@@ -88,28 +88,7 @@ impl<'a> crate::cmd::Body<'a> for SendMessageRequest<'a> {
 
 /// The Send Message response: the bridged response message when it is carried here (tracking),
 /// else nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SendMessageResponse<'a> {
-    /// Response data (a whole IPMB response message, or empty).
-    pub data: &'a [u8],
-}
-
-impl<'a> crate::cmd::Body<'a> for SendMessageResponse<'a> {
-    fn parse(data: &'a [u8]) -> Result<Self, Error> {
-        Ok(SendMessageResponse { data })
-    }
-    fn buffer_len(&self) -> usize {
-        self.data.len()
-    }
-    fn emit(&self, out: &mut [u8]) -> Result<usize, Error> {
-        let buf = out
-            .get_mut(..self.data.len())
-            .ok_or(Error::BufferTooSmall)?;
-        buf.copy_from_slice(self.data);
-        Ok(self.data.len())
-    }
-}
+pub type SendMessageResponse<'a> = crate::cmd::Bytes<'a>;
 
 #[cfg(test)]
 mod tests {
